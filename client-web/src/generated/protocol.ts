@@ -1,0 +1,91 @@
+// Generated from the Rust crate `spotter-protocol` by its test `ts_bindings`.
+// Do not edit: change the Rust types and run `UPDATE_BINDINGS=1 cargo test -p spotter-protocol`.
+
+export type RoomId = string;
+
+export type ParticipantId = string;
+
+export type AnnotationId = string;
+
+export type EquipmentId = string;
+
+export type Role = "technician" | "expert" | "observer" | "trainer";
+
+export type ErrorCode = "malformed_message" | "message_too_large" | "invalid_value" | "unknown_room" | "not_joined" | "already_joined" | "forbidden" | "technician_present" | "no_technician" | "headset_timeout" | "no_surface" | "frame_gone" | "unknown_annotation" | "sdp_rejected" | "internal";
+
+export type Pose = { position: [number, number, number], 
+/**
+ * Unit quaternion as `[x, y, z, w]`.
+ */
+rotation: [number, number, number, number], };
+
+export type Intrinsics = { fx: number, fy: number, cx: number, cy: number, width: number, height: number, };
+
+export type FrameMeta = { 
+/**
+ * The RTP timestamp of the frame's packets (90 kHz clock); the SFU forwards it unchanged,
+ * so it identifies the frame end to end (`requestVideoFrameCallback`'s `rtpTimestamp`).
+ */
+rtp_timestamp: number, 
+/**
+ * Camera → world pose the frame was rendered (or captured) with.
+ */
+pose: Pose, intrinsics: Intrinsics, 
+/**
+ * Capture time, microseconds since the Unix epoch on the headset's clock.
+ */
+capture_time_us: number, };
+
+export type AnnotationKind = "point" | "arrow";
+
+export type AnnotationRequest = { kind: AnnotationKind, 
+/**
+ * RTP timestamp of the frame the mark was drawn on.
+ */
+frame_rtp_timestamp: number, 
+/**
+ * Normalised image coordinates (`0..1`, origin top-left), as many as the kind needs.
+ */
+points: Array<[number, number]>, 
+/**
+ * `#rrggbb`.
+ */
+color: string, };
+
+export type ResolveRequest = { annotation_id: AnnotationId, author: ParticipantId, request: AnnotationRequest, };
+
+export type Anchor = { "type": "equipment", equipment_id: EquipmentId, pose: Pose, } | { "type": "world", pose: Pose, };
+
+export type Annotation = { id: AnnotationId, kind: AnnotationKind, author: ParticipantId, color: string, anchor: Anchor, 
+/**
+ * Points in the anchor's frame, metres; for an arrow, tail then head.
+ */
+points: Array<[number, number, number]>, 
+/**
+ * The frame it was drawn on.
+ */
+frame_rtp_timestamp: number, };
+
+export type Participant = { id: ParticipantId, role: Role, name: string, };
+
+export type RoomSnapshot = { room: RoomId, participants: Array<Participant>, annotations: Array<Annotation>, 
+/**
+ * Increases with every change to the room's annotations.
+ */
+version: number, };
+
+export type ClientMessage = { "type": "join", room: RoomId, role: Role, name: string, } | { "type": "offer", sdp: string, } | { "type": "annotate", client_ref: number, request: AnnotationRequest, } | { "type": "delete_annotation", annotation_id: AnnotationId, } | { "type": "resolved", annotation: Annotation, } | { "type": "resolve_failed", annotation_id: AnnotationId, code: ErrorCode, message: string, };
+
+export type ServerMessage = { "type": "joined", participant_id: ParticipantId, role: Role, snapshot: RoomSnapshot, } | { "type": "answer", sdp: string, } | { "type": "participant_joined", participant: Participant, } | { "type": "participant_left", participant_id: ParticipantId, } | { "type": "annotation_accepted", client_ref: number, annotation_id: AnnotationId, } | { "type": "annotation_added", annotation: Annotation, } | { "type": "annotation_deleted", annotation_id: AnnotationId, by: ParticipantId, } | { "type": "resolve_request" } & ResolveRequest | { "type": "error", code: ErrorCode, message: string, 
+/**
+ * Set when the error answers an `annotate` message.
+ */
+client_ref: number | null, 
+/**
+ * Set when the error concerns one annotation.
+ */
+annotation_id: AnnotationId | null, };
+
+export const FRAMES_CHANNEL = "frames";
+export const VIDEO_CLOCK_RATE = 90000;
+export const MAX_MESSAGE_BYTES = 65536;

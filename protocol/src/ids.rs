@@ -1,0 +1,59 @@
+//! Distinct id types, so a room name is never passed where a participant id is expected.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use ts_rs::TS;
+
+macro_rules! string_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+        pub struct $name(pub String);
+
+        impl $name {
+            pub fn new(s: impl Into<String>) -> Self {
+                Self(s.into())
+            }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                Self(s.to_owned())
+            }
+        }
+    };
+}
+
+string_id!(
+    /// A room: one piece of work on one machine, e.g. `demo` or `press-7-hydraulics`.
+    RoomId
+);
+string_id!(
+    /// A participant's id for the life of one connection, assigned by the server.
+    ParticipantId
+);
+string_id!(
+    /// An annotation's id, assigned by the server when the expert asks for it.
+    AnnotationId
+);
+string_id!(
+    /// A piece of equipment in the factory registry (`assets/factory.json`), e.g. `pump-1`.
+    EquipmentId
+);
+
+/// Whether `s` is acceptable as a room name: 1–64 characters of `[A-Za-z0-9_-]`.
+pub fn is_valid_room_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}

@@ -1,0 +1,71 @@
+//! Roles and the one matrix of what each may do. The server consults [`Role::may`] for every
+//! message; clients use it only to hide what would be refused anyway.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Wears the headset: publishes video and frame metadata, resolves annotations.
+    Technician,
+    /// Watches live and annotates.
+    Expert,
+    /// Watches live, writes nothing.
+    Observer,
+    /// Replays recorded sessions (replay arrives in a later release); may watch live.
+    Trainer,
+}
+
+/// Something a participant asks the server to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Send video and frame metadata into the room.
+    Publish,
+    /// Receive the room's video and frame metadata.
+    Subscribe,
+    /// Ask for a new annotation.
+    Annotate,
+    /// Delete an annotation.
+    DeleteAnnotation,
+    /// Answer a resolve request with a resolved annotation (or why it failed).
+    ResolveAnnotation,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Technician, Role::Expert, Role::Observer, Role::Trainer];
+
+    /// The role matrix.
+    pub fn may(self, action: Action) -> bool {
+        use Action::*;
+        match self {
+            Role::Technician => matches!(action, Publish | ResolveAnnotation),
+            Role::Expert => matches!(action, Subscribe | Annotate | DeleteAnnotation),
+            Role::Observer | Role::Trainer => matches!(action, Subscribe),
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Role::Technician => "technician",
+            Role::Expert => "expert",
+            Role::Observer => "observer",
+            Role::Trainer => "trainer",
+        })
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Action::Publish => "publish video",
+            Action::Subscribe => "receive video",
+            Action::Annotate => "annotate",
+            Action::DeleteAnnotation => "delete annotations",
+            Action::ResolveAnnotation => "resolve annotations",
+        })
+    }
+}

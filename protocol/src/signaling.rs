@@ -1,0 +1,221 @@
+//! Signaling messages over the WebSocket, and the validation of everything a client sends.
+
+use crate::annotation::{Annotation, AnnotationRequest, ResolveRequest, is_valid_color};
+use crate::error::{ErrorCode, ProtocolError};
+use crate::ids::{AnnotationId, ParticipantId, RoomId, is_valid_room_name};
+use crate::role::Role;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Largest signaling message accepted, in bytes. An SDP offer is a few kilobytes.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+const MAX_NAME_CHARS: usize = 64;
+const MAX_SDP_BYTES: usize = 32 * 1024;
+const MAX_ERROR_MESSAGE_CHARS: usize = 500;
+
+/// From a participant to the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMessage {
+    /// Join `room` in `role`; the first message of every connection.
+    Join {
+        room: RoomId,
+        role: Role,
+        name: String,
+    },
+    /// A WebRTC offer for this participant's one peer connection with the SFU.
+    Offer { sdp: String },
+    /// Expert: place a mark. `client_ref` is echoed back so the page can match the answer.
+    Annotate {
+        client_ref: u32,
+        request: AnnotationRequest,
+    },
+    /// Expert: remove an annotation for everyone.
+    DeleteAnnotation { annotation_id: AnnotationId },
+    /// Technician: the annotation asked for by a [`ServerMessage::ResolveRequest`], resolved.
+    Resolved { annotation: Annotation },
+    /// Technician: the annotation could not be resolved.
+    ResolveFailed {
+        annotation_id: AnnotationId,
+        code: ErrorCode,
+        message: String,
+    },
+}
+
+/// From the server to a participant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// The join succeeded; `snapshot` is the whole room as it is now.
+    Joined {
+        participant_id: ParticipantId,
+        role: Role,
+        snapshot: RoomSnapshot,
+    },
+    Answer {
+        sdp: String,
+    },
+    ParticipantJoined {
+        participant: Participant,
+    },
+    ParticipantLeft {
+        participant_id: ParticipantId,
+    },
+    /// The server took the mark and sent it to the headset under `annotation_id`.
+    AnnotationAccepted {
+        client_ref: u32,
+        annotation_id: AnnotationId,
+    },
+    AnnotationAdded {
+        annotation: Annotation,
+    },
+    AnnotationDeleted {
+        annotation_id: AnnotationId,
+        by: ParticipantId,
+    },
+    /// To the technician: resolve this mark.
+    ResolveRequest(ResolveRequest),
+    Error {
+        code: ErrorCode,
+        message: String,
+        /// Set when the error answers an `annotate` message.
+        client_ref: Option<u32>,
+        /// Set when the error concerns one annotation.
+        annotation_id: Option<AnnotationId>,
+    },
+}
+
+impl ServerMessage {
+    pub fn error(err: ProtocolError) -> Self {
+        ServerMessage::Error {
+            code: err.code,
+            message: err.message,
+            client_ref: None,
+            annotation_id: None,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("server messages always serialise")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Participant {
+    pub id: ParticipantId,
+    pub role: Role,
+    pub name: String,
+}
+
+/// A room as it is now: what a late joiner receives, and what `GET /api/rooms/{room}` returns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct RoomSnapshot {
+    pub room: RoomId,
+    pub participants: Vec<Participant>,
+    pub annotations: Vec<Annotation>,
+    /// Increases with every change to the room's annotations.
+    #[ts(type = "number")]
+    pub version: u64,
+}
+
+impl ClientMessage {
+    /// Parses and validates one message from a client. Every failure names what is wrong.
+    pub fn parse(text: &str) -> Result<Self, ProtocolError> {
+        if text.len() > MAX_MESSAGE_BYTES {
+            return Err(ProtocolError::new(
+                ErrorCode::MessageTooLarge,
+                format!(
+                    "message is {} bytes; the limit is {MAX_MESSAGE_BYTES}",
+                    text.len()
+                ),
+            ));
+        }
+        let message: ClientMessage = serde_json::from_str(text).map_err(|e| {
+            ProtocolError::new(ErrorCode::MalformedMessage, format!("not a valid message: {e}"))
+        })?;
+        message.validate()?;
+        Ok(message)
+    }
+
+    fn validate(&self) -> Result<(), ProtocolError> {
+        let invalid = |msg: String| Err(ProtocolError::new(ErrorCode::InvalidValue, msg));
+        match self {
+            ClientMessage::Join { room, name, .. } => {
+                if !is_valid_room_name(room.as_str()) {
+                    return invalid(format!(
+                        "room name {:?} must be 1-64 letters, digits, '-' or '_'",
+                        truncate(room.as_str(), 80)
+                    ));
+                }
+                if name.trim().is_empty() || name.chars().count() > MAX_NAME_CHARS {
+                    return invalid(format!("name must be 1-{MAX_NAME_CHARS} characters"));
+                }
+            }
+            ClientMessage::Offer { sdp } => {
+                if sdp.len() > MAX_SDP_BYTES || !sdp.starts_with("v=0") {
+                    return invalid("offer is not an SDP document of at most 32 KiB".into());
+                }
+            }
+            ClientMessage::Annotate { request, .. } => validate_request(request)?,
+            ClientMessage::DeleteAnnotation { .. } => {}
+            ClientMessage::Resolved { annotation } => {
+                let expected = annotation.kind.point_count();
+                if annotation.points.len() != expected {
+                    return invalid(format!(
+                        "a resolved {:?} annotation has {expected} points, not {}",
+                        annotation.kind,
+                        annotation.points.len()
+                    ));
+                }
+                if !annotation.points.iter().all(|p| p.is_finite())
+                    || !annotation.anchor.pose().is_valid()
+                {
+                    return invalid("resolved annotation has non-finite numbers".into());
+                }
+                if !is_valid_color(&annotation.color) {
+                    return invalid("colour must be #rrggbb".into());
+                }
+            }
+            ClientMessage::ResolveFailed { message, .. } => {
+                if message.chars().count() > MAX_ERROR_MESSAGE_CHARS {
+                    return invalid("failure message is too long".into());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn validate_request(request: &AnnotationRequest) -> Result<(), ProtocolError> {
+    let invalid = |msg: String| Err(ProtocolError::new(ErrorCode::InvalidValue, msg));
+    let expected = request.kind.point_count();
+    if request.points.len() != expected {
+        return invalid(format!(
+            "{:?} needs {expected} point(s), got {}",
+            request.kind,
+            request.points.len()
+        ));
+    }
+    for p in &request.points {
+        if !p.is_finite() || !(0.0..=1.0).contains(&p.x) || !(0.0..=1.0).contains(&p.y) {
+            return invalid(format!(
+                "point ({}, {}) is outside the image; use normalised coordinates 0..1",
+                p.x, p.y
+            ));
+        }
+    }
+    if !is_valid_color(&request.color) {
+        return invalid(format!(
+            "colour {:?} must be #rrggbb",
+            truncate(&request.color, 20)
+        ));
+    }
+    Ok(())
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}

@@ -1,0 +1,157 @@
+//! JSON round trips and the rejection of malformed or out-of-range client input.
+
+use glam::{Quat, Vec2, Vec3};
+use spotter_protocol::*;
+
+fn arrow_request() -> AnnotationRequest {
+    AnnotationRequest {
+        kind: AnnotationKind::Arrow,
+        frame_rtp_timestamp: 3_000_000_000,
+        points: vec![Vec2::new(0.2, 0.3), Vec2::new(0.5, 0.55)],
+        color: "#ff2d95".into(),
+    }
+}
+
+fn annotation() -> Annotation {
+    Annotation {
+        id: "a-1".into(),
+        kind: AnnotationKind::Arrow,
+        author: "p-2".into(),
+        color: "#ff2d95".into(),
+        anchor: Anchor::Equipment {
+            equipment_id: "pump-1".into(),
+            pose: Pose::new(Vec3::new(-1.5, 0.0, 0.0), Quat::from_rotation_y(0.3)),
+        },
+        points: vec![Vec3::new(0.1, 0.9, 0.4), Vec3::new(0.0, 0.5, 0.35)],
+        frame_rtp_timestamp: 123,
+    }
+}
+
+#[test]
+fn every_client_message_survives_a_json_round_trip() {
+    let messages = vec![
+        ClientMessage::Join {
+            room: "demo".into(),
+            role: Role::Expert,
+            name: "Ana".into(),
+        },
+        ClientMessage::Offer {
+            sdp: "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n".into(),
+        },
+        ClientMessage::Annotate {
+            client_ref: 7,
+            request: arrow_request(),
+        },
+        ClientMessage::DeleteAnnotation {
+            annotation_id: "a-1".into(),
+        },
+        ClientMessage::Resolved {
+            annotation: annotation(),
+        },
+        ClientMessage::ResolveFailed {
+            annotation_id: "a-1".into(),
+            code: ErrorCode::NoSurface,
+            message: "nothing under that point".into(),
+        },
+    ];
+    for message in messages {
+        let json = serde_json::to_string(&message).unwrap();
+        assert_eq!(ClientMessage::parse(&json).unwrap(), message, "{json}");
+    }
+}
+
+#[test]
+fn server_messages_round_trip_and_use_the_documented_shape() {
+    let message = ServerMessage::AnnotationAdded {
+        annotation: annotation(),
+    };
+    let json = message.to_json();
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["type"], "annotation_added");
+    assert_eq!(value["annotation"]["anchor"]["type"], "equipment");
+    assert_eq!(value["annotation"]["anchor"]["equipment_id"], "pump-1");
+    assert_eq!(value["annotation"]["points"][1][1], 0.5);
+    let back: ServerMessage = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, message);
+
+    let err = ServerMessage::error(ProtocolError::new(ErrorCode::FrameGone, "old"));
+    let value: serde_json::Value = serde_json::from_str(&err.to_json()).unwrap();
+    assert_eq!(value["code"], "frame_gone");
+}
+
+#[test]
+fn frame_metadata_round_trips() {
+    let meta = FrameMeta {
+        rtp_timestamp: u32::MAX,
+        pose: Pose::looking_at(Vec3::new(0.0, 1.6, 4.0), Vec3::ZERO),
+        intrinsics: Intrinsics::from_vertical_fov(1.0, 640, 360),
+        capture_time_us: 1_790_000_000_000_000,
+    };
+    let json = serde_json::to_string(&meta).unwrap();
+    assert_eq!(serde_json::from_str::<FrameMeta>(&json).unwrap(), meta);
+    assert!(meta.is_valid());
+}
+
+fn code_of(text: &str) -> ErrorCode {
+    ClientMessage::parse(text).expect_err(text).code
+}
+
+#[test]
+fn malformed_messages_are_rejected_with_specific_codes() {
+    assert_eq!(code_of("not json"), ErrorCode::MalformedMessage);
+    assert_eq!(code_of(r#"{"type":"fly"}"#), ErrorCode::MalformedMessage);
+    assert_eq!(code_of(r#"{"type":"join","room":"demo"}"#), ErrorCode::MalformedMessage);
+    assert_eq!(
+        code_of(r#"{"type":"join","room":"demo","role":"admin","name":"x"}"#),
+        ErrorCode::MalformedMessage
+    );
+    let huge = format!(r#"{{"type":"offer","sdp":"{}"}}"#, "a".repeat(MAX_MESSAGE_BYTES));
+    assert_eq!(code_of(&huge), ErrorCode::MessageTooLarge);
+    let err = ClientMessage::parse(r#"{"type":"join","room":"demo"}"#).unwrap_err();
+    assert!(err.message.contains("role"), "names the missing field: {}", err.message);
+}
+
+#[test]
+fn out_of_range_values_are_rejected() {
+    let with = |f: &dyn Fn(&mut AnnotationRequest)| {
+        let mut request = arrow_request();
+        f(&mut request);
+        let json = serde_json::to_string(&ClientMessage::Annotate {
+            client_ref: 1,
+            request,
+        })
+        .unwrap();
+        code_of(&json)
+    };
+    assert_eq!(with(&|r| r.points[0].x = 1.5), ErrorCode::InvalidValue);
+    assert_eq!(with(&|r| r.points.pop().map(drop).unwrap()), ErrorCode::InvalidValue);
+    assert_eq!(with(&|r| r.color = "red".into()), ErrorCode::InvalidValue);
+    assert_eq!(
+        code_of(r#"{"type":"join","room":"../etc","role":"expert","name":"x"}"#),
+        ErrorCode::InvalidValue
+    );
+    assert_eq!(
+        code_of(r#"{"type":"join","room":"demo","role":"expert","name":"  "}"#),
+        ErrorCode::InvalidValue
+    );
+    assert_eq!(code_of(r#"{"type":"offer","sdp":"hello"}"#), ErrorCode::InvalidValue);
+    // JSON has no NaN, but an overflowing number parses to infinity in some parsers: refuse it.
+    let mut bad = annotation();
+    bad.points[0].x = f32::INFINITY;
+    let json = serde_json::to_string(&ClientMessage::Resolved { annotation: bad }).unwrap();
+    assert_ne!(ClientMessage::parse(&json).ok().map(|_| ()), Some(()));
+}
+
+#[test]
+fn role_matrix_allows_only_what_each_role_needs() {
+    assert!(Role::Technician.may(Action::Publish));
+    assert!(!Role::Technician.may(Action::Annotate));
+    assert!(Role::Expert.may(Action::Annotate));
+    assert!(Role::Expert.may(Action::DeleteAnnotation));
+    assert!(!Role::Expert.may(Action::Publish));
+    assert!(!Role::Expert.may(Action::ResolveAnnotation));
+    for role in [Role::Observer, Role::Trainer] {
+        assert!(role.may(Action::Subscribe));
+        assert!(!role.may(Action::Annotate) && !role.may(Action::DeleteAnnotation));
+    }
+}

@@ -1,0 +1,23 @@
+//! The web client's TypeScript types are generated from the Rust types; this fails when the
+//! checked-in file is stale. `UPDATE_BINDINGS=1 cargo test -p spotter-protocol` rewrites it.
+
+use spotter_protocol::{TYPESCRIPT_BINDINGS_PATH, typescript_bindings};
+use std::path::Path;
+
+#[test]
+fn checked_in_typescript_bindings_are_fresh() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(TYPESCRIPT_BINDINGS_PATH);
+    let fresh = typescript_bindings();
+    if std::env::var_os("UPDATE_BINDINGS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &fresh).unwrap();
+    }
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        checked_in == fresh,
+        "{} is stale: run `UPDATE_BINDINGS=1 cargo test -p spotter-protocol` and commit it",
+        path.display()
+    );
+}
