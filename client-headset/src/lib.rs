@@ -1,1 +1,23 @@
+//! Spotter's headset client.
+//!
+//! Plain-Rust logic, tested without a GPU or a headset:
+//! - [`scene`]: the demo factory from `assets/factory.json` and exact ray casting;
+//! - [`look_around`]: the simulated wearer's head motion;
+//! - [`frame_history`]: the last seconds of frame poses, by RTP timestamp;
+//! - [`resolve`]: an expert's stroke on a past frame → an annotation anchored in 3D.
+//!
+//! And the parts that drive real things:
+//! - [`render`]: Bevy renders the scene and the annotations (headless or in a window) and reads
+//!   every frame back, stamped with the pose it was rendered with;
+//! - [`encoder`]: OpenH264;
+//! - [`session`]: signaling, publishing video and frame metadata, answering resolve requests;
+//! - [`xr`]: the OpenXR mode's entry point.
 
+pub mod encoder;
+pub mod frame_history;
+pub mod look_around;
+pub mod render;
+pub mod resolve;
+pub mod scene;
+pub mod session;
+pub mod xr;

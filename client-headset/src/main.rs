@@ -1,1 +1,164 @@
-fn main() {}
+//! `spotter-headset`: the technician's client. `--mode headless` (default) renders the demo
+//! factory offscreen, `--mode window` also shows it on the desktop, `--mode xr` is the OpenXR
+//! entry point.
+
+use clap::{Parser, ValueEnum};
+use spotter_headset::encoder::VideoEncoder;
+use spotter_headset::render::{self, CapturedFrame, Display, RenderConfig, RenderLinks};
+use spotter_headset::scene::{FactoryScene, default_scene_path};
+use spotter_headset::session::{self, OutgoingFrame, SessionConfig, SessionLinks};
+use spotter_protocol::FrameMeta;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc as std_mpsc;
+use std::time::Instant;
+use tokio::sync::mpsc;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Mode {
+    /// Simulated headset rendering offscreen (no window, no GPU needed).
+    Headless,
+    /// Simulated headset shown in a desktop window.
+    Window,
+    /// A real OpenXR headset.
+    Xr,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "spotter-headset",
+    version,
+    about = "Spotter's headset client (technician)"
+)]
+struct Args {
+    /// The Spotter server.
+    #[arg(long, env = "SPOTTER_SERVER", default_value = "http://127.0.0.1:8080")]
+    server: String,
+    #[arg(long, default_value = "demo")]
+    room: String,
+    #[arg(long, default_value = "Technician (simulated)")]
+    name: String,
+    #[arg(long, value_enum, default_value = "headless")]
+    mode: Mode,
+    /// The factory scene to render.
+    #[arg(long)]
+    scene: Option<PathBuf>,
+    #[arg(long, default_value_t = 640)]
+    width: u32,
+    #[arg(long, default_value_t = 360)]
+    height: u32,
+    /// Highest frame rate to render and send.
+    #[arg(long, default_value_t = 30.0)]
+    fps: f32,
+    /// Video bitrate, bits per second.
+    #[arg(long, default_value_t = 1_500_000)]
+    bitrate: u32,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let display = match args.mode {
+        Mode::Headless => Display::Headless,
+        Mode::Window => Display::Window,
+        Mode::Xr => {
+            eprintln!(
+                "spotter-headset: {}",
+                spotter_headset::xr::unavailable_reason()
+            );
+            std::process::exit(2);
+        }
+    };
+    anyhow::ensure!(
+        args.width % 2 == 0 && args.height % 2 == 0,
+        "width and height must be even for H.264"
+    );
+    let scene = FactoryScene::load(&args.scene.clone().unwrap_or_else(default_scene_path))?;
+
+    let (captured_tx, captured_rx) = std_mpsc::sync_channel::<CapturedFrame>(1);
+    let (outgoing_tx, outgoing_rx) = mpsc::channel::<OutgoingFrame>(2);
+    let (annotations_tx, annotations_rx) = std_mpsc::channel();
+    let keyframe_wanted = Arc::new(AtomicBool::new(true));
+
+    let encoder = VideoEncoder::new(args.width, args.height, args.fps, args.bitrate)?;
+    let wanted = keyframe_wanted.clone();
+    std::thread::Builder::new()
+        .name("encoder".into())
+        .spawn(move || encode_loop(encoder, captured_rx, outgoing_tx, wanted))?;
+
+    let session_config = SessionConfig {
+        server: args.server.clone(),
+        room: args.room.clone(),
+        name: args.name.clone(),
+    };
+    let session_scene = scene.clone();
+    std::thread::Builder::new()
+        .name("network".into())
+        .spawn(move || {
+            let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+            let links = SessionLinks {
+                frames: outgoing_rx,
+                annotations: annotations_tx,
+                keyframe_wanted,
+            };
+            if let Err(e) = runtime.block_on(session::run(session_config, session_scene, links)) {
+                eprintln!("spotter-headset: {e:#}");
+                std::process::exit(1);
+            }
+            std::process::exit(0);
+        })?;
+
+    let config = RenderConfig {
+        width: args.width,
+        height: args.height,
+        fps: args.fps,
+        display,
+        scene,
+    };
+    render::build_app(
+        config,
+        RenderLinks {
+            frames: captured_tx,
+            annotations: annotations_rx,
+        },
+    )
+    .run();
+    Ok(())
+}
+
+/// Encodes rendered frames as they come; reports the frame rate every 5 s.
+fn encode_loop(
+    mut encoder: VideoEncoder,
+    frames: std_mpsc::Receiver<CapturedFrame>,
+    out: mpsc::Sender<OutgoingFrame>,
+    keyframe_wanted: Arc<AtomicBool>,
+) {
+    let mut window_start = Instant::now();
+    let mut count = 0u32;
+    for frame in frames {
+        let keyframe = keyframe_wanted.swap(false, Ordering::Relaxed);
+        let encoded = match encoder.encode(&frame.rgba, frame.capture_time_us / 1000, keyframe) {
+            Ok(encoded) => encoded,
+            Err(e) => {
+                tracing::error!("encoding failed: {e}");
+                continue;
+            }
+        };
+        let meta = FrameMeta {
+            rtp_timestamp: 0,
+            pose: frame.pose,
+            intrinsics: frame.intrinsics,
+            capture_time_us: frame.capture_time_us,
+        };
+        if out.blocking_send(OutgoingFrame { encoded, meta }).is_err() {
+            return;
+        }
+        count += 1;
+        let elapsed = window_start.elapsed().as_secs_f32();
+        if elapsed >= 5.0 {
+            tracing::info!(fps = count as f32 / elapsed, "headset frames per second");
+            window_start = Instant::now();
+            count = 0;
+        }
+    }
+}

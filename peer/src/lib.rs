@@ -1,1 +1,20 @@
+//! The client side of Spotter's WebRTC, built on the `webrtc` crate: used by the headset, the
+//! server's tests with real peers, and (later) the load generator.
+//!
+//! - [`signaling`]: the WebSocket connection to the server, typed with `spotter-protocol`;
+//! - [`connection`]: a peer connection bound to one address, with non-trickle negotiation
+//!   (the whole offer, candidates included, in one message);
+//! - [`publisher`]: an H.264 video track whose RTP timestamps the application chooses, so
+//!   frame metadata can name the exact frame, and keyframe requests from the SFU;
+//! - [`subscriber`]: a receive-only video track handing out raw RTP packets.
 
+pub mod connection;
+mod keyframe;
+pub mod publisher;
+pub mod signaling;
+pub mod subscriber;
+
+pub use connection::{Peer, PeerOptions};
+pub use publisher::VideoPublisher;
+pub use signaling::Signaling;
+pub use subscriber::{ReceivedPacket, VideoSubscriber};

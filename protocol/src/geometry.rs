@@ -145,7 +145,10 @@ mod tests {
             let (origin, dir) = k.ray(&pose, pixel);
             let distance = (world - origin).length();
             let back = origin + dir * distance;
-            assert!((back - world).length() < 1e-4, "{world} came back as {back}");
+            assert!(
+                (back - world).length() < 1e-4,
+                "{world} came back as {back}"
+            );
         }
     }
 
@@ -182,7 +185,10 @@ mod tests {
         let world = anchor.to_world(local);
         assert!((anchor.to_local(world) - local).length() < 1e-5);
         // A quarter turn about Y maps local +X onto world -Z.
-        let turned = Pose::new(Vec3::ZERO, Quat::from_rotation_y(std::f32::consts::FRAC_PI_2));
+        let turned = Pose::new(
+            Vec3::ZERO,
+            Quat::from_rotation_y(std::f32::consts::FRAC_PI_2),
+        );
         assert!((turned.to_world(Vec3::X) - Vec3::NEG_Z).length() < 1e-5);
     }
 

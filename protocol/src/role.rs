@@ -34,7 +34,12 @@ pub enum Action {
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Technician, Role::Expert, Role::Observer, Role::Trainer];
+    pub const ALL: [Role; 4] = [
+        Role::Technician,
+        Role::Expert,
+        Role::Observer,
+        Role::Trainer,
+    ];
 
     /// The role matrix.
     pub fn may(self, action: Action) -> bool {

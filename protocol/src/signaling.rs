@@ -131,7 +131,10 @@ impl ClientMessage {
             ));
         }
         let message: ClientMessage = serde_json::from_str(text).map_err(|e| {
-            ProtocolError::new(ErrorCode::MalformedMessage, format!("not a valid message: {e}"))
+            ProtocolError::new(
+                ErrorCode::MalformedMessage,
+                format!("not a valid message: {e}"),
+            )
         })?;
         message.validate()?;
         Ok(message)

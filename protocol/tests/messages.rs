@@ -100,15 +100,25 @@ fn code_of(text: &str) -> ErrorCode {
 fn malformed_messages_are_rejected_with_specific_codes() {
     assert_eq!(code_of("not json"), ErrorCode::MalformedMessage);
     assert_eq!(code_of(r#"{"type":"fly"}"#), ErrorCode::MalformedMessage);
-    assert_eq!(code_of(r#"{"type":"join","room":"demo"}"#), ErrorCode::MalformedMessage);
+    assert_eq!(
+        code_of(r#"{"type":"join","room":"demo"}"#),
+        ErrorCode::MalformedMessage
+    );
     assert_eq!(
         code_of(r#"{"type":"join","room":"demo","role":"admin","name":"x"}"#),
         ErrorCode::MalformedMessage
     );
-    let huge = format!(r#"{{"type":"offer","sdp":"{}"}}"#, "a".repeat(MAX_MESSAGE_BYTES));
+    let huge = format!(
+        r#"{{"type":"offer","sdp":"{}"}}"#,
+        "a".repeat(MAX_MESSAGE_BYTES)
+    );
     assert_eq!(code_of(&huge), ErrorCode::MessageTooLarge);
     let err = ClientMessage::parse(r#"{"type":"join","room":"demo"}"#).unwrap_err();
-    assert!(err.message.contains("role"), "names the missing field: {}", err.message);
+    assert!(
+        err.message.contains("role"),
+        "names the missing field: {}",
+        err.message
+    );
 }
 
 #[test]
@@ -124,7 +134,10 @@ fn out_of_range_values_are_rejected() {
         code_of(&json)
     };
     assert_eq!(with(&|r| r.points[0].x = 1.5), ErrorCode::InvalidValue);
-    assert_eq!(with(&|r| r.points.pop().map(drop).unwrap()), ErrorCode::InvalidValue);
+    assert_eq!(
+        with(&|r| r.points.pop().map(drop).unwrap()),
+        ErrorCode::InvalidValue
+    );
     assert_eq!(with(&|r| r.color = "red".into()), ErrorCode::InvalidValue);
     assert_eq!(
         code_of(r#"{"type":"join","room":"../etc","role":"expert","name":"x"}"#),
@@ -134,7 +147,10 @@ fn out_of_range_values_are_rejected() {
         code_of(r#"{"type":"join","room":"demo","role":"expert","name":"  "}"#),
         ErrorCode::InvalidValue
     );
-    assert_eq!(code_of(r#"{"type":"offer","sdp":"hello"}"#), ErrorCode::InvalidValue);
+    assert_eq!(
+        code_of(r#"{"type":"offer","sdp":"hello"}"#),
+        ErrorCode::InvalidValue
+    );
     // JSON has no NaN, but an overflowing number parses to infinity in some parsers: refuse it.
     let mut bad = annotation();
     bad.points[0].x = f32::INFINITY;

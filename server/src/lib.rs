@@ -1,1 +1,78 @@
+//! Spotter's server: signaling over WebSocket, the SFU that relays the headset's video and
+//! frame metadata to experts, the authoritative annotation state of every room, the REST API,
+//! and the web client's files — one binary with embedded storage.
+//!
+//! - [`http`]: routes (`/healthz`, `/api/rooms/{room}`, `/ws`, the web client);
+//! - [`session`]: one participant's signaling state machine;
+//! - [`rooms`]: membership and annotation state, shared by sessions;
+//! - [`sfu`]: the media relay on one UDP socket (str0m);
+//! - [`store`]: persistence behind the [`store::RoomStore`] trait.
 
+pub mod config;
+pub mod http;
+pub mod rooms;
+pub mod session;
+pub mod sfu;
+pub mod state;
+pub mod store;
+
+use anyhow::Context;
+use config::Config;
+use spotter_protocol::{RoomId, is_valid_room_name};
+use state::AppState;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// A server that is listening.
+pub struct Running {
+    pub http_addr: SocketAddr,
+    pub media_addr: SocketAddr,
+    pub state: AppState,
+    serve: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Serves until the HTTP server stops.
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.serve.await??;
+        Ok(())
+    }
+}
+
+/// Opens storage, starts the SFU and the HTTP server.
+pub async fn start(config: Config) -> anyhow::Result<Running> {
+    let store = store::RedbStore::open(&config.data_dir)?;
+    let rooms = rooms::RoomRegistry::default();
+    for name in &config.rooms {
+        anyhow::ensure!(is_valid_room_name(name), "invalid room name {name:?}");
+        store.create_room(&RoomId::new(name.as_str()))?;
+    }
+    use store::RoomStore;
+    for (room, annotations) in store.load()? {
+        rooms.ensure_room(room, annotations);
+    }
+    let sfu = sfu::SfuHandle::start(config.media, config.public_ip).await?;
+    let state = AppState {
+        rooms,
+        sfu: sfu.clone(),
+        store: Arc::new(store),
+    };
+    let listener = tokio::net::TcpListener::bind(config.http)
+        .await
+        .with_context(|| format!("binding {}", config.http))?;
+    let http_addr = listener.local_addr()?;
+    let app = http::app(state.clone(), &config.web_dir);
+    let serve = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+    });
+    Ok(Running {
+        http_addr,
+        media_addr: sfu.media_addr(),
+        state,
+        serve,
+    })
+}

@@ -169,7 +169,11 @@ mod tests {
         assert!(state.snapshot().is_empty());
         assert_eq!(state.version(), 0);
         let added = state.resolve(resolved(&id)).unwrap();
-        assert_eq!(added.author.as_str(), "p-expert", "author comes from the request");
+        assert_eq!(
+            added.author.as_str(),
+            "p-expert",
+            "author comes from the request"
+        );
         assert_eq!(added.color, "#ff2d95");
         assert_eq!(added.frame_rtp_timestamp, 4242);
         assert_eq!(state.snapshot(), vec![added]);
@@ -209,7 +213,10 @@ mod tests {
         assert_eq!(state.version(), 3);
         let ids: Vec<_> = state.snapshot().into_iter().map(|x| x.id).collect();
         assert_eq!(ids, vec![b]);
-        assert_eq!(state.delete(&a).unwrap_err().code, ErrorCode::UnknownAnnotation);
+        assert_eq!(
+            state.delete(&a).unwrap_err().code,
+            ErrorCode::UnknownAnnotation
+        );
     }
 
     #[test]

@@ -1,0 +1,118 @@
+//! Shows resolved annotations in the scene: in world space, attached to their anchor, so they
+//! are in the headset's view and in its video.
+
+use super::scene_spawn::color;
+use bevy::prelude::*;
+use spotter_protocol::{Annotation, AnnotationId, AnnotationKind};
+use std::sync::{Mutex, mpsc};
+
+pub enum AnnotationUpdate {
+    /// Everything the room holds (on join).
+    Replace(Vec<Annotation>),
+    Added(Annotation),
+    Deleted(AnnotationId),
+}
+
+#[derive(Resource)]
+struct Updates(Mutex<mpsc::Receiver<AnnotationUpdate>>);
+
+#[derive(Component)]
+struct Shown(AnnotationId);
+
+/// Sizes in metres, legible at a few metres on a headset.
+const POINT_RADIUS: f32 = 0.04;
+const SHAFT_RADIUS: f32 = 0.012;
+const HEAD_RADIUS: f32 = 0.035;
+const HEAD_LENGTH: f32 = 0.09;
+
+pub fn add(app: &mut App, updates: mpsc::Receiver<AnnotationUpdate>) {
+    app.insert_resource(Updates(Mutex::new(updates)))
+        .add_systems(Update, apply_updates);
+}
+
+fn apply_updates(
+    mut commands: Commands,
+    updates: Res<Updates>,
+    shown: Query<(Entity, &Shown)>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    let Ok(receiver) = updates.0.lock() else {
+        return;
+    };
+    for update in receiver.try_iter() {
+        let remove = |id: Option<&AnnotationId>, commands: &mut Commands| {
+            for (entity, s) in &shown {
+                if id.is_none_or(|id| &s.0 == id) {
+                    commands.entity(entity).despawn();
+                }
+            }
+        };
+        match update {
+            AnnotationUpdate::Replace(all) => {
+                remove(None, &mut commands);
+                for annotation in &all {
+                    spawn(&mut commands, annotation, &mut meshes, &mut materials);
+                }
+            }
+            AnnotationUpdate::Added(annotation) => {
+                spawn(&mut commands, &annotation, &mut meshes, &mut materials)
+            }
+            AnnotationUpdate::Deleted(id) => remove(Some(&id), &mut commands),
+        }
+    }
+}
+
+fn spawn(
+    commands: &mut Commands,
+    annotation: &Annotation,
+    meshes: &mut Assets<Mesh>,
+    materials: &mut Assets<StandardMaterial>,
+) {
+    // Unlit, so the colour reads the same whatever the light.
+    let material = materials.add(StandardMaterial {
+        base_color: color(&annotation.color),
+        unlit: true,
+        ..default()
+    });
+    let points = annotation.world_points();
+    let parent = commands
+        .spawn((
+            Shown(annotation.id.clone()),
+            Transform::default(),
+            Visibility::default(),
+        ))
+        .id();
+    match (annotation.kind, points.as_slice()) {
+        (AnnotationKind::Point, [p]) => {
+            commands.spawn((
+                Mesh3d(meshes.add(Sphere::new(POINT_RADIUS))),
+                MeshMaterial3d(material),
+                Transform::from_translation(*p),
+                ChildOf(parent),
+            ));
+        }
+        (AnnotationKind::Arrow, [tail, head]) => {
+            let direction = (*head - *tail).normalize_or(Vec3::Y);
+            let length = (*head - *tail).length().max(HEAD_LENGTH * 1.5);
+            let rotation = Quat::from_rotation_arc(Vec3::Y, direction);
+            let shaft_length = length - HEAD_LENGTH;
+            let shaft_centre = *head - direction * (HEAD_LENGTH + shaft_length / 2.0);
+            commands.spawn((
+                Mesh3d(meshes.add(Cylinder::new(SHAFT_RADIUS, shaft_length))),
+                MeshMaterial3d(material.clone()),
+                Transform::from_translation(shaft_centre).with_rotation(rotation),
+                ChildOf(parent),
+            ));
+            // The cone's tip touches the marked spot.
+            commands.spawn((
+                Mesh3d(meshes.add(Cone::new(HEAD_RADIUS, HEAD_LENGTH))),
+                MeshMaterial3d(material),
+                Transform::from_translation(*head - direction * HEAD_LENGTH / 2.0)
+                    .with_rotation(rotation),
+                ChildOf(parent),
+            ));
+        }
+        _ => tracing::warn!(id = %annotation.id, "annotation with the wrong number of points"),
+    }
+}

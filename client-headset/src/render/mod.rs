@@ -1,0 +1,99 @@
+//! Bevy renders the factory and the resolved annotations from the scripted (later: tracked)
+//! head pose, and hands every frame, stamped with the pose it was drawn with, to the encoder.
+//!
+//! Headless mode renders into an image on Mesa's lavapipe when there is no GPU; window mode
+//! also shows the same view on screen for a person at a desktop.
+
+mod annotations;
+mod capture;
+mod scene_spawn;
+
+pub use annotations::AnnotationUpdate;
+pub use capture::CapturedFrame;
+
+use crate::scene::FactoryScene;
+use bevy::app::ScheduleRunnerPlugin;
+use bevy::prelude::*;
+use bevy::render::RenderPlugin;
+use bevy::render::settings::{Backends, RenderCreation, WgpuSettings};
+use bevy::window::ExitCondition;
+use std::sync::mpsc;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Display {
+    /// No window: render into an image only.
+    Headless,
+    /// Also show the view in a desktop window.
+    Window,
+}
+
+#[derive(Clone)]
+pub struct RenderConfig {
+    pub width: u32,
+    pub height: u32,
+    /// Upper bound on rendered frames per second.
+    pub fps: f32,
+    pub display: Display,
+    pub scene: FactoryScene,
+}
+
+/// The renderer's links to the rest of the headset.
+pub struct RenderLinks {
+    /// Every rendered frame; when the encoder falls behind, frames are dropped, not queued.
+    pub frames: mpsc::SyncSender<CapturedFrame>,
+    /// Annotations to show or remove.
+    pub annotations: mpsc::Receiver<AnnotationUpdate>,
+}
+
+/// Builds the app; `app.run()` renders until the process ends.
+pub fn build_app(config: RenderConfig, links: RenderLinks) -> App {
+    let mut app = App::new();
+    let primary_window = match config.display {
+        Display::Headless => None,
+        Display::Window => Some(Window {
+            title: format!("Spotter headset (simulated) — {}", config.scene.name),
+            resolution: (config.width, config.height).into(),
+            ..default()
+        }),
+    };
+    let plugins = DefaultPlugins
+        .set(WindowPlugin {
+            primary_window,
+            exit_condition: match config.display {
+                Display::Headless => ExitCondition::DontExit,
+                Display::Window => ExitCondition::OnPrimaryClosed,
+            },
+            ..default()
+        })
+        .set(RenderPlugin {
+            render_creation: RenderCreation::Automatic(Box::new(WgpuSettings {
+                backends: Some(Backends::VULKAN),
+                ..default()
+            })),
+            // Otherwise the first frames are blank while shaders compile.
+            synchronous_pipeline_compilation: true,
+            ..default()
+        });
+    #[cfg(feature = "window")]
+    let plugins = match config.display {
+        Display::Headless => plugins.disable::<bevy::winit::WinitPlugin>(),
+        Display::Window => plugins,
+    };
+    app.add_plugins(plugins);
+    if config.display == Display::Headless {
+        app.add_plugins(ScheduleRunnerPlugin::run_loop(Duration::from_secs_f32(
+            1.0 / config.fps,
+        )));
+    }
+    app.insert_resource(ClearColor(scene_spawn::color(&config.scene.sky_color)))
+        .insert_resource(GlobalAmbientLight {
+            color: Color::WHITE,
+            brightness: 600.0,
+            ..default()
+        });
+    scene_spawn::add(&mut app, config.clone());
+    capture::add(&mut app, &config, links.frames);
+    annotations::add(&mut app, links.annotations);
+    app
+}

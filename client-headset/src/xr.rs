@@ -1,0 +1,15 @@
+//! The OpenXR mode.
+//!
+//! On a headset the frames come from the runtime's passthrough camera and the poses from its
+//! tracking; everything after that (frame history, resolving, publishing, anchoring) is the
+//! code the simulated mode already runs. This release does not drive an OpenXR runtime yet:
+//! with the `xr` feature the binary accepts `--mode xr` and says so at start-up.
+
+/// Why the OpenXR mode cannot start, in words for the person who launched it.
+pub fn unavailable_reason() -> &'static str {
+    if cfg!(feature = "xr") {
+        "the OpenXR mode is not available yet in this release: run with --mode headless or --mode window"
+    } else {
+        "this build has no OpenXR support: rebuild with `--features xr` (OpenXR itself is not available yet in this release)"
+    }
+}

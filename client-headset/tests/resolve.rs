@@ -1,0 +1,173 @@
+//! Resolving strokes: a mark at the pixel of a piece of equipment anchors to that equipment
+//! at the true surface point, through the pose of the frame it was drawn on.
+
+use glam::{Vec2, Vec3};
+use spotter_headset::frame_history::FrameHistory;
+use spotter_headset::resolve::resolve;
+use spotter_headset::scene::{FactoryScene, default_scene_path};
+use spotter_protocol::{AnnotationKind, AnnotationRequest, ErrorCode, FrameMeta, ResolveRequest};
+
+fn scene() -> FactoryScene {
+    FactoryScene::load(&default_scene_path()).unwrap()
+}
+
+/// Ten seconds of the scripted look-around at 30 frames per second.
+fn history(scene: &FactoryScene) -> FrameHistory {
+    let mut history = FrameHistory::default();
+    for i in 0..300u32 {
+        let t = i as f32 / 30.0;
+        history.push(FrameMeta {
+            rtp_timestamp: 1_000 + i * 3000,
+            pose: scene.camera.pose_at(t),
+            intrinsics: scene.camera.intrinsics(1280, 720),
+            capture_time_us: 1_000_000 + (t * 1e6) as u64,
+        });
+    }
+    history
+}
+
+fn request(kind: AnnotationKind, frame: &FrameMeta, points: Vec<Vec2>) -> ResolveRequest {
+    ResolveRequest {
+        annotation_id: "a-1".into(),
+        author: "p-1".into(),
+        request: AnnotationRequest {
+            kind,
+            frame_rtp_timestamp: frame.rtp_timestamp,
+            points,
+            color: "#ff2d95".into(),
+        },
+    }
+}
+
+fn normalized(frame: &FrameMeta, world: Vec3) -> Vec2 {
+    let pixel = frame.intrinsics.project(&frame.pose, world).unwrap();
+    pixel
+        / Vec2::new(
+            frame.intrinsics.width as f32,
+            frame.intrinsics.height as f32,
+        )
+}
+
+#[test]
+fn a_point_on_each_equipment_anchors_to_it_within_a_centimetre() {
+    let scene = scene();
+    let history = history(&scene);
+    // Frames from the last five seconds, at different head poses; equipment out of view on
+    // a frame is checked on others.
+    let mut checked = std::collections::HashMap::new();
+    for i in (150..300).step_by(10) {
+        let frame = *history.get(1_000 + i * 3000).unwrap();
+        for equipment in &scene.equipment {
+            let truth = equipment.marker_world();
+            let uv = normalized(&frame, truth);
+            if !((0.02..=0.98).contains(&uv.x) && (0.02..=0.98).contains(&uv.y)) {
+                continue;
+            }
+            let annotation = resolve(
+                &request(AnnotationKind::Point, &frame, vec![uv]),
+                &history,
+                &scene,
+            )
+            .unwrap();
+            assert_eq!(annotation.anchor.equipment_id(), Some(&equipment.id));
+            let placed = annotation.world_points()[0];
+            assert!(
+                (placed - truth).length() < 0.01,
+                "{}: placed {placed}, true surface point {truth}",
+                equipment.id
+            );
+            // Stored in the equipment's frame: moving the equipment moves the mark with it.
+            let local = annotation.points[0];
+            assert!((local - equipment.marker).length() < 0.01);
+            *checked.entry(equipment.id.clone()).or_insert(0) += 1;
+        }
+    }
+    for equipment in &scene.equipment {
+        assert!(
+            checked.get(&equipment.id).copied().unwrap_or(0) >= 3,
+            "{} rarely in view",
+            equipment.id
+        );
+    }
+}
+
+#[test]
+fn the_pose_of_the_frame_drawn_on_is_used_not_the_latest() {
+    let scene = scene();
+    let history = history(&scene);
+    let old = *history.get(1_000 + 160 * 3000).unwrap();
+    let latest = *history.latest().unwrap();
+    let panel = scene
+        .equipment
+        .iter()
+        .find(|e| e.id.as_str() == "panel-1")
+        .unwrap();
+    let uv = normalized(&old, panel.marker_world());
+    assert!(
+        (normalized(&latest, panel.marker_world()) - uv).length() > 0.02,
+        "the head moved between the two frames"
+    );
+    let annotation = resolve(
+        &request(AnnotationKind::Point, &old, vec![uv]),
+        &history,
+        &scene,
+    )
+    .unwrap();
+    assert!((annotation.world_points()[0] - panel.marker_world()).length() < 0.01);
+}
+
+#[test]
+fn an_arrow_keeps_its_head_on_the_equipment_and_its_drawn_direction() {
+    let scene = scene();
+    let history = history(&scene);
+    let frame = *history.latest().unwrap();
+    let pump = scene
+        .equipment
+        .iter()
+        .find(|e| e.id.as_str() == "pump-1")
+        .unwrap();
+    let head = normalized(&frame, pump.marker_world());
+    let tail = head + Vec2::new(0.1, -0.15);
+    let annotation = resolve(
+        &request(AnnotationKind::Arrow, &frame, vec![tail, head]),
+        &history,
+        &scene,
+    )
+    .unwrap();
+    assert_eq!(annotation.kind, AnnotationKind::Arrow);
+    let [tail_world, head_world] = annotation.world_points()[..] else {
+        panic!("two points")
+    };
+    assert!((head_world - pump.marker_world()).length() < 0.01);
+    // The tail projects back where it was drawn.
+    let drawn_tail = normalized(&frame, tail_world);
+    assert!(
+        (drawn_tail - tail).length() < 1e-3,
+        "{drawn_tail} vs {tail}"
+    );
+}
+
+#[test]
+fn sky_and_forgotten_frames_fail_with_their_own_codes() {
+    let scene = scene();
+    let history = history(&scene);
+    let frame = *history.latest().unwrap();
+    let sky = resolve(
+        &request(AnnotationKind::Point, &frame, vec![Vec2::new(0.5, 0.01)]),
+        &history,
+        &scene,
+    )
+    .unwrap_err();
+    assert_eq!(sky.code, ErrorCode::NoSurface);
+
+    let mut gone = *history.get(1_000).unwrap_or(&frame);
+    gone.rtp_timestamp = 1_000; // ten seconds old: no longer held
+    let err = resolve(
+        &request(AnnotationKind::Point, &gone, vec![Vec2::new(0.5, 0.5)]),
+        &history,
+        &scene,
+    )
+    .unwrap_err();
+    assert_eq!(err.code, ErrorCode::FrameGone);
+    assert!(err.message.contains("1000"), "{}", err.message);
+}

@@ -1,0 +1,38 @@
+// The room's annotations as an immutable list, changed only through these pure functions.
+import type { Annotation, AnnotationId, RoomSnapshot } from './generated/protocol';
+import { toWorld, type Vec3 } from './overlay/camera';
+
+export type AnnotationList = readonly Annotation[];
+
+/** The list a snapshot describes (it replaces whatever the page had). */
+export function fromSnapshot(snapshot: RoomSnapshot): AnnotationList {
+  return [...snapshot.annotations];
+}
+
+/** Adds `annotation`, or replaces the one with the same id in place. */
+export function addAnnotation(list: AnnotationList, annotation: Annotation): AnnotationList {
+  const i = list.findIndex((a) => a.id === annotation.id);
+  if (i < 0) return [...list, annotation];
+  return list.map((a, j) => (j === i ? annotation : a));
+}
+
+/** The list without the annotation `id` (the same list when it was not there). */
+export function deleteAnnotation(list: AnnotationList, id: AnnotationId): AnnotationList {
+  return list.some((a) => a.id === id) ? list.filter((a) => a.id !== id) : list;
+}
+
+/** The annotation's points in the world frame. */
+export function worldPoints(annotation: Annotation): [number, number, number][] {
+  return annotation.points.map((p) => toWorld(annotation.anchor.pose, p));
+}
+
+/** The point that marks the spot: the point itself, or an arrow's head. */
+export function keyPoint(annotation: Annotation): Vec3 | null {
+  const points = worldPoints(annotation);
+  return (annotation.kind === 'arrow' ? points[1] : points[0]) ?? null;
+}
+
+/** A short label for lists: the equipment it is anchored to, or "world". */
+export function anchorLabel(annotation: Annotation): string {
+  return annotation.anchor.type === 'equipment' ? annotation.anchor.equipment_id : 'world';
+}

@@ -1,0 +1,248 @@
+// The expert session: joins the room, receives the video, keeps the room's participants and
+// annotations, and turns gestures into annotate / delete requests.
+import type {
+  AnnotationId,
+  AnnotationKind,
+  ClientMessage,
+  ServerMessage,
+} from './generated/protocol';
+import type { PageConfig } from './config';
+import { addAnnotation, deleteAnnotation, fromSnapshot, type AnnotationList } from './annotations';
+import { acceptPending, addPending, expirePending, settlePending, type PendingList } from './pending';
+import { addParticipant, removeParticipant, type ParticipantList } from './participants';
+import { Peer } from './peer';
+import type { OverlaySync } from './overlay/sync';
+import type { ConnectionFacts } from './ui/statusText';
+import type { LocalCode } from './ui/errorText';
+
+export interface RoundTrip {
+  clientRef: number;
+  annotationId: AnnotationId | null;
+  /** performance.now() times: the gesture's pointerup, then each answer. */
+  pointerUp: number;
+  accepted: number | null;
+  added: number | null;
+  /** The first overlay render that included the annotation. */
+  drawn: number | null;
+}
+
+export interface AppView {
+  /** The room's lists changed. */
+  lists(): void;
+  /** Pending marks changed. */
+  pending(): void;
+  /** A connection fact changed. */
+  status(): void;
+  notice(code: string, detail?: string): void;
+  video(stream: MediaStream): void;
+}
+
+const PENDING_TTL_MS = 30_000;
+
+export class App {
+  participantId: string | null = null;
+  participants: ParticipantList = [];
+  annotations: AnnotationList = [];
+  pending: PendingList = [];
+  selected: AnnotationId | null = null;
+  readonly roundTrips: RoundTrip[] = [];
+  readonly facts: ConnectionFacts;
+  peer: Peer | null = null;
+  private nextClientRef = 1;
+
+  constructor(
+    readonly config: PageConfig,
+    private readonly send: (m: ClientMessage) => boolean,
+    private readonly sync: OverlaySync,
+    private readonly view: AppView,
+  ) {
+    this.facts = {
+      socket: 'connecting',
+      close: null,
+      joinError: null,
+      joined: false,
+      room: config.room,
+      name: config.name,
+      peer: 'none',
+      lastFrameAt: null,
+      lastMatchedAt: null,
+      joinedAt: null,
+      now: performance.now(),
+    };
+    setInterval(() => {
+      const kept = expirePending(this.pending, performance.now() - PENDING_TTL_MS);
+      if (kept !== this.pending) {
+        this.pending = kept;
+        this.view.pending();
+        this.view.lists();
+      }
+    }, 1000);
+  }
+
+  socketOpened(): void {
+    this.facts.socket = 'open';
+    const { room, role, name } = this.config;
+    this.send({ type: 'join', room, role, name });
+    this.view.status();
+  }
+
+  socketClosed(close: { code: number; reason: string; wasOpen: boolean }): void {
+    this.facts.socket = 'closed';
+    this.facts.close = close;
+    this.view.status();
+  }
+
+  handle(m: ServerMessage): void {
+    switch (m.type) {
+      case 'joined':
+        this.participantId = m.participant_id;
+        this.participants = m.snapshot.participants;
+        this.setAnnotations(fromSnapshot(m.snapshot));
+        this.facts.joined = true;
+        this.facts.joinedAt = performance.now();
+        this.view.lists();
+        this.view.status();
+        void this.startPeer();
+        break;
+      case 'answer':
+        this.peer?.acceptAnswer(m.sdp).catch((e: unknown) => {
+          this.view.notice('video_failed', `Could not apply the server's answer: ${String(e)}`);
+        });
+        break;
+      case 'participant_joined':
+        this.participants = addParticipant(this.participants, m.participant);
+        this.view.lists();
+        break;
+      case 'participant_left':
+        this.participants = removeParticipant(this.participants, m.participant_id);
+        this.view.lists();
+        break;
+      case 'annotation_accepted':
+        this.pending = acceptPending(this.pending, m.client_ref, m.annotation_id);
+        this.trip({ clientRef: m.client_ref }, (t) => {
+          t.annotationId = m.annotation_id;
+          t.accepted = performance.now();
+        });
+        this.view.pending();
+        this.view.lists();
+        break;
+      case 'annotation_added':
+        this.pending = settlePending(this.pending, { annotationId: m.annotation.id });
+        this.trip({ annotationId: m.annotation.id }, (t) => (t.added = performance.now()));
+        this.setAnnotations(addAnnotation(this.annotations, m.annotation));
+        this.view.pending();
+        this.view.lists();
+        break;
+      case 'annotation_deleted':
+        if (this.selected === m.annotation_id) this.selected = null;
+        this.setAnnotations(deleteAnnotation(this.annotations, m.annotation_id));
+        this.view.lists();
+        break;
+      case 'error':
+        this.pending = settlePending(this.pending, {
+          clientRef: m.client_ref,
+          annotationId: m.annotation_id,
+        });
+        if (!this.facts.joined) this.facts.joinError = m.message || m.code;
+        this.view.notice(m.code, m.message);
+        this.view.pending();
+        this.view.lists();
+        this.view.status();
+        break;
+      case 'resolve_request':
+        break; // Addressed to the technician's headset only.
+    }
+  }
+
+  /** Sends an annotate request for a gesture on the frame `frameRtp`. */
+  annotate(kind: AnnotationKind, points: [number, number][], color: string, frameRtp: number): void {
+    const clientRef = this.nextClientRef++;
+    const sent = this.send({
+      type: 'annotate',
+      client_ref: clientRef,
+      request: { kind, frame_rtp_timestamp: frameRtp, points, color },
+    });
+    if (!sent) {
+      this.view.notice('not_connected' satisfies LocalCode);
+      return;
+    }
+    const now = performance.now();
+    this.pending = addPending(this.pending, {
+      clientRef,
+      kind,
+      points,
+      color,
+      frameRtp,
+      sentAt: now,
+      annotationId: null,
+    });
+    this.roundTrips.push({
+      clientRef,
+      annotationId: null,
+      pointerUp: now,
+      accepted: null,
+      added: null,
+      drawn: null,
+    });
+    this.view.pending();
+    this.view.lists();
+  }
+
+  remove(id: AnnotationId): void {
+    if (!this.send({ type: 'delete_annotation', annotation_id: id })) {
+      this.view.notice('not_connected' satisfies LocalCode);
+    }
+  }
+
+  select(id: AnnotationId | null): void {
+    this.selected = id;
+    this.view.lists();
+  }
+
+  /** Called after each overlay render that used a frame. */
+  rendered(annotations: readonly { id: AnnotationId }[]): void {
+    const now = performance.now();
+    for (const t of this.roundTrips) {
+      if (t.drawn === null && t.added !== null && annotations.some((a) => a.id === t.annotationId)) {
+        t.drawn = now;
+      }
+    }
+  }
+
+  private setAnnotations(list: AnnotationList): void {
+    this.annotations = list;
+    this.sync.setAnnotations(list);
+  }
+
+  private trip(
+    by: { clientRef?: number; annotationId?: AnnotationId },
+    update: (t: RoundTrip) => void,
+  ): void {
+    const t = this.roundTrips.find(
+      (r) => r.clientRef === by.clientRef || (r.annotationId !== null && r.annotationId === by.annotationId),
+    );
+    if (t) update(t);
+  }
+
+  private async startPeer(): Promise<void> {
+    this.peer?.close();
+    const peer = new Peer({
+      track: (stream) => this.view.video(stream),
+      frameMeta: (meta) => this.sync.frameMeta(meta),
+      connectionState: (state) => {
+        this.facts.peer = state;
+        if (state === 'failed') this.view.notice('video_failed');
+        this.view.status();
+      },
+      channelState: () => this.view.status(),
+    });
+    this.peer = peer;
+    this.facts.peer = peer.pc.connectionState;
+    try {
+      const sdp = await peer.createOffer();
+      this.send({ type: 'offer', sdp });
+    } catch (e) {
+      this.view.notice('video_failed', `Could not create the video offer: ${String(e)}`);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+// The receive-only WebRTC connection to the server: one video track from the headset and the
+// unordered, unreliable 'frames' data channel carrying one FrameMeta per video frame.
+import { FRAMES_CHANNEL, type FrameMeta } from './generated/protocol';
+import { parseFrameMeta } from './frames';
+
+export interface PeerHandlers {
+  track(stream: MediaStream): void;
+  frameMeta(meta: FrameMeta): void;
+  connectionState(state: RTCPeerConnectionState): void;
+  channelState(state: RTCDataChannelState): void;
+}
+
+/** How long to wait for ICE gathering before sending the offer with what we have. */
+const ICE_GATHERING_TIMEOUT_MS = 5000;
+
+export class Peer {
+  readonly pc = new RTCPeerConnection({});
+  private readonly decoder = new TextDecoder();
+
+  constructor(private readonly handlers: PeerHandlers) {
+    this.pc.addTransceiver('video', { direction: 'recvonly' });
+    this.attachChannel(
+      this.pc.createDataChannel(FRAMES_CHANNEL, { ordered: false, maxRetransmits: 0 }),
+    );
+    // Should the server open the channel itself, listen on that one too.
+    this.pc.addEventListener('datachannel', (ev) => {
+      if (ev.channel.label === FRAMES_CHANNEL) this.attachChannel(ev.channel);
+    });
+    this.pc.addEventListener('track', (ev) => {
+      if (ev.track.kind === 'video') handlers.track(new MediaStream([ev.track]));
+    });
+    this.pc.addEventListener('connectionstatechange', () => {
+      handlers.connectionState(this.pc.connectionState);
+    });
+  }
+
+  /** Creates the offer and returns its SDP once ICE gathering is complete (non-trickle). */
+  async createOffer(): Promise<string> {
+    const offer = await this.pc.createOffer();
+    await this.pc.setLocalDescription(offer);
+    await this.iceGatheringComplete();
+    const sdp = this.pc.localDescription?.sdp;
+    if (!sdp) throw new Error('no local description after ICE gathering');
+    return sdp;
+  }
+
+  async acceptAnswer(sdp: string): Promise<void> {
+    await this.pc.setRemoteDescription({ type: 'answer', sdp });
+  }
+
+  /** `framesDecoded` of the inbound video stream (0 before there is one). */
+  async framesDecoded(): Promise<number> {
+    const stats = await this.pc.getStats();
+    let decoded = 0;
+    stats.forEach((report: { type?: string; kind?: string; framesDecoded?: number }) => {
+      if (report.type === 'inbound-rtp' && report.kind === 'video') {
+        decoded += report.framesDecoded ?? 0;
+      }
+    });
+    return decoded;
+  }
+
+  close(): void {
+    this.pc.close();
+  }
+
+  private attachChannel(channel: RTCDataChannel): void {
+    channel.binaryType = 'arraybuffer';
+    const report = () => this.handlers.channelState(channel.readyState);
+    channel.addEventListener('open', report);
+    channel.addEventListener('close', report);
+    channel.addEventListener('message', (ev: MessageEvent<unknown>) => {
+      const text =
+        typeof ev.data === 'string'
+          ? ev.data
+          : ev.data instanceof ArrayBuffer
+            ? this.decoder.decode(ev.data)
+            : '';
+      const meta = parseFrameMeta(text);
+      if (meta) this.handlers.frameMeta(meta);
+    });
+  }
+
+  private iceGatheringComplete(): Promise<void> {
+    if (this.pc.iceGatheringState === 'complete') return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.pc.removeEventListener('icegatheringstatechange', check);
+        resolve();
+      };
+      const check = () => {
+        if (this.pc.iceGatheringState === 'complete') done();
+      };
+      const timer = setTimeout(done, ICE_GATHERING_TIMEOUT_MS);
+      this.pc.addEventListener('icegatheringstatechange', check);
+    });
+  }
+}

@@ -1,0 +1,39 @@
+// `window.__spotter`: read-only views of the page's state for end-to-end tests.
+import type { Annotation } from './generated/protocol';
+import type { Rect } from './overlay/layout';
+import type { DrawnPosition } from './overlay/renderer';
+import type { Displayed, FrameSample } from './overlay/sync';
+import type { RoundTrip } from './app';
+
+export interface Timing {
+  /** performance.now() when the page's script started. */
+  pageOpen: number;
+  /** performance.now() of the first displayed video frame (null before it). */
+  firstFrame: number | null;
+  /** One entry per annotate request: pointerup → accepted → added → drawn. */
+  roundTrips: readonly RoundTrip[];
+}
+
+export interface SpotterHooks {
+  readonly displayed: Displayed | null;
+  annotations(): readonly Annotation[];
+  framesDecoded(): Promise<number>;
+  videoRect(): Rect | null;
+  readonly overlayCanvas: HTMLCanvasElement;
+  drawnPositions(): readonly DrawnPosition[];
+  messages(): readonly { code: string; text: string }[];
+  readonly timing: Timing;
+  /** requestVideoFrameCallback samples, the last 600. */
+  readonly samples: readonly FrameSample[];
+  readonly participantId: string | null;
+}
+
+declare global {
+  interface Window {
+    __spotter?: SpotterHooks;
+  }
+}
+
+export function installTestHooks(hooks: SpotterHooks): void {
+  window.__spotter = hooks;
+}

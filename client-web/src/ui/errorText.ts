@@ -1,0 +1,57 @@
+// Human messages for the server's error codes and the page's own notices.
+import type { ErrorCode } from '../generated/protocol';
+
+/** Codes the page raises itself (never sent by the server). */
+export type LocalCode =
+  | 'no_frame'
+  | 'not_connected'
+  | 'bad_gesture'
+  | 'bad_role'
+  | 'video_failed'
+  | 'overlay_failed'
+  | 'unsupported'
+  | 'bad_message';
+
+export type MessageCode = ErrorCode | LocalCode;
+
+const SERVER_TEXT: Record<ErrorCode, string> = {
+  malformed_message: 'The server could not read a message from this page. Reload the page; if it keeps happening, report it.',
+  message_too_large: 'That request was too large for the server — nothing was sent.',
+  invalid_value: 'The server rejected a value in that request (a point outside the frame, a bad colour or a bad name).',
+  unknown_room: 'That room does not exist. Check the room name in the address.',
+  not_joined: 'The page has not joined the room yet — wait until the status says joined.',
+  already_joined: 'This connection has already joined a room.',
+  forbidden: 'Your role is not allowed to do that.',
+  technician_present: 'A technician is already in this room.',
+  no_technician: 'No technician is in the room — there is no headset to place the mark.',
+  headset_timeout: 'The headset did not answer in time — nothing was placed. Try again.',
+  no_surface: 'There is no surface under that point — nothing was placed.',
+  frame_gone: 'That frame is too old for the headset to place the mark — try again on the live view.',
+  unknown_annotation: 'That annotation no longer exists — someone may have deleted it already.',
+  sdp_rejected: 'The server rejected the video connection. Reload the page to try again.',
+  internal: 'The server hit an internal error. Try again; if it keeps happening, check the server log.',
+};
+
+const LOCAL_TEXT: Record<LocalCode, string> = {
+  no_frame: 'No video frame with camera data is displayed yet — wait for the live view before marking.',
+  not_connected: 'Not connected to the server — the mark was not sent.',
+  bad_gesture: 'Drag from the tail to the head to draw an arrow.',
+  bad_role: 'Unknown role in the address — joining as expert.',
+  video_failed: 'The video connection failed.',
+  overlay_failed: 'The annotation overlay is unavailable in this browser.',
+  unsupported: 'This browser cannot match video frames to camera poses (no requestVideoFrameCallback); annotations will not be drawn.',
+  bad_message: 'The server sent a message this page does not understand.',
+};
+
+const SERVER_CODES = new Set<string>(Object.keys(SERVER_TEXT));
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return SERVER_CODES.has(code);
+}
+
+/** The human text for `code`; unknown codes fall back to the server's own message. */
+export function messageText(code: string, serverMessage?: string): string {
+  if (isErrorCode(code)) return SERVER_TEXT[code];
+  if (code in LOCAL_TEXT) return LOCAL_TEXT[code as LocalCode];
+  return serverMessage ? `Error (${code}): ${serverMessage}` : `Error (${code}).`;
+}

@@ -1,0 +1,78 @@
+// The side panel: participants and annotations (with pending marks and delete buttons).
+import type { Annotation, AnnotationId, Participant, ParticipantId } from '../generated/protocol';
+import { anchorLabel } from '../annotations';
+import type { PendingMark } from '../pending';
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className: string,
+  text?: string,
+): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  e.className = className;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+export function renderParticipants(
+  list: HTMLElement,
+  participants: readonly Participant[],
+  self: ParticipantId | null,
+): void {
+  list.replaceChildren(
+    ...participants.map((p) => {
+      const li = el('li', `participant role-${p.role}`);
+      li.dataset.participantId = p.id;
+      const name = el('span', 'participant-name', p.name);
+      if (p.id === self) name.append(el('span', 'you', ' (you)'));
+      li.append(name, el('span', 'badge', p.role), el('code', 'participant-id', p.id));
+      return li;
+    }),
+  );
+  if (participants.length === 0) list.append(el('li', 'empty', 'Nobody here yet.'));
+}
+
+export interface AnnotationActions {
+  select(id: AnnotationId): void;
+  remove(id: AnnotationId): void;
+}
+
+export function renderAnnotations(
+  list: HTMLElement,
+  annotations: readonly Annotation[],
+  pending: readonly PendingMark[],
+  selected: AnnotationId | null,
+  actions: AnnotationActions,
+): void {
+  const rows = annotations.map((a) => {
+    const li = el('li', a.id === selected ? 'annotation selected' : 'annotation');
+    li.dataset.annotationId = a.id;
+    li.tabIndex = 0;
+    const swatch = el('span', 'swatch');
+    swatch.style.background = a.color;
+    const del = el('button', 'delete', '×');
+    del.type = 'button';
+    del.title = 'Delete (Del)';
+    del.setAttribute('aria-label', `Delete ${a.kind} on ${anchorLabel(a)}`);
+    del.dataset.action = 'delete';
+    del.addEventListener('click', (ev) => {
+      ev.stopPropagation();
+      actions.remove(a.id);
+    });
+    li.addEventListener('click', () => actions.select(a.id));
+    li.append(swatch, el('span', 'kind', a.kind), el('span', 'anchor', anchorLabel(a)), del);
+    return li;
+  });
+  const waiting = pending.map((m) => {
+    const li = el('li', 'annotation pending');
+    li.dataset.clientRef = String(m.clientRef);
+    const swatch = el('span', 'swatch');
+    swatch.style.background = m.color;
+    li.append(swatch, el('span', 'kind', m.kind), el('span', 'anchor', 'placing…'));
+    return li;
+  });
+  list.replaceChildren(...rows, ...waiting);
+  if (rows.length + waiting.length === 0) {
+    list.append(el('li', 'empty', 'No annotations. Click the video to place one.'));
+  }
+}

@@ -1,0 +1,211 @@
+//! A peer connection with the SFU: built, offered (non-trickle) and answered.
+
+use crate::keyframe::KeyframeRequestsToApp;
+use anyhow::Context;
+use rtc::ice::mdns::MulticastDnsMode;
+use rtc::interceptor::Slot;
+use rtc::peer_connection::configuration::media_engine::MIME_TYPE_H264;
+use rtc::rtp_transceiver::rtp_sender::{RTCRtpCodec, RTCRtpCodecParameters, RtpCodecKind};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+use webrtc::data_channel::{DataChannel, DataChannelEvent, RTCDataChannelInit};
+use webrtc::media_stream::track_remote::TrackRemote;
+use webrtc::peer_connection::{
+    MediaEngine, PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler,
+    RTCIceGatheringState, RTCPeerConnectionState, RTCSessionDescription, Registry,
+    SettingEngineBuilder, register_default_interceptors,
+};
+
+/// The H.264 flavour every Spotter peer uses: constrained baseline, packetization mode 1,
+/// which browsers decode in hardware or with OpenH264.
+pub fn h264_codec() -> RTCRtpCodec {
+    RTCRtpCodec {
+        mime_type: MIME_TYPE_H264.to_owned(),
+        clock_rate: spotter_protocol::VIDEO_CLOCK_RATE,
+        channels: 0,
+        sdp_fmtp_line: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"
+            .to_owned(),
+        rtcp_feedback: vec![],
+    }
+}
+
+pub struct PeerOptions {
+    /// The local address to bind (and so the only host candidate). `webrtc` skips loopback
+    /// when given 0.0.0.0, so a server on loopback needs 127.0.0.1 here.
+    pub bind_ip: IpAddr,
+}
+
+impl PeerOptions {
+    /// Loopback when the server is on loopback, every interface otherwise.
+    pub fn for_server(server_host_is_loopback: bool) -> Self {
+        Self {
+            bind_ip: if server_host_is_loopback {
+                IpAddr::from([127, 0, 0, 1])
+            } else {
+                IpAddr::from([0, 0, 0, 0])
+            },
+        }
+    }
+}
+
+struct Handler {
+    gathered: watch::Sender<bool>,
+    state: watch::Sender<RTCPeerConnectionState>,
+    tracks: mpsc::UnboundedSender<Arc<dyn TrackRemote>>,
+}
+
+#[async_trait::async_trait]
+impl PeerConnectionEventHandler for Handler {
+    async fn on_ice_gathering_state_change(&self, state: RTCIceGatheringState) {
+        if state == RTCIceGatheringState::Complete {
+            let _ = self.gathered.send(true);
+        }
+    }
+
+    async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
+        tracing::debug!(?state, "peer connection state");
+        let _ = self.state.send(state);
+    }
+
+    async fn on_track(&self, track: Arc<dyn TrackRemote>) {
+        let _ = self.tracks.send(track);
+    }
+}
+
+/// A peer connection and what it reports.
+pub struct Peer {
+    pub pc: Arc<dyn PeerConnection>,
+    gathered: watch::Receiver<bool>,
+    state: watch::Receiver<RTCPeerConnectionState>,
+    pub(crate) tracks: Option<mpsc::UnboundedReceiver<Arc<dyn TrackRemote>>>,
+}
+
+impl Peer {
+    pub async fn new(options: &PeerOptions) -> anyhow::Result<Self> {
+        let mut media = MediaEngine::default();
+        media.register_codec(
+            RTCRtpCodecParameters {
+                rtp_codec: h264_codec(),
+                payload_type: 102,
+                ..Default::default()
+            },
+            RtpCodecKind::Video,
+        )?;
+        let registry = register_default_interceptors(Registry::new(), &mut media)?
+            .with(Slot::from(14_000), KeyframeRequestsToApp::default());
+        let settings = SettingEngineBuilder::new()
+            .with_multicast_dns_mode(MulticastDnsMode::Disabled)
+            .build();
+        let (gathered_tx, gathered) = watch::channel(false);
+        let (state_tx, state) = watch::channel(RTCPeerConnectionState::New);
+        let (tracks_tx, tracks) = mpsc::unbounded_channel();
+        let pc = PeerConnectionBuilder::new()
+            .with_media_engine(media)
+            .with_interceptor_registry(registry)
+            .with_setting_engine(settings)
+            .with_handler(Arc::new(Handler {
+                gathered: gathered_tx,
+                state: state_tx,
+                tracks: tracks_tx,
+            }))
+            .with_udp_addrs(vec![format!("{}:0", options.bind_ip)])
+            .build()
+            .await
+            .context("building the peer connection")?;
+        Ok(Self {
+            pc: Arc::new(pc),
+            gathered,
+            state,
+            tracks: Some(tracks),
+        })
+    }
+
+    /// Creates the offer and waits until every candidate is in it.
+    pub async fn create_offer(&mut self) -> anyhow::Result<String> {
+        let offer = self.pc.create_offer(None).await?;
+        self.pc.set_local_description(offer).await?;
+        tokio::time::timeout(Duration::from_secs(10), self.gathered.wait_for(|g| *g))
+            .await
+            .context("ICE gathering did not complete")??;
+        Ok(self
+            .pc
+            .local_description()
+            .await
+            .context("no local description")?
+            .sdp)
+    }
+
+    pub async fn accept_answer(&self, sdp: String) -> anyhow::Result<()> {
+        self.pc
+            .set_remote_description(RTCSessionDescription::answer(sdp)?)
+            .await?;
+        Ok(())
+    }
+
+    /// Waits until the connection is up, or fails.
+    pub async fn connected(&mut self, timeout: Duration) -> anyhow::Result<()> {
+        let state = tokio::time::timeout(
+            timeout,
+            self.state.wait_for(|s| {
+                matches!(
+                    s,
+                    RTCPeerConnectionState::Connected | RTCPeerConnectionState::Failed
+                )
+            }),
+        )
+        .await
+        .context("the peer connection did not connect in time")??
+        .to_owned();
+        anyhow::ensure!(
+            state == RTCPeerConnectionState::Connected,
+            "the peer connection failed"
+        );
+        Ok(())
+    }
+
+    /// Watches the connection state.
+    pub fn state(&self) -> watch::Receiver<RTCPeerConnectionState> {
+        self.state.clone()
+    }
+
+    /// Creates the `frames` data channel (unordered, no retransmissions: a late pose is
+    /// useless, the next frame brings a fresh one). Incoming text messages go to the returned
+    /// receiver.
+    pub async fn frames_channel(
+        &self,
+    ) -> anyhow::Result<(Arc<dyn DataChannel>, mpsc::UnboundedReceiver<String>)> {
+        let channel = self
+            .pc
+            .create_data_channel(
+                spotter_protocol::FRAMES_CHANNEL,
+                Some(RTCDataChannelInit {
+                    ordered: false,
+                    max_retransmits: Some(0),
+                    ..Default::default()
+                }),
+            )
+            .await?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        let poller = channel.clone();
+        tokio::spawn(async move {
+            while let Some(event) = poller.poll().await {
+                match event {
+                    DataChannelEvent::OnMessage(message) => {
+                        if let Ok(text) = String::from_utf8(message.data.to_vec()) {
+                            let _ = tx.send(text);
+                        }
+                    }
+                    DataChannelEvent::OnClose => break,
+                    _ => {}
+                }
+            }
+        });
+        Ok((channel, rx))
+    }
+
+    pub async fn close(&self) {
+        let _ = self.pc.close().await;
+    }
+}

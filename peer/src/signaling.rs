@@ -1,0 +1,122 @@
+//! The WebSocket signaling connection.
+
+use anyhow::{Context, bail};
+use futures_util::{SinkExt, StreamExt};
+use spotter_protocol::{ClientMessage, ParticipantId, Role, RoomId, RoomSnapshot, ServerMessage};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+
+/// A connected signaling socket: send with [`Signaling::send`], receive with
+/// [`Signaling::recv`]. A background task owns the socket.
+pub struct Signaling {
+    out: mpsc::UnboundedSender<Message>,
+    incoming: mpsc::UnboundedReceiver<ServerMessage>,
+}
+
+/// What the server answered to a join.
+#[derive(Debug, Clone)]
+pub struct Joined {
+    pub participant_id: ParticipantId,
+    pub snapshot: RoomSnapshot,
+}
+
+impl Signaling {
+    /// Connects to `ws_url` (e.g. `ws://127.0.0.1:8080/ws`).
+    pub async fn connect(ws_url: &str) -> anyhow::Result<Self> {
+        let (socket, _) = tokio_tungstenite::connect_async(ws_url)
+            .await
+            .with_context(|| format!("connecting to {ws_url}"))?;
+        let (mut sink, mut stream) = socket.split();
+        let (out, mut out_rx) = mpsc::unbounded_channel::<Message>();
+        let (in_tx, incoming) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Some(message) = out_rx.recv().await {
+                if sink.send(message).await.is_err() {
+                    break;
+                }
+            }
+            let _ = sink.close().await;
+        });
+        tokio::spawn(async move {
+            while let Some(Ok(message)) = stream.next().await {
+                let Message::Text(text) = message else {
+                    continue;
+                };
+                match serde_json::from_str::<ServerMessage>(text.as_str()) {
+                    Ok(message) => {
+                        if in_tx.send(message).is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) => tracing::warn!("unreadable server message: {e}"),
+                }
+            }
+        });
+        Ok(Self { out, incoming })
+    }
+
+    pub fn send(&self, message: &ClientMessage) -> anyhow::Result<()> {
+        let json = serde_json::to_string(message)?;
+        self.send_raw(Message::Text(json.into()))
+    }
+
+    /// Sends any frame, malformed ones included (for tests).
+    pub fn send_raw(&self, message: Message) -> anyhow::Result<()> {
+        self.out
+            .send(message)
+            .map_err(|_| anyhow::anyhow!("the signaling connection is closed"))
+    }
+
+    /// The next message, or `None` once the connection closed.
+    pub async fn recv(&mut self) -> Option<ServerMessage> {
+        self.incoming.recv().await
+    }
+
+    /// The next message within `timeout`.
+    pub async fn recv_timeout(&mut self, timeout: Duration) -> anyhow::Result<ServerMessage> {
+        tokio::time::timeout(timeout, self.recv())
+            .await
+            .context("no message from the server in time")?
+            .context("the server closed the connection")
+    }
+
+    /// Joins `room`; fails with the server's error if it refuses.
+    pub async fn join(&mut self, room: &str, role: Role, name: &str) -> anyhow::Result<Joined> {
+        self.send(&ClientMessage::Join {
+            room: RoomId::new(room),
+            role,
+            name: name.to_owned(),
+        })?;
+        match self.recv_timeout(Duration::from_secs(10)).await? {
+            ServerMessage::Joined {
+                participant_id,
+                snapshot,
+                ..
+            } => Ok(Joined {
+                participant_id,
+                snapshot,
+            }),
+            ServerMessage::Error { code, message, .. } => bail!("join refused: {code}: {message}"),
+            other => bail!("unexpected answer to join: {other:?}"),
+        }
+    }
+
+    /// Sends an offer and waits for the answer, passing on any other message to `other`.
+    pub async fn exchange_offer(
+        &mut self,
+        offer: String,
+        mut other: impl FnMut(ServerMessage),
+    ) -> anyhow::Result<String> {
+        self.send(&ClientMessage::Offer { sdp: offer })?;
+        loop {
+            match self.recv_timeout(Duration::from_secs(10)).await? {
+                ServerMessage::Answer { sdp } => return Ok(sdp),
+                ServerMessage::Error { code, message, .. } => {
+                    bail!("offer refused: {code}: {message}")
+                }
+                message => other(message),
+            }
+        }
+    }
+}

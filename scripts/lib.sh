@@ -1,0 +1,57 @@
+# Shared by scripts/demo and scripts/test: installs what Spotter needs on Debian and points
+# cargo at a target directory outside the clone, so a rebuild reuses earlier work.
+
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/spotter/target}
+mkdir -p "$CARGO_TARGET_DIR"
+# Bevy on Mesa's software Vulkan (lavapipe) when there is no GPU.
+export WGPU_BACKEND=${WGPU_BACKEND:-vulkan}
+export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp/spotter-xdg}
+mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# install_apt PKG... : installs the Debian packages that are missing.
+install_apt() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null; then sudo=(sudo); else
+      echo "Missing Debian packages: ${missing[*]}. Install them as root: apt-get install ${missing[*]}" >&2
+      exit 1
+    fi
+  fi
+  say "Installing ${missing[*]}"
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+require() {
+  command -v "$1" >/dev/null || { echo "Spotter needs $1: $2" >&2; exit 1; }
+}
+
+check_toolchain() {
+  require cargo "install Rust from rustup.rs"
+  require node "install Node.js 20 or newer"
+  require npm "install npm (it comes with Node.js)"
+}
+
+# The web client, built into client-web/dist for the server to serve.
+build_web() {
+  say "Building the web client"
+  (cd "$ROOT/client-web" && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build)
+}
+
+# wait_for_url URL SECONDS
+wait_for_url() {
+  local deadline=$((SECONDS + $2))
+  until curl -fsS "$1" >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || { echo "timed out waiting for $1" >&2; return 1; }
+    sleep 0.5
+  done
+}

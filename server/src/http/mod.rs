@@ -1,0 +1,20 @@
+//! The HTTP surface: REST API, WebSocket signaling and the web client's files.
+
+mod api;
+mod ws;
+
+use crate::state::AppState;
+use axum::Router;
+use axum::routing::get;
+use std::path::Path;
+use tower_http::services::{ServeDir, ServeFile};
+
+pub fn app(state: AppState, web_dir: &Path) -> Router {
+    let web = ServeDir::new(web_dir).fallback(ServeFile::new(web_dir.join("index.html")));
+    Router::new()
+        .route("/healthz", get(api::healthz))
+        .route("/api/rooms/{room}", get(api::room))
+        .route("/ws", get(ws::upgrade))
+        .fallback_service(web)
+        .with_state(state)
+}

@@ -1,0 +1,191 @@
+//! One participant's signaling session: the state machine behind a WebSocket, independent of
+//! the socket so that it reads as the protocol does.
+
+use crate::rooms::Outbox;
+use crate::state::AppState;
+use spotter_protocol::{
+    Action, ClientMessage, ErrorCode, Participant, ParticipantId, ProtocolError, Role, RoomId,
+    ServerMessage,
+};
+use std::time::Duration;
+
+/// How long the headset has to resolve an annotation before its author is told it timed out.
+pub const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
+
+struct Joined {
+    room: RoomId,
+    participant: ParticipantId,
+    role: Role,
+}
+
+pub struct Session {
+    state: AppState,
+    outbox: Outbox,
+    joined: Option<Joined>,
+}
+
+impl Session {
+    pub fn new(state: AppState, outbox: Outbox) -> Self {
+        Self {
+            state,
+            outbox,
+            joined: None,
+        }
+    }
+
+    /// Handles one text message; every failure is answered with a specific error and the
+    /// session stays usable.
+    pub async fn handle_text(&mut self, text: &str) {
+        let result = match ClientMessage::parse(text) {
+            Ok(message) => self.handle(message).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
+            self.send(ServerMessage::error(e)).await;
+        }
+    }
+
+    pub async fn send(&self, message: ServerMessage) {
+        let _ = self.outbox.send(message).await;
+    }
+
+    /// The connection closed: leave the room and drop the media connection.
+    pub async fn close(self) {
+        if let Some(joined) = self.joined {
+            tracing::info!(participant = %joined.participant, room = %joined.room, "left");
+            self.state.rooms.leave(&joined.room, &joined.participant);
+            self.state.sfu.disconnect(joined.participant).await;
+        }
+    }
+
+    fn joined(&self, action: Option<Action>) -> Result<&Joined, ProtocolError> {
+        let joined = self
+            .joined
+            .as_ref()
+            .ok_or_else(|| ProtocolError::new(ErrorCode::NotJoined, "join a room first"))?;
+        if let Some(action) = action
+            && !joined.role.may(action)
+        {
+            return Err(ProtocolError::new(
+                ErrorCode::Forbidden,
+                format!("a {} may not {action}", joined.role),
+            ));
+        }
+        Ok(joined)
+    }
+
+    async fn handle(&mut self, message: ClientMessage) -> Result<(), ProtocolError> {
+        match message {
+            ClientMessage::Join { room, role, name } => self.join(room, role, name).await,
+            ClientMessage::Offer { sdp } => {
+                let joined = self.joined(None)?;
+                let answer = self
+                    .state
+                    .sfu
+                    .connect(
+                        joined.participant.clone(),
+                        joined.room.clone(),
+                        joined.role,
+                        sdp,
+                    )
+                    .await?;
+                self.send(ServerMessage::Answer { sdp: answer }).await;
+                Ok(())
+            }
+            ClientMessage::Annotate {
+                client_ref,
+                request,
+            } => {
+                let result = self.joined(Some(Action::Annotate)).and_then(|j| {
+                    self.state
+                        .rooms
+                        .request_annotation(&j.room, &j.participant, client_ref, request)
+                        .map(|id| (j.room.clone(), id))
+                });
+                match result {
+                    Ok((room, id)) => {
+                        let rooms = self.state.rooms.clone();
+                        tokio::spawn(async move {
+                            tokio::time::sleep(RESOLVE_TIMEOUT).await;
+                            rooms.fail_annotation(
+                                &room,
+                                &id,
+                                ErrorCode::HeadsetTimeout,
+                                "the headset did not place the annotation in time".into(),
+                            );
+                        });
+                    }
+                    Err(e) => {
+                        self.send(ServerMessage::Error {
+                            code: e.code,
+                            message: e.message,
+                            client_ref: Some(client_ref),
+                            annotation_id: None,
+                        })
+                        .await
+                    }
+                }
+                Ok(())
+            }
+            ClientMessage::DeleteAnnotation { annotation_id } => {
+                let joined = self.joined(Some(Action::DeleteAnnotation))?;
+                self.state.rooms.delete_annotation(
+                    &joined.room,
+                    &joined.participant,
+                    &annotation_id,
+                )?;
+                self.state.persist_delete(&joined.room, &annotation_id);
+                Ok(())
+            }
+            ClientMessage::Resolved { annotation } => {
+                let joined = self.joined(Some(Action::ResolveAnnotation))?;
+                let annotation = self
+                    .state
+                    .rooms
+                    .resolve_annotation(&joined.room, annotation)?;
+                self.state.persist_put(&joined.room, &annotation);
+                Ok(())
+            }
+            ClientMessage::ResolveFailed {
+                annotation_id,
+                code,
+                message,
+            } => {
+                let joined = self.joined(Some(Action::ResolveAnnotation))?;
+                self.state
+                    .rooms
+                    .fail_annotation(&joined.room, &annotation_id, code, message);
+                Ok(())
+            }
+        }
+    }
+
+    async fn join(&mut self, room: RoomId, role: Role, name: String) -> Result<(), ProtocolError> {
+        if self.joined.is_some() {
+            return Err(ProtocolError::new(
+                ErrorCode::AlreadyJoined,
+                "this connection already joined a room",
+            ));
+        }
+        let participant = ParticipantId::new(format!("p-{:08x}", rand::random::<u32>()));
+        let info = Participant {
+            id: participant.clone(),
+            role,
+            name: name.trim().to_owned(),
+        };
+        let snapshot = self.state.rooms.join(&room, info, self.outbox.clone())?;
+        tracing::info!(%participant, %room, %role, "joined");
+        self.joined = Some(Joined {
+            room,
+            participant: participant.clone(),
+            role,
+        });
+        self.send(ServerMessage::Joined {
+            participant_id: participant,
+            role,
+            snapshot,
+        })
+        .await;
+        Ok(())
+    }
+}

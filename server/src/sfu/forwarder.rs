@@ -1,0 +1,259 @@
+//! The SFU task: one socket, every peer, and the routing of their events (see `sfu/mod.rs`).
+
+use super::Command;
+use super::peer::Peer;
+use spotter_protocol::{Action, FRAMES_CHANNEL, ParticipantId};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+use str0m::media::{Direction, KeyframeRequestKind, MediaData, MediaKind};
+use str0m::net::{Protocol, Receive};
+use str0m::{Event, IceConnectionState, Input, Output};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+/// Keyframe requests to a publisher are merged to at most one per this interval: browsers ask
+/// several times a second until their first frame decodes.
+const KEYFRAME_REQUEST_INTERVAL: Duration = Duration::from_millis(500);
+/// Upper bound on how long the loop sleeps, so time-driven work is never starved.
+const MAX_SLEEP: Duration = Duration::from_millis(100);
+
+pub struct Forwarder {
+    socket: UdpSocket,
+    media_addr: SocketAddr,
+    peers: Vec<Peer>,
+}
+
+impl Forwarder {
+    pub fn new(socket: UdpSocket, media_addr: SocketAddr) -> Self {
+        Self {
+            socket,
+            media_addr,
+            peers: Vec::new(),
+        }
+    }
+
+    pub async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        let mut buf = vec![0u8; 2000];
+        loop {
+            let deadline = self.drain_all();
+            tokio::select! {
+                received = self.socket.recv_from(&mut buf) => match received {
+                    Ok((n, source)) => self.receive(source, &buf[..n]),
+                    Err(e) => tracing::debug!("UDP receive: {e}"),
+                },
+                command = commands.recv() => match command {
+                    Some(command) => self.command(command),
+                    None => return,
+                },
+                _ = tokio::time::sleep_until(deadline.into()) => {}
+            }
+            let now = Instant::now();
+            for peer in &mut self.peers {
+                if let Err(e) = peer.rtc.handle_input(Input::Timeout(now)) {
+                    tracing::debug!(participant = %peer.participant, "timeout input: {e}");
+                }
+            }
+            self.peers.retain(|p| p.rtc.is_alive());
+        }
+    }
+
+    fn command(&mut self, command: Command) {
+        match command {
+            Command::Connect {
+                participant,
+                room,
+                role,
+                offer,
+                reply,
+            } => {
+                self.remove(&participant);
+                let result =
+                    Peer::from_offer(participant, room, role, &offer, self.media_addr).map(
+                        |(peer, answer)| {
+                            tracing::info!(participant = %peer.participant, room = %peer.room, %role, "peer connection answered");
+                            self.peers.push(peer);
+                            answer
+                        },
+                    );
+                let _ = reply.send(result);
+            }
+            Command::Disconnect { participant } => self.remove(&participant),
+        }
+    }
+
+    fn remove(&mut self, participant: &ParticipantId) {
+        if let Some(peer) = self
+            .peers
+            .iter_mut()
+            .find(|p| &p.participant == participant)
+        {
+            peer.rtc.disconnect();
+        }
+        self.peers.retain(|p| &p.participant != participant);
+    }
+
+    fn receive(&mut self, source: SocketAddr, datagram: &[u8]) {
+        let Ok(receive) = Receive::new(Protocol::Udp, source, self.media_addr, datagram) else {
+            return; // not STUN, DTLS or RTP: ignore
+        };
+        let input = Input::Receive(Instant::now(), receive);
+        if let Some(peer) = self.peers.iter_mut().find(|p| p.rtc.accepts(&input))
+            && let Err(e) = peer.rtc.handle_input(input)
+        {
+            tracing::warn!(participant = %peer.participant, "dropping peer after bad input: {e}");
+            peer.rtc.disconnect();
+        }
+    }
+
+    /// Drains every peer's output, routing events, until nothing is left; returns when the
+    /// loop must next wake up.
+    fn drain_all(&mut self) -> Instant {
+        loop {
+            let mut deadline = Instant::now() + MAX_SLEEP;
+            let mut events = Vec::new();
+            for (index, peer) in self.peers.iter_mut().enumerate() {
+                loop {
+                    match peer.rtc.poll_output() {
+                        Ok(Output::Transmit(t)) => {
+                            // UDP: a full socket buffer drops the datagram, as the network would.
+                            let _ = self.socket.try_send_to(&t.contents, t.destination);
+                        }
+                        Ok(Output::Timeout(t)) => {
+                            deadline = deadline.min(t);
+                            break;
+                        }
+                        Ok(Output::Event(e)) => events.push((index, e)),
+                        Err(e) => {
+                            tracing::warn!(participant = %peer.participant, "peer failed: {e}");
+                            peer.rtc.disconnect();
+                            break;
+                        }
+                    }
+                }
+            }
+            if events.is_empty() {
+                return deadline;
+            }
+            for (index, event) in events {
+                self.route(index, event);
+            }
+        }
+    }
+
+    fn route(&mut self, index: usize, event: Event) {
+        match event {
+            Event::Connected => {
+                self.peers[index].connected = true;
+                if self.peers[index].role.may(Action::Subscribe) {
+                    self.request_keyframe(index, true);
+                }
+            }
+            Event::IceConnectionStateChange(IceConnectionState::Disconnected) => {
+                tracing::info!(participant = %self.peers[index].participant, "peer disconnected");
+                self.peers[index].rtc.disconnect();
+            }
+            Event::MediaAdded(added) => {
+                let peer = &mut self.peers[index];
+                match (added.kind, added.direction) {
+                    (MediaKind::Video, Direction::RecvOnly | Direction::SendRecv)
+                        if peer.role.may(Action::Publish) =>
+                    {
+                        peer.video_in = Some(added.mid)
+                    }
+                    (MediaKind::Video, Direction::SendOnly | Direction::SendRecv)
+                        if peer.role.may(Action::Subscribe) =>
+                    {
+                        peer.video_out = Some(added.mid)
+                    }
+                    _ => {}
+                }
+            }
+            Event::MediaData(data) => {
+                if self.peers[index].role.may(Action::Publish) {
+                    self.forward_video(index, &data);
+                }
+            }
+            Event::KeyframeRequest(_) => self.request_keyframe(index, false),
+            Event::ChannelOpen(id, label) if label == FRAMES_CHANNEL => {
+                self.peers[index].frames_channel = Some(id);
+            }
+            Event::ChannelData(data) => {
+                let peer = &self.peers[index];
+                if peer.frames_channel == Some(data.id) && peer.role.may(Action::Publish) {
+                    self.forward_frame_meta(index, &data.data);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Indices of the connected subscribers in the room of peer `index`.
+    fn subscribers_of(&self, index: usize) -> Vec<usize> {
+        let room = &self.peers[index].room;
+        (0..self.peers.len())
+            .filter(|&i| {
+                let p = &self.peers[i];
+                i != index && &p.room == room && p.connected && p.role.may(Action::Subscribe)
+            })
+            .collect()
+    }
+
+    fn forward_video(&mut self, publisher: usize, data: &MediaData) {
+        for i in self.subscribers_of(publisher) {
+            let peer = &mut self.peers[i];
+            let Some(mid) = peer.video_out else { continue };
+            let Some(writer) = peer.rtc.writer(mid) else {
+                continue;
+            };
+            let Some(pt) = writer.match_params(data.params) else {
+                continue;
+            };
+            if let Err(e) = writer.write(pt, data.network_time, data.time, data.data.clone()) {
+                tracing::debug!(participant = %peer.participant, "video write: {e}");
+            }
+        }
+    }
+
+    fn forward_frame_meta(&mut self, publisher: usize, payload: &[u8]) {
+        for i in self.subscribers_of(publisher) {
+            let peer = &mut self.peers[i];
+            let Some(id) = peer.frames_channel else {
+                continue;
+            };
+            if let Some(mut channel) = peer.rtc.channel(id) {
+                // A full channel drops this record; the next frame brings a fresh one.
+                let _ = channel.write(false, payload);
+            }
+        }
+    }
+
+    /// Asks the technician of the room of peer `index` for a keyframe; `force` skips the
+    /// throttle (a new subscriber must not wait).
+    fn request_keyframe(&mut self, index: usize, force: bool) {
+        let room = self.peers[index].room.clone();
+        let now = Instant::now();
+        let Some(publisher) = self
+            .peers
+            .iter_mut()
+            .find(|p| p.room == room && p.role.may(Action::Publish) && p.video_in.is_some())
+        else {
+            return;
+        };
+        let recent = publisher
+            .last_keyframe_request
+            .is_some_and(|t| now.duration_since(t) < KEYFRAME_REQUEST_INTERVAL);
+        if recent && !force {
+            return;
+        }
+        let Some(mid) = publisher.video_in else {
+            return;
+        };
+        if let Some(mut writer) = publisher.rtc.writer(mid)
+            && writer
+                .request_keyframe(None, KeyframeRequestKind::Pli)
+                .is_ok()
+        {
+            publisher.last_keyframe_request = Some(now);
+        }
+    }
+}

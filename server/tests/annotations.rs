@@ -1,0 +1,219 @@
+//! The annotation flow through the server: expert → headset → everyone, late joiners,
+//! deletion, failures, and persistence across a restart.
+
+mod common;
+
+use common::{next_error_code, next_message};
+use glam::{Vec2, Vec3};
+use spotter_peer::Signaling;
+use spotter_protocol::{
+    Anchor, Annotation, AnnotationKind, AnnotationRequest, ClientMessage, ErrorCode, Pose,
+    ResolveRequest, Role, ServerMessage,
+};
+
+fn point_at(u: f32, v: f32, client_ref: u32) -> ClientMessage {
+    ClientMessage::Annotate {
+        client_ref,
+        request: AnnotationRequest {
+            kind: AnnotationKind::Point,
+            frame_rtp_timestamp: 90_000,
+            points: vec![Vec2::new(u, v)],
+            color: "#ff2d95".into(),
+        },
+    }
+}
+
+async fn resolve_request(technician: &mut Signaling) -> ResolveRequest {
+    match next_message(technician).await {
+        ServerMessage::ResolveRequest(request) => request,
+        other => panic!("expected a resolve request, got {other:?}"),
+    }
+}
+
+fn on_pump(request: &ResolveRequest) -> Annotation {
+    Annotation {
+        id: request.annotation_id.clone(),
+        kind: request.request.kind,
+        author: request.author.clone(),
+        color: request.request.color.clone(),
+        anchor: Anchor::Equipment {
+            equipment_id: "pump-1".into(),
+            pose: Pose::new(Vec3::new(-1.7, 0.0, 0.0), glam::Quat::IDENTITY),
+        },
+        points: vec![Vec3::new(0.0, 0.6, 0.3)],
+        frame_rtp_timestamp: request.request.frame_rtp_timestamp,
+    }
+}
+
+async fn added(signaling: &mut Signaling) -> Annotation {
+    loop {
+        match next_message(signaling).await {
+            ServerMessage::AnnotationAdded { annotation } => return annotation,
+            ServerMessage::AnnotationAccepted { .. } => {}
+            other => panic!("expected annotation_added, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_resolved_annotation_reaches_everyone_late_joiners_and_the_api() {
+    let server = common::start().await;
+    let (mut technician, _) = server.join(Role::Technician, "Tom").await;
+    let (mut expert, expert_id) = server.join(Role::Expert, "Ana").await;
+
+    expert.send(&point_at(0.5, 0.5, 7)).unwrap();
+    match next_message(&mut expert).await {
+        ServerMessage::AnnotationAccepted { client_ref, .. } => assert_eq!(client_ref, 7),
+        other => panic!("{other:?}"),
+    }
+    let request = resolve_request(&mut technician).await;
+    assert_eq!(request.author.as_str(), expert_id);
+    technician
+        .send(&ClientMessage::Resolved {
+            annotation: on_pump(&request),
+        })
+        .unwrap();
+    let seen_by_expert = added(&mut expert).await;
+    let seen_by_headset = added(&mut technician).await;
+    assert_eq!(seen_by_expert, seen_by_headset);
+    assert_eq!(
+        seen_by_expert.anchor.equipment_id().unwrap().as_str(),
+        "pump-1"
+    );
+
+    let (status, room) = server.get("/api/rooms/demo").await;
+    assert_eq!(status, 200);
+    assert_eq!(room["annotations"][0]["anchor"]["equipment_id"], "pump-1");
+    assert_eq!(room["annotations"][0]["points"][0][1], 0.6);
+    let roles: Vec<_> = room["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["role"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(roles, ["technician", "expert"]);
+
+    // A second expert joining later gets everything in its snapshot.
+    let mut late = server.connect().await;
+    let joined = late.join("demo", Role::Expert, "Ben").await.unwrap();
+    assert_eq!(joined.snapshot.annotations, vec![seen_by_expert.clone()]);
+
+    // Deleting removes it everywhere; the room stays.
+    late.send(&ClientMessage::DeleteAnnotation {
+        annotation_id: seen_by_expert.id.clone(),
+    })
+    .unwrap();
+    for signaling in [&mut expert, &mut technician, &mut late] {
+        match next_message(signaling).await {
+            ServerMessage::AnnotationDeleted { annotation_id, .. } => {
+                assert_eq!(annotation_id, seen_by_expert.id)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let (_, room) = server.get("/api/rooms/demo").await;
+    assert_eq!(room["annotations"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn a_failed_resolution_tells_its_author_and_adds_nothing() {
+    let server = common::start().await;
+    let (mut technician, _) = server.join(Role::Technician, "Tom").await;
+    let (mut expert, _) = server.join(Role::Expert, "Ana").await;
+    expert.send(&point_at(0.5, 0.02, 3)).unwrap();
+    let request = resolve_request(&mut technician).await;
+    technician
+        .send(&ClientMessage::ResolveFailed {
+            annotation_id: request.annotation_id.clone(),
+            code: ErrorCode::NoSurface,
+            message: "there is no surface under that point".into(),
+        })
+        .unwrap();
+    loop {
+        match next_message(&mut expert).await {
+            ServerMessage::AnnotationAccepted { .. } => continue,
+            ServerMessage::Error {
+                code,
+                client_ref,
+                annotation_id,
+                ..
+            } => {
+                assert_eq!(code, ErrorCode::NoSurface);
+                assert_eq!(client_ref, Some(3));
+                assert_eq!(annotation_id, Some(request.annotation_id.clone()));
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // A late answer for the same request is refused, and nothing was added.
+    technician
+        .send(&ClientMessage::Resolved {
+            annotation: on_pump(&request),
+        })
+        .unwrap();
+    assert_eq!(next_error_code(&mut technician).await, "unknown_annotation");
+    let (_, room) = server.get("/api/rooms/demo").await;
+    assert_eq!(room["annotations"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn a_participant_who_leaves_is_removed_and_the_room_keeps_its_annotations() {
+    let server = common::start().await;
+    let (mut technician, _) = server.join(Role::Technician, "Tom").await;
+    let (mut expert, expert_id) = server.join(Role::Expert, "Ana").await;
+    expert.send(&point_at(0.4, 0.6, 1)).unwrap();
+    let request = resolve_request(&mut technician).await;
+    technician
+        .send(&ClientMessage::Resolved {
+            annotation: on_pump(&request),
+        })
+        .unwrap();
+    added(&mut expert).await;
+    drop(expert);
+    // The technician hears that the expert left.
+    loop {
+        match technician
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .await
+            .unwrap()
+        {
+            ServerMessage::ParticipantLeft { participant_id } => {
+                assert_eq!(participant_id.as_str(), expert_id);
+                break;
+            }
+            _ => continue,
+        }
+    }
+    let (_, room) = server.get("/api/rooms/demo").await;
+    assert_eq!(room["participants"].as_array().unwrap().len(), 1);
+    assert_eq!(room["annotations"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn annotations_persist_across_a_server_restart() {
+    let dir = std::env::temp_dir().join(format!("spotter-restart-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let id = {
+        let server = common::start_with_data_dir(Some(dir.clone())).await;
+        let (mut technician, _) = server.join(Role::Technician, "Tom").await;
+        let (mut expert, _) = server.join(Role::Expert, "Ana").await;
+        expert.send(&point_at(0.5, 0.5, 1)).unwrap();
+        let request = resolve_request(&mut technician).await;
+        technician
+            .send(&ClientMessage::Resolved {
+                annotation: on_pump(&request),
+            })
+            .unwrap();
+        added(&mut expert).await.id
+    };
+    // The first server keeps running in this process; a second one opens the same database
+    // only after the first released it, so copy the file to simulate the restart.
+    let copy = dir.with_extension("copy");
+    let _ = std::fs::remove_dir_all(&copy);
+    std::fs::create_dir_all(&copy).unwrap();
+    std::fs::copy(dir.join("spotter.redb"), copy.join("spotter.redb")).unwrap();
+    let restarted = common::start_with_data_dir(Some(copy)).await;
+    let (_, room) = restarted.get("/api/rooms/demo").await;
+    assert_eq!(room["annotations"][0]["id"], id.as_str());
+}

@@ -1,0 +1,193 @@
+//! Real WebRTC peers (the `webrtc` crate) through the SFU: one publisher's video and frame
+//! metadata reach two subscribers intact, in order, with the publisher's RTP timestamps.
+
+mod common;
+
+use bytes::Bytes;
+use rtc::rtp::codec::h264::H264Packet;
+use rtc::rtp::packetizer::Depacketizer;
+use spotter_peer::{Peer, PeerOptions, ReceivedPacket, Signaling, VideoPublisher, VideoSubscriber};
+use spotter_protocol::Role;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+const FRAMES: u32 = 90;
+const TIMESTAMP_ORIGIN: u32 = u32::MAX - 45 * 3000; // wraps half-way through
+
+/// NAL units of frame `i`: a keyframe (SPS, PPS, IDR slice) every 30 frames, else one slice;
+/// sizes vary so that some frames span many packets.
+fn frame_nals(i: u32) -> Vec<Vec<u8>> {
+    let body = |kind: u8, len: usize| {
+        let mut nal = vec![kind];
+        nal.extend((0..len).map(|j| ((j as u32 * 31 + i * 7) % 251) as u8 + 1));
+        nal
+    };
+    let slice_len = 300 + (i as usize * 997) % 5000;
+    if i % 30 == 0 {
+        vec![
+            vec![0x67, 0x42, 0xe0, 0x1f, 0x8c, 0x8d, 0x40],
+            vec![0x68, 0xce, 0x3c, 0x80],
+            body(0x65, slice_len),
+        ]
+    } else {
+        vec![body(0x41, slice_len)]
+    }
+}
+
+fn annex_b(nals: &[Vec<u8>]) -> Bytes {
+    let mut out = Vec::new();
+    for nal in nals {
+        out.extend_from_slice(&[0, 0, 0, 1]);
+        out.extend_from_slice(nal);
+    }
+    out.into()
+}
+
+fn split_annex_b(data: &[u8]) -> Vec<Vec<u8>> {
+    let mut nals = Vec::new();
+    let mut i = 0;
+    let mut start = None;
+    while i + 3 <= data.len() {
+        let three = data[i..i + 3] == [0, 0, 1];
+        let four = i + 4 <= data.len() && data[i..i + 4] == [0, 0, 0, 1];
+        if three || four {
+            if let Some(s) = start {
+                nals.push(data[s..i].to_vec());
+            }
+            i += if four { 4 } else { 3 };
+            start = Some(i);
+        } else {
+            i += 1;
+        }
+    }
+    if let Some(s) = start {
+        nals.push(data[s..].to_vec());
+    }
+    nals
+}
+
+struct Subscriber {
+    _signaling: Signaling,
+    _peer: Peer,
+    packets: mpsc::UnboundedReceiver<ReceivedPacket>,
+    frames_meta: mpsc::UnboundedReceiver<String>,
+}
+
+async fn subscribe(server: &common::TestServer, name: &str) -> Subscriber {
+    let (mut signaling, _) = server.join(Role::Expert, name).await;
+    let mut peer = Peer::new(&PeerOptions::for_server(true)).await.unwrap();
+    let mut video = VideoSubscriber::add_to(&mut peer).await.unwrap();
+    let (_channel, frames_meta) = peer.frames_channel().await.unwrap();
+    let offer = peer.create_offer().await.unwrap();
+    let answer = signaling.exchange_offer(offer, |_| {}).await.unwrap();
+    peer.accept_answer(answer).await.unwrap();
+    peer.connected(Duration::from_secs(10)).await.unwrap();
+    Subscriber {
+        _signaling: signaling,
+        _peer: peer,
+        packets: video.packets(),
+        frames_meta,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_publishers_video_reaches_two_subscribers_intact_and_in_order() {
+    let server = common::start().await;
+
+    let (mut publisher_signaling, _) = server.join(Role::Technician, "Tom").await;
+    let mut publisher = Peer::new(&PeerOptions::for_server(true)).await.unwrap();
+    let (mut video, _keyframe_requests) = VideoPublisher::add_to(&publisher).await.unwrap();
+    let (meta_channel, _) = publisher.frames_channel().await.unwrap();
+    let offer = publisher.create_offer().await.unwrap();
+    let answer = publisher_signaling
+        .exchange_offer(offer, |_| {})
+        .await
+        .unwrap();
+    publisher.accept_answer(answer).await.unwrap();
+    publisher.connected(Duration::from_secs(10)).await.unwrap();
+
+    let mut subscribers = vec![
+        subscribe(&server, "Ana").await,
+        subscribe(&server, "Ben").await,
+    ];
+    // Give the data channels a moment to open end to end.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    for i in 0..FRAMES {
+        let timestamp = TIMESTAMP_ORIGIN.wrapping_add(i * 3000);
+        video
+            .send_access_unit(annex_b(&frame_nals(i)), timestamp)
+            .await
+            .unwrap();
+        let _ = meta_channel
+            .send_text(&format!(r#"{{"rtp_timestamp":{timestamp}}}"#))
+            .await;
+        tokio::time::sleep(Duration::from_millis(33)).await;
+    }
+
+    let last_timestamp = TIMESTAMP_ORIGIN.wrapping_add((FRAMES - 1) * 3000);
+    for subscriber in &mut subscribers {
+        let mut received: Vec<ReceivedPacket> = Vec::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while let Ok(Some(packet)) =
+            tokio::time::timeout_at(deadline, subscriber.packets.recv()).await
+        {
+            let done = packet.marker && packet.timestamp == last_timestamp;
+            received.push(packet);
+            if done {
+                break;
+            }
+        }
+        check_stream(&received);
+        let mut metas = 0;
+        while let Ok(text) = subscriber.frames_meta.try_recv() {
+            assert!(text.contains("rtp_timestamp"));
+            metas += 1;
+        }
+        assert!(metas > FRAMES / 2, "only {metas} frame records arrived");
+    }
+}
+
+/// Every packet in order, none missing, and every frame's bytes as sent under its timestamp.
+fn check_stream(received: &[ReceivedPacket]) {
+    assert!(!received.is_empty(), "no video arrived");
+    for pair in received.windows(2) {
+        assert_eq!(
+            pair[1].sequence_number,
+            pair[0].sequence_number.wrapping_add(1),
+            "packets out of order or missing"
+        );
+    }
+    let mut frames: BTreeMap<u32, Vec<u8>> = BTreeMap::new();
+    let mut order = Vec::new();
+    let mut depacketizer = H264Packet::default();
+    for packet in received {
+        let bytes = depacketizer.depacketize(&packet.payload).unwrap();
+        if !frames.contains_key(&packet.timestamp) {
+            order.push(packet.timestamp);
+        }
+        frames
+            .entry(packet.timestamp)
+            .or_default()
+            .extend_from_slice(&bytes);
+    }
+    // The first frame forwarded to a new subscriber is a keyframe; from there on, all of them.
+    let first = order[0].wrapping_sub(TIMESTAMP_ORIGIN) / 3000;
+    assert_eq!(first % 30, 0, "forwarding starts on a keyframe");
+    assert_eq!(
+        order.len() as u32,
+        FRAMES - first,
+        "every frame from the first keyframe on"
+    );
+    for (k, timestamp) in order.iter().enumerate() {
+        let i = first + k as u32;
+        assert_eq!(
+            *timestamp,
+            TIMESTAMP_ORIGIN.wrapping_add(i * 3000),
+            "RTP timestamp kept"
+        );
+        let nals = split_annex_b(&frames[timestamp]);
+        assert_eq!(nals, frame_nals(i), "frame {i} arrived intact");
+    }
+}
