@@ -16,6 +16,8 @@ export interface FrameSample {
   expectedDisplayTime: number;
   receiveTime: number | null;
   captureTime: number | null;
+  /** The headset's capture time of the frame (µs since the Unix epoch), when its camera data was there. */
+  headsetCaptureTimeUs: number | null;
   /** Whether camera data for the frame was found when it was displayed. */
   matched: boolean;
 }
@@ -57,6 +59,7 @@ export class OverlaySync {
       expectedDisplayTime: md.expectedDisplayTime,
       receiveTime,
       captureTime: md.captureTime ?? null,
+      headsetCaptureTimeUs: frame?.capture_time_us ?? null,
       matched: frame !== undefined,
     });
     if (this.samples.length > MAX_SAMPLES) this.samples.splice(0, this.samples.length - MAX_SAMPLES);
