@@ -9,7 +9,7 @@
 //! And the parts that drive real things:
 //! - [`render`]: Bevy renders the scene and the annotations (headless or in a window) and reads
 //!   every frame back, stamped with the pose it was rendered with;
-//! - [`encoder`]: OpenH264;
+//! - [`encoder`]: H.264 with OpenH264;
 //! - [`session`]: signaling, publishing video and frame metadata, answering resolve requests;
 //! - [`xr`]: the OpenXR mode's entry point.
 

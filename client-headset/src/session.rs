@@ -118,9 +118,8 @@ pub async fn run(
                 // Recorded before sending, so a stroke drawn on this frame always finds it.
                 history.push(meta);
                 publisher.send_access_unit(encoded.data.into(), meta.rtp_timestamp).await?;
-                let json = serde_json::to_string(&meta)?;
                 // Before the channel opens the record is dropped; the next frame brings another.
-                let _ = frames_channel.send_text(&json).await;
+                frames_channel.send(&serde_json::to_string(&meta)?).await;
             }
             Some(()) = keyframe_requests.recv() => {
                 links.keyframe_wanted.store(true, Ordering::Relaxed);

@@ -4,17 +4,26 @@ import { expect, test, type Page } from '@playwright/test';
 import type { Annotation } from '../src/generated/protocol';
 import {
   PINK,
+  annotationWorldPoint,
   clearAnnotations,
   closePage,
   dist,
+  dist3,
+  equipment,
   keyWorldPoint,
+  markerWorld,
+  newAnnotation,
   openExpert,
+  overlayPixels,
   pointAtEquipment,
   pointer,
   projectNormalized,
   projectToPage,
   room,
+  sentAnnotates,
+  setFrozen,
   shownNow,
+  waitUntilInView,
   type PageRect,
   type Shown,
 } from './helpers';
@@ -115,7 +124,38 @@ test('b) a click on panel-1 anchors a point to it, and the overlay follows it', 
     );
     expect(maxError).toBeLessThan(10);
     expect(moved).toBeGreaterThan(3);
+
+    // What is actually drawn: the overlay canvas has the annotation's colour around the point
+    // the displayed frame projects it to (drawn position, frame and pixels from one render).
+    let worstOffset = 0;
+    let fewest = Infinity;
+    let last: [number, number] | null = null;
+    for (let i = 0; i < 10; i++) {
+      const px = await overlayPixels(page, { id: annotation.id }, PINK);
+      expect(px.drawn, 'the point is drawn').not.toBeNull();
+      expect(px.shown && px.rect, 'a frame is displayed').toBeTruthy();
+      if (!px.drawn || !px.shown || !px.rect) break;
+      expect(px.drawn.rtpTimestamp).toBe(px.shown.rtpTimestamp);
+      const want = projectToPage(px.shown.frame, px.rect, world);
+      expect(want).not.toBeNull();
+      expect(px.centroid, `pink pixels around ${px.drawn.x.toFixed(1)}, ${px.drawn.y.toFixed(1)}`).not.toBeNull();
+      if (!want || !px.centroid) break;
+      worstOffset = Math.max(worstOffset, dist(px.centroid, want));
+      fewest = Math.min(fewest, px.count);
+      last = px.centroid;
+      await page.waitForTimeout(100);
+    }
+    console.log(
+      `overlay canvas: at least ${fewest} pink pixels within 6 px of the projection in 10 reads; ` +
+        `their centroid at most ${worstOffset.toFixed(2)} px from it`,
+    );
+    expect(fewest).toBeGreaterThanOrEqual(8);
+    expect(worstOffset).toBeLessThan(3);
+
     await deleteViaPage(page, annotation, request);
+    // And once deleted, it is no longer drawn there.
+    const at = last ?? [0, 0];
+    await expect.poll(async () => (await overlayPixels(page, { at }, PINK)).count).toBe(0);
   } finally {
     await closePage(page);
   }
@@ -315,6 +355,218 @@ test('f) timing figures (printed, not asserted)', async ({ browser, request }) =
       );
     }
     await deleteViaPage(page, annotation, request);
+  } finally {
+    await closePage(page);
+  }
+});
+
+test('g) a stroke on a frame the headset no longer holds gets its own message', async ({ browser, request }) => {
+  test.setTimeout(90_000);
+  const page = await openExpert(browser, 'Ana');
+  try {
+    const known = new Set((await room(request)).annotations.map((a) => a.id));
+    const localBefore = await page.evaluate(() => window.__spotter?.annotations().length ?? -1);
+    const panel = markerWorld(equipment('panel-1'));
+    await waitUntilInView(page, [panel]);
+    await setFrozen(page, true, 'key');
+    const badge = page.locator('#frozen-badge');
+    await expect(badge).toBeVisible();
+    await expect(badge).toContainText('Frozen — live video paused');
+    await expect(page.locator('#freeze')).toHaveAttribute('aria-pressed', 'true');
+    await expect(page.locator('#status')).toHaveAttribute('data-state', 'frozen');
+    expect(await page.evaluate(() => document.querySelector('video')?.paused)).toBe(true);
+    const frozen = await shownNow(page);
+    const samplesBefore = await page.evaluate(() => window.__spotter?.samples.length ?? 0);
+    const decodedBefore = await page.evaluate(() => window.__spotter?.framesDecoded() ?? 0);
+
+    await page.waitForTimeout(6000);
+    const held = await shownNow(page);
+    expect(held.shown.rtpTimestamp, 'the overlay stays on the frozen frame').toBe(frozen.shown.rtpTimestamp);
+    const samplesAfter = await page.evaluate(() => window.__spotter?.samples.length ?? 0);
+    const decodedWhileFrozen = (await page.evaluate(() => window.__spotter?.framesDecoded() ?? 0)) - decodedBefore;
+    console.log(
+      `frozen 6 s on frame ${held.shown.rtpTimestamp}: ${samplesAfter - samplesBefore} frame callbacks, ` +
+        `${decodedWhileFrozen} frames decoded meanwhile`,
+    );
+    await expect(badge).toHaveAttribute('data-stale', 'true');
+
+    const at = projectToPage(held.shown.frame, held.rect, panel);
+    if (!at) throw new Error("panel-1's marker is behind the frozen frame's camera");
+    await pointer.clickAt(page, at[0], at[1]);
+    const message = page.locator('[data-code="frame_gone"]');
+    await expect(message).toBeVisible({ timeout: 15_000 });
+    await expect(message).toContainText('too old');
+    const sent = sentAnnotates(page).at(-1);
+    expect(sent?.request.frame_rtp_timestamp, 'the stroke names the frozen frame').toBe(held.shown.rtpTimestamp);
+    await page.waitForTimeout(1000);
+    const fresh = (await room(request)).annotations.filter((a) => !known.has(a.id));
+    expect(fresh, 'the room gained no annotation').toEqual([]);
+    expect(await page.evaluate(() => window.__spotter?.annotations().length ?? -1)).toBe(localBefore);
+    await expect(page.locator('.pending-mark')).toHaveCount(0);
+
+    await setFrozen(page, false, 'button');
+    await expect(badge).toBeHidden();
+    await expect(page.locator('#freeze')).toHaveAttribute('aria-pressed', 'false');
+    expect(await page.evaluate(() => document.querySelector('video')?.paused)).toBe(false);
+    const d0 = await page.evaluate(() => window.__spotter?.framesDecoded() ?? 0);
+    const s0 = await page.evaluate(() => window.__spotter?.samples.length ?? 0);
+    await page.waitForTimeout(2000);
+    const d1 = await page.evaluate(() => window.__spotter?.framesDecoded() ?? 0);
+    const s1 = await page.evaluate(() => window.__spotter?.samples.length ?? 0);
+    console.log(`after unfreezing: ${d1 - d0} frames decoded and ${s1 - s0} frames displayed in 2 s`);
+    expect(d1).toBeGreaterThan(d0 + 10);
+    expect(s1).toBeGreaterThan(s0 + 10);
+    expect((await shownNow(page)).shown.rtpTimestamp).not.toBe(held.shown.rtpTimestamp);
+    await expect(page.locator('#status')).toHaveAttribute('data-state', 'live');
+  } finally {
+    await closePage(page);
+  }
+});
+
+test('h) an arrow dragged onto conveyor-1 has its head at the marker', async ({ browser, request }) => {
+  const page = await openExpert(browser, 'Ana');
+  try {
+    await clearAnnotations(page, request);
+    await page.keyboard.press('a');
+    await expect(page.locator('button.tool[data-tool="arrow"]')).toHaveAttribute('aria-pressed', 'true');
+    const marker = markerWorld(equipment('conveyor-1'));
+    let arrow: Annotation | null = null;
+    let frameRtp = 0;
+    // The head is aimed with the frame read just before the press; should the video move on to
+    // another frame in between, the arrow is placed on that frame: delete it and drag again.
+    for (let attempt = 1; attempt <= 3 && !arrow; attempt++) {
+      const known = new Set((await room(request)).annotations.map((a) => a.id));
+      // The camera sweeps: wait until the marker (and so the tail, above-left) is well inside.
+      const first = await waitUntilInView(page, [marker], 0.15);
+      const guess = projectToPage(first.shown.frame, first.rect, marker);
+      if (!guess) throw new Error("conveyor-1's marker is behind the camera");
+      const tail: [number, number] = [guess[0] - 90, guess[1] - 70];
+      await page.mouse.move(tail[0], tail[1]);
+      const { shown, rect } = await shownNow(page);
+      const head = projectToPage(shown.frame, rect, marker);
+      if (!head) throw new Error("conveyor-1's marker is behind the camera");
+      await page.mouse.down();
+      await page.mouse.move(head[0], head[1], { steps: 8 });
+      await page.mouse.up();
+      const a = await newAnnotation(request, known);
+      if (a.frame_rtp_timestamp === shown.rtpTimestamp) {
+        arrow = a;
+        frameRtp = shown.rtpTimestamp;
+      } else {
+        console.log(`attempt ${attempt}: the frame changed before the press; dragging again`);
+        await deleteViaPage(page, a, request);
+      }
+    }
+    if (!arrow) throw new Error('the displayed frame changed before every press');
+    expect(arrow.kind).toBe('arrow');
+    expect(arrow.anchor.type).toBe('equipment');
+    expect(arrow.anchor.type === 'equipment' && arrow.anchor.equipment_id).toBe('conveyor-1');
+    expect(arrow.points).toHaveLength(2);
+    const head = annotationWorldPoint(arrow, 1);
+    const tail = annotationWorldPoint(arrow, 0);
+    const off = dist3(head, marker);
+    console.log(
+      `arrow on frame ${frameRtp}: head ${head.map((c) => c.toFixed(3)).join(', ')}, ${off.toFixed(4)} m from ` +
+        `conveyor-1's marker; ${dist3(head, tail).toFixed(3)} m long`,
+    );
+    expect(off).toBeLessThan(0.02);
+    expect(dist3(head, tail)).toBeGreaterThan(0.1);
+    await expect
+      .poll(() => page.evaluate((id) => window.__spotter?.drawnPositions().some((p) => p.id === id), arrow.id))
+      .toBe(true);
+    await deleteViaPage(page, arrow, request);
+  } finally {
+    await closePage(page);
+  }
+});
+
+test('i) a click on a frozen frame is placed with that frame, which is the one on screen', async ({
+  browser,
+  request,
+}) => {
+  const page = await openExpert(browser, 'Ana');
+  try {
+    await clearAnnotations(page, request);
+    // The headset draws this point into its own video: on the frozen image, it must be where the
+    // frozen frame's pose projects it (the overlay holds the pose of the frame on screen).
+    const { annotation: reference } = await pointAtEquipment(page, request, 'panel-1');
+    const world = keyWorldPoint(reference);
+    const marker = markerWorld(equipment('conveyor-1'));
+    await page.waitForTimeout(500);
+    await waitUntilInView(page, [world, marker]);
+    await setFrozen(page, true, 'button');
+    await page.waitForTimeout(300);
+    const { shown, rect } = await shownNow(page);
+    const uv = projectNormalized(shown.frame, world);
+    if (!uv) throw new Error('the point is behind the frozen camera');
+    const pink = await page.evaluate((uv) => {
+      const video = document.querySelector('video');
+      if (!video || video.videoWidth === 0) return null;
+      const w = video.videoWidth;
+      const h = video.videoHeight;
+      const c = document.createElement('canvas');
+      c.width = w;
+      c.height = h;
+      const ctx = c.getContext('2d', { willReadFrequently: true });
+      if (!ctx) return null;
+      ctx.drawImage(video, 0, 0, w, h);
+      const radius = 25;
+      const cx = uv[0] * w;
+      const cy = uv[1] * h;
+      const x0 = Math.max(0, Math.floor(cx - radius));
+      const y0 = Math.max(0, Math.floor(cy - radius));
+      const x1 = Math.min(w, Math.ceil(cx + radius));
+      const y1 = Math.min(h, Math.ceil(cy + radius));
+      const data = ctx.getImageData(x0, y0, x1 - x0, y1 - y0).data;
+      let count = 0;
+      let sx = 0;
+      let sy = 0;
+      for (let y = y0; y < y1; y++) {
+        for (let x = x0; x < x1; x++) {
+          const i = ((y - y0) * (x1 - x0) + (x - x0)) * 4;
+          const r = data[i] ?? 0;
+          const g = data[i + 1] ?? 255;
+          const b = data[i + 2] ?? 0;
+          if (r > 170 && g < 110 && b > 90 && r - g > 90) {
+            count++;
+            sx += x + 0.5;
+            sy += y + 0.5;
+          }
+        }
+      }
+      return count ? { count, dx: sx / count - cx, dy: sy / count - cy } : { count, dx: 0, dy: 0 };
+    }, uv);
+    expect(pink).not.toBeNull();
+    console.log(
+      `frozen frame ${shown.rtpTimestamp}: the headset's pink point is ${Math.hypot(pink?.dx ?? 0, pink?.dy ?? 0).toFixed(2)} ` +
+        `video px from its projection with the frozen pose (${pink?.count ?? 0} pixels)`,
+    );
+    expect(pink?.count).toBeGreaterThanOrEqual(3);
+    expect(Math.hypot(pink?.dx ?? 99, pink?.dy ?? 99)).toBeLessThan(1.5);
+
+    // A second click, on conveyor-1's marker as the frozen frame shows it, a second later: the
+    // live video has moved on, the stroke still names (and is placed with) the frozen frame.
+    await page.waitForTimeout(1000);
+    const known = new Set((await room(request)).annotations.map((a) => a.id));
+    const at = projectToPage(shown.frame, rect, marker);
+    if (!at) throw new Error("conveyor-1's marker is behind the frozen camera");
+    await pointer.clickAt(page, at[0], at[1]);
+    const placed = await newAnnotation(request, known);
+    expect(placed.frame_rtp_timestamp).toBe(shown.rtpTimestamp);
+    expect(placed.anchor.type === 'equipment' && placed.anchor.equipment_id).toBe('conveyor-1');
+    const off = dist3(keyWorldPoint(placed), marker);
+    console.log(`point placed on the frozen frame: ${off.toFixed(4)} m from conveyor-1's marker`);
+    expect(off).toBeLessThan(0.02);
+    // Drawn on the frozen frame, in the overlay too.
+    await expect.poll(async () => (await overlayPixels(page, { id: placed.id }, PINK)).count).toBeGreaterThan(8);
+    const px = await overlayPixels(page, { id: placed.id }, PINK);
+    expect(px.drawn?.rtpTimestamp).toBe(shown.rtpTimestamp);
+    expect(dist(px.centroid ?? [0, 0], at)).toBeLessThan(3);
+
+    await setFrozen(page, false);
+    await expect.poll(async () => (await shownNow(page)).shown.rtpTimestamp).not.toBe(shown.rtpTimestamp);
+    await deleteViaPage(page, placed, request);
+    await deleteViaPage(page, reference, request);
   } finally {
     await closePage(page);
   }

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, type APIRequestContext, type Browser, type Page } from '@playwright/test';
-import type { Annotation, FrameMeta, RoomSnapshot } from '../src/generated/protocol';
+import type { Annotation, ClientMessage, FrameMeta, RoomSnapshot } from '../src/generated/protocol';
 // Types only (they also declare `window.__spotter`); no page code is imported.
 import type { SpotterHooks } from '../src/testHooks';
 
@@ -103,6 +103,11 @@ export function projectToPage(frame: FrameMeta, rect: PageRect, world: V3): [num
   return n ? [rect.x + n[0] * rect.width, rect.y + n[1] * rect.height] : null;
 }
 
+/** Distance between two world points, metres. */
+export function dist3(a: V3, b: V3): number {
+  return Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+}
+
 export function dist(a: readonly number[], b: readonly number[]): number {
   return Math.hypot((a[0] ?? 0) - (b[0] ?? 0), (a[1] ?? 0) - (b[1] ?? 0));
 }
@@ -123,12 +128,32 @@ export const pointer = {
   },
 };
 
+type AnnotateMessage = Extract<ClientMessage, { type: 'annotate' }>;
+const sentByPage = new WeakMap<Page, ClientMessage[]>();
+
+/** The annotate requests `page` sent on its signaling socket so far (pages from `openExpert`). */
+export function sentAnnotates(page: Page): AnnotateMessage[] {
+  return (sentByPage.get(page) ?? []).filter((m): m is AnnotateMessage => m.type === 'annotate');
+}
+
 /** Opens an expert page in its own browser context and waits for live video with camera data. */
 export async function openExpert(browser: Browser, name: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
   page.on('console', (m) => {
     if (m.type() === 'error') console.log(`[${name} console] ${m.text()}`);
+  });
+  const sent: ClientMessage[] = [];
+  sentByPage.set(page, sent);
+  page.on('websocket', (ws) => {
+    ws.on('framesent', (f) => {
+      if (typeof f.payload !== 'string') return;
+      try {
+        sent.push(JSON.parse(f.payload) as ClientMessage);
+      } catch {
+        // Not JSON: not a protocol message.
+      }
+    });
   });
   await page.goto(`${SPOTTER_URL}/?room=${ROOM}&role=expert&name=${encodeURIComponent(name)}`);
   await page.waitForFunction(() => window.__spotter?.displayed != null, undefined, {
@@ -151,6 +176,29 @@ export async function shownNow(page: Page): Promise<{ shown: Shown; rect: PageRe
   });
   if (!r) throw new Error('no displayed frame or video rectangle');
   return r;
+}
+
+/**
+ * Waits until every one of `points` projects into the displayed frame at least `margin`
+ * (normalised) from its edges: the camera sweeps, and some equipment leaves the view.
+ */
+export async function waitUntilInView(
+  page: Page,
+  points: readonly V3[],
+  margin = 0.1,
+  timeoutMs = 20_000,
+): Promise<{ shown: Shown; rect: PageRect }> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const now = await shownNow(page);
+    const inside = points.every((p) => {
+      const n = projectNormalized(now.shown.frame, p);
+      return n?.every((c) => c >= margin && c <= 1 - margin) ?? false;
+    });
+    if (inside) return now;
+    if (Date.now() > end) throw new Error(`the points did not come into view within ${timeoutMs} ms`);
+    await page.waitForTimeout(50);
+  }
 }
 
 export async function room(request: APIRequestContext): Promise<RoomSnapshot> {
@@ -205,4 +253,102 @@ export async function clearAnnotations(page: Page, request: APIRequestContext): 
     await page.waitForTimeout(300);
   }
   throw new Error('could not clear the room');
+}
+
+/** Freezes (`true`) or unfreezes the view with key F or the toolbar button and waits for it. */
+export async function setFrozen(page: Page, frozen: boolean, via: 'key' | 'button' = 'key'): Promise<void> {
+  if ((await page.evaluate(() => window.__spotter?.frozen)) === frozen) return;
+  if (via === 'key') await page.keyboard.press('f');
+  else await page.locator('#freeze').click();
+  await page.waitForFunction((want) => window.__spotter?.frozen === want, frozen);
+}
+
+export interface OverlayPixels {
+  /** Where the overlay drew the annotation's key point (page CSS pixels), when asked by id. */
+  drawn: { x: number; y: number; rtpTimestamp: number } | null;
+  /** The frame and video rectangle of that same moment. */
+  shown: Shown | null;
+  rect: PageRect | null;
+  /** Overlay pixels of the colour within the radius, and their centroid in page CSS pixels. */
+  count: number;
+  centroid: [number, number] | null;
+}
+
+/**
+ * Reads the overlay canvas (WebGL, preserveDrawingBuffer) around where annotation `target.id`
+ * is drawn now, or around the page point `target.at`, and counts the opaque pixels of `color`
+ * within `radius` CSS pixels. The drawn position, frame and pixels are read in one task, so
+ * they belong to the same render.
+ */
+export async function overlayPixels(
+  page: Page,
+  target: { id: string } | { at: [number, number] },
+  color: string,
+  radius = 6,
+): Promise<OverlayPixels> {
+  const rgb = [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16));
+  return page.evaluate(
+    ({ target, rgb, radius }) => {
+      const none = { drawn: null, shown: null, rect: null, count: 0, centroid: null };
+      const s = window.__spotter;
+      if (!s) return none;
+      const d = s.displayed;
+      const rect = s.videoRect();
+      const shown = d ? { rtpTimestamp: d.rtpTimestamp, frame: d.frame } : null;
+      let at: [number, number];
+      let drawn: OverlayPixels['drawn'] = null;
+      if ('id' in target) {
+        const p = s.drawnPositions().find((x) => x.id === target.id);
+        if (!p?.inFront) return { ...none, shown, rect };
+        drawn = { x: p.x, y: p.y, rtpTimestamp: p.rtpTimestamp };
+        at = [p.x, p.y];
+      } else {
+        at = target.at;
+      }
+      const canvas = s.overlayCanvas;
+      const box = canvas.getBoundingClientRect();
+      if (box.width === 0 || box.height === 0) return { ...none, drawn, shown, rect };
+      const scale = canvas.width / box.width;
+      const cx = (at[0] - box.left) * scale;
+      const cy = (at[1] - box.top) * scale;
+      const r = radius * scale;
+      const x0 = Math.max(0, Math.floor(cx - r));
+      const y0 = Math.max(0, Math.floor(cy - r));
+      const x1 = Math.min(canvas.width, Math.ceil(cx + r));
+      const y1 = Math.min(canvas.height, Math.ceil(cy + r));
+      const w = x1 - x0;
+      const h = y1 - y0;
+      if (w <= 0 || h <= 0) return { ...none, drawn, shown, rect };
+      const copy = document.createElement('canvas');
+      copy.width = w;
+      copy.height = h;
+      const ctx = copy.getContext('2d', { willReadFrequently: true });
+      if (!ctx) return { ...none, drawn, shown, rect };
+      ctx.drawImage(canvas, x0, y0, w, h, 0, 0, w, h);
+      const data = ctx.getImageData(0, 0, w, h).data;
+      let count = 0;
+      let sx = 0;
+      let sy = 0;
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const px = x0 + x + 0.5;
+          const py = y0 + y + 0.5;
+          if (Math.hypot(px - cx, py - cy) > r) continue;
+          const i = (y * w + x) * 4;
+          const alpha = data[i + 3] ?? 0;
+          const close = [0, 1, 2].every((c) => Math.abs((data[i + c] ?? 0) - (rgb[c] ?? 0)) <= 40);
+          if (alpha >= 200 && close) {
+            count++;
+            sx += px;
+            sy += py;
+          }
+        }
+      }
+      const centroid: [number, number] | null = count
+        ? [box.left + sx / count / scale, box.top + sy / count / scale]
+        : null;
+      return { drawn, shown, rect, count, centroid };
+    },
+    { target, rgb, radius },
+  );
 }

@@ -67,6 +67,7 @@ export class App {
       lastFrameAt: null,
       lastMatchedAt: null,
       joinedAt: null,
+      frozen: false,
       now: performance.now(),
     };
     setInterval(() => {

@@ -10,6 +10,7 @@ import { installTestHooks } from './testHooks';
 import { arrowTool } from './tools/arrow';
 import { Gestures } from './tools/gestures';
 import { pointTool } from './tools/point';
+import { FreezeControl } from './ui/freeze';
 import { MarksLayer } from './ui/marks';
 import { MessageArea } from './ui/messages';
 import { renderAnnotations, renderParticipants } from './ui/panel';
@@ -58,6 +59,7 @@ function refreshStatus(): void {
   f.now = performance.now();
   f.lastFrameAt = sync.lastFrameAt;
   f.lastMatchedAt = sync.lastMatchedAt;
+  f.frozen = sync.frozen;
   const s = describeStatus(f);
   status.set(s.state, s.text);
   byId('stage', HTMLElement).dataset.video = f.lastFrameAt === null ? 'none' : 'live';
@@ -79,6 +81,7 @@ const view: AppView = {
   status: refreshStatus,
   notice: (code, detail) => messages.show(code, detail),
   video(stream) {
+    freeze.unfreeze(); // A new stream is live video.
     video.srcObject = stream;
     video.play().catch(() => {
       // Muted autoplay is allowed; a refusal leaves the video paused until a click.
@@ -86,6 +89,14 @@ const view: AppView = {
   },
 };
 const app = new App(config, (m) => signaling.send(m), sync, view);
+const freeze = new FreezeControl(
+  byId('freeze', HTMLButtonElement),
+  byId('frozen-badge', HTMLElement),
+  byId('stage', HTMLElement),
+  video,
+  sync,
+  refreshStatus,
+);
 view.lists();
 setInterval(refreshStatus, 1000);
 refreshStatus();
@@ -104,13 +115,14 @@ const toolbar = new Toolbar(
       gestures.cancel();
       app.select(null);
     },
+    toggleFreeze: () => freeze.toggle(),
   },
 );
 
 const gestures = new Gestures(byId('stage', HTMLElement), {
   tool: () => toolbar.tool,
   videoRect: () => stage.videoRect(),
-  displayedRtp: () => sync.displayed?.rtpTimestamp ?? null,
+  displayedRtp: () => sync.strokeFrame(),
   send: (kind, points, frameRtp) => app.annotate(kind, points, toolbar.color, frameRtp),
   notice: (code) => messages.show(code),
   preview: (line) => marks.preview(line, toolbar.color),
@@ -144,6 +156,9 @@ installTestHooks({
   },
   get participantId() {
     return app.participantId;
+  },
+  get frozen() {
+    return freeze.frozen;
   },
 });
 

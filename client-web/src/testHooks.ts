@@ -26,6 +26,8 @@ export interface SpotterHooks {
   /** requestVideoFrameCallback samples, the last 600. */
   readonly samples: readonly FrameSample[];
   readonly participantId: string | null;
+  /** Whether the expert froze the view (video paused, overlay and strokes on the held frame). */
+  readonly frozen: boolean;
 }
 
 declare global {

@@ -8,6 +8,7 @@ use rtc::peer_connection::configuration::media_engine::MIME_TYPE_H264;
 use rtc::rtp_transceiver::rtp_sender::{RTCRtpCodec, RTCRtpCodecParameters, RtpCodecKind};
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use webrtc::data_channel::{DataChannel, DataChannelEvent, RTCDataChannelInit};
@@ -74,6 +75,21 @@ impl PeerConnectionEventHandler for Handler {
     }
 }
 
+/// The sending side of the `frames` data channel.
+pub struct FramesChannel {
+    channel: Arc<dyn DataChannel>,
+    open: Arc<AtomicBool>,
+}
+
+impl FramesChannel {
+    /// Sends one record; returns whether it went out. Until the channel is open records are
+    /// dropped: on an unordered channel an early message could overtake the channel's opening
+    /// and be discarded by the other side anyway.
+    pub async fn send(&self, text: &str) -> bool {
+        self.open.load(Ordering::Acquire) && self.channel.send_text(text).await.is_ok()
+    }
+}
+
 /// A peer connection and what it reports.
 pub struct Peer {
     pub pc: Arc<dyn PeerConnection>,
@@ -89,7 +105,6 @@ impl Peer {
             RTCRtpCodecParameters {
                 rtp_codec: h264_codec(),
                 payload_type: 102,
-                ..Default::default()
             },
             RtpCodecKind::Video,
         )?;
@@ -175,7 +190,7 @@ impl Peer {
     /// receiver.
     pub async fn frames_channel(
         &self,
-    ) -> anyhow::Result<(Arc<dyn DataChannel>, mpsc::UnboundedReceiver<String>)> {
+    ) -> anyhow::Result<(FramesChannel, mpsc::UnboundedReceiver<String>)> {
         let channel = self
             .pc
             .create_data_channel(
@@ -188,10 +203,13 @@ impl Peer {
             )
             .await?;
         let (tx, rx) = mpsc::unbounded_channel();
+        let open = Arc::new(AtomicBool::new(false));
         let poller = channel.clone();
+        let opened = open.clone();
         tokio::spawn(async move {
             while let Some(event) = poller.poll().await {
                 match event {
+                    DataChannelEvent::OnOpen => opened.store(true, Ordering::Release),
                     DataChannelEvent::OnMessage(message) => {
                         if let Ok(text) = String::from_utf8(message.data.to_vec()) {
                             let _ = tx.send(text);
@@ -201,8 +219,9 @@ impl Peer {
                     _ => {}
                 }
             }
+            opened.store(false, Ordering::Release);
         });
-        Ok((channel, rx))
+        Ok((FramesChannel { channel, open }, rx))
     }
 
     pub async fn close(&self) {

@@ -14,7 +14,7 @@ pub mod publisher;
 pub mod signaling;
 pub mod subscriber;
 
-pub use connection::{Peer, PeerOptions};
+pub use connection::{FramesChannel, Peer, PeerOptions};
 pub use publisher::VideoPublisher;
 pub use signaling::Signaling;
 pub use subscriber::{ReceivedPacket, VideoSubscriber};

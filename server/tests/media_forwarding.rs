@@ -24,7 +24,7 @@ fn frame_nals(i: u32) -> Vec<Vec<u8>> {
         nal
     };
     let slice_len = 300 + (i as usize * 997) % 5000;
-    if i % 30 == 0 {
+    if i.is_multiple_of(30) {
         vec![
             vec![0x67, 0x42, 0xe0, 0x1f, 0x8c, 0x8d, 0x40],
             vec![0x68, 0xce, 0x3c, 0x80],
@@ -120,8 +120,8 @@ async fn one_publishers_video_reaches_two_subscribers_intact_and_in_order() {
             .send_access_unit(annex_b(&frame_nals(i)), timestamp)
             .await
             .unwrap();
-        let _ = meta_channel
-            .send_text(&format!(r#"{{"rtp_timestamp":{timestamp}}}"#))
+        meta_channel
+            .send(&format!(r#"{{"rtp_timestamp":{timestamp}}}"#))
             .await;
         tokio::time::sleep(Duration::from_millis(33)).await;
     }
@@ -174,7 +174,7 @@ fn check_stream(received: &[ReceivedPacket]) {
     }
     // The first frame forwarded to a new subscriber is a keyframe; from there on, all of them.
     let first = order[0].wrapping_sub(TIMESTAMP_ORIGIN) / 3000;
-    assert_eq!(first % 30, 0, "forwarding starts on a keyframe");
+    assert!(first.is_multiple_of(30), "forwarding starts on a keyframe");
     assert_eq!(
         order.len() as u32,
         FRAMES - first,

@@ -1,7 +1,9 @@
 // Matches displayed video frames with their camera data and renders the overlay for exactly
-// the frame on screen (requestVideoFrameCallback's rtpTimestamp → FrameMeta).
+// the frame on screen (requestVideoFrameCallback's rtpTimestamp → FrameMeta). While the view is
+// frozen, the frame held on screen stays the displayed one.
 import type { Annotation, FrameMeta } from '../generated/protocol';
 import { FrameStore, rtp32 } from '../frames';
+import { acceptsFrame } from './freeze';
 import type { OverlayRenderer } from './renderer';
 
 export interface Displayed {
@@ -24,6 +26,9 @@ export interface FrameSample {
 
 const MAX_SAMPLES = 600;
 
+/** What the sync needs of the renderer. */
+export type OverlayTarget = Pick<OverlayRenderer, 'render' | 'setAnnotations'>;
+
 export class OverlaySync {
   readonly frames = new FrameStore(300);
   readonly samples: FrameSample[] = [];
@@ -32,9 +37,11 @@ export class OverlaySync {
   lastMatchedAt: number | null = null;
   /** A displayed frame whose camera data had not arrived yet. */
   private waiting: { rtp: number; receiveTime: number | null } | null = null;
+  /** performance.now() when the video was paused to freeze the view, null while live. */
+  private frozenAt: number | null = null;
 
   constructor(
-    private readonly renderer: OverlayRenderer,
+    private readonly renderer: OverlayTarget,
     private readonly rendered: (annotations: readonly Annotation[]) => void,
   ) {}
 
@@ -63,13 +70,43 @@ export class OverlaySync {
       matched: frame !== undefined,
     });
     if (this.samples.length > MAX_SAMPLES) this.samples.splice(0, this.samples.length - MAX_SAMPLES);
-    if (rtp === null) return;
+    if (rtp === null || !acceptsFrame(this.frozenAt, md.presentationTime)) return;
     if (frame) {
       this.waiting = null;
       this.show({ rtpTimestamp: rtp, frame, receiveTime });
     } else {
       this.waiting = { rtp, receiveTime };
     }
+  }
+
+  get frozen(): boolean {
+    return this.frozenAt !== null;
+  }
+
+  /** performance.now() when the view was frozen, null while live. */
+  get frozenSince(): number | null {
+    return this.frozenAt;
+  }
+
+  /**
+   * Holds the displayed frame: call right after pausing the video, with the time of the pause.
+   * Only a frame presented before then can still become the displayed one (see `acceptsFrame`).
+   */
+  freeze(pausedAt: number): void {
+    this.frozenAt ??= pausedAt;
+  }
+
+  /** Live again: the next presented frame becomes the displayed one. */
+  unfreeze(): void {
+    this.frozenAt = null;
+  }
+
+  /**
+   * The RTP timestamp of the frame a stroke starting now is drawn on: the displayed frame (held
+   * while frozen), null while no frame with camera data is displayed.
+   */
+  strokeFrame(): number | null {
+    return this.displayed?.rtpTimestamp ?? null;
   }
 
   setAnnotations(annotations: readonly Annotation[]): void {

@@ -1,6 +1,6 @@
 // The status line: one state (drives the colour) and a sentence.
 
-export type StatusState = 'connecting' | 'joined' | 'live' | 'warning' | 'disconnected';
+export type StatusState = 'connecting' | 'joined' | 'live' | 'frozen' | 'warning' | 'disconnected';
 
 export class StatusLine {
   private current: StatusState = 'connecting';

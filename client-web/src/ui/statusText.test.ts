@@ -13,6 +13,7 @@ const base: ConnectionFacts = {
   lastFrameAt: 9_900,
   lastMatchedAt: 9_900,
   joinedAt: 1_000,
+  frozen: false,
   now: 10_000,
 };
 
@@ -27,6 +28,13 @@ describe('status line', () => {
     expect(describeStatus({ ...base, lastFrameAt: null, lastMatchedAt: null }).text).toMatch(/no video yet/);
     expect(describeStatus({ ...base, now: 20_000 }).text).toMatch(/stalled/);
     expect(describeStatus({ ...base, lastMatchedAt: null }).text).toMatch(/no camera data/);
+  });
+
+  it('says the view is frozen instead of stalled while the expert holds a frame', () => {
+    const frozen = describeStatus({ ...base, frozen: true, now: 20_000 });
+    expect(frozen.state).toBe('frozen');
+    expect(frozen.text).toMatch(/frozen.*live video paused/);
+    expect(describeStatus({ ...base, frozen: true, peer: 'failed' }).state).toBe('warning');
   });
 
   it('reports a closed socket, a failed join and a failed peer connection', () => {

@@ -17,6 +17,8 @@ export interface ConnectionFacts {
   lastMatchedAt: number | null;
   /** performance.now() when the page joined, null before. */
   joinedAt: number | null;
+  /** Whether the expert froze the view (the video is paused on purpose). */
+  frozen: boolean;
   now: number;
 }
 
@@ -58,6 +60,9 @@ export function describeStatus(f: ConnectionFacts): { state: StatusState; text: 
           ? `${where} — no video yet: is the technician's headset streaming?`
           : `${where} — joined, waiting for video…`,
     };
+  }
+  if (f.frozen) {
+    return { state: 'frozen', text: `${where} — view frozen on one frame (live video paused)` };
   }
   if (f.now - f.lastFrameAt > STALL_MS) {
     return { state: 'warning', text: `${where} — the video has stalled.` };

@@ -5,7 +5,12 @@ export interface ToolbarActions {
   toolChanged(tool: Tool): void;
   deleteSelected(): void;
   escape(): void;
+  /** Freezes the view, or resumes the live video. */
+  toggleFreeze(): void;
 }
+
+/** The keyboard shortcut of the Freeze toggle, lower case. */
+export const FREEZE_KEY = 'f';
 
 export class Toolbar {
   private current: Tool;
@@ -64,6 +69,10 @@ export class Toolbar {
     }
     if (ev.key === 'Escape') {
       this.actions.escape();
+      return;
+    }
+    if (ev.key.toLowerCase() === FREEZE_KEY) {
+      if (!ev.repeat) this.actions.toggleFreeze();
       return;
     }
     const tool = this.tools.find((x) => x.key === ev.key.toLowerCase());

@@ -168,10 +168,8 @@ impl Forwarder {
                     _ => {}
                 }
             }
-            Event::MediaData(data) => {
-                if self.peers[index].role.may(Action::Publish) {
-                    self.forward_video(index, &data);
-                }
+            Event::MediaData(data) if self.peers[index].role.may(Action::Publish) => {
+                self.forward_video(index, &data);
             }
             Event::KeyframeRequest(_) => self.request_keyframe(index, false),
             Event::ChannelOpen(id, label) if label == FRAMES_CHANNEL => {
