@@ -67,6 +67,13 @@ impl Harness {
             }
         }
     }
+
+    /// Renders a fresh frame and reads the pixel where `world` projects on it.
+    fn pixel_at(&mut self, world: Vec3) -> (Vec2, [f32; 3]) {
+        let frame = self.next_frame(3);
+        let at = frame.intrinsics.project(&frame.pose, world).unwrap();
+        (at, pixel(&frame, at))
+    }
 }
 
 fn pixel(frame: &CapturedFrame, at: Vec2) -> [f32; 3] {
@@ -156,12 +163,7 @@ fn frames_show_each_equipment_where_the_pinhole_model_projects_it_and_annotation
             frame_rtp_timestamp: 0,
         }))
         .unwrap();
-    let frame = harness.next_frame(3);
-    let at = frame
-        .intrinsics
-        .project(&frame.pose, panel.marker_world())
-        .unwrap();
-    let seen = pixel(&frame, at);
+    let (at, seen) = harness.pixel_at(panel.marker_world());
     assert!(
         seen[0] > 0.85 && seen[1] < 0.3 && seen[2] > 0.45,
         "annotation colour at {at}: {seen:?}"
@@ -172,11 +174,6 @@ fn frames_show_each_equipment_where_the_pinhole_model_projects_it_and_annotation
         .annotations
         .send(AnnotationUpdate::Deleted("a-1".into()))
         .unwrap();
-    let frame = harness.next_frame(3);
-    let at = frame
-        .intrinsics
-        .project(&frame.pose, panel.marker_world())
-        .unwrap();
-    let seen = pixel(&frame, at);
+    let (at, seen) = harness.pixel_at(panel.marker_world());
     assert!(seen[1] > 0.4, "the panel shows again at {at}: {seen:?}");
 }
