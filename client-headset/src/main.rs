@@ -126,7 +126,15 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Encodes rendered frames as they come; reports the frame rate every 5 s.
+/// Encodes rendered frames as they come; reports the frame rate and how long frames take from
+/// capture (the pose they were rendered with) to encoded, every 5 s.
+fn now_us() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0)
+}
+
 fn encode_loop(
     mut encoder: VideoEncoder,
     frames: std_mpsc::Receiver<CapturedFrame>,
@@ -135,6 +143,7 @@ fn encode_loop(
 ) {
     let mut window_start = Instant::now();
     let mut count = 0u32;
+    let mut capture_to_encoded_ms = 0.0f64;
     for frame in frames {
         let keyframe = keyframe_wanted.swap(false, Ordering::Relaxed);
         let encoded = match encoder.encode(&frame.rgba, frame.capture_time_us / 1000, keyframe) {
@@ -154,11 +163,17 @@ fn encode_loop(
             return;
         }
         count += 1;
+        capture_to_encoded_ms += (now_us().saturating_sub(frame.capture_time_us)) as f64 / 1000.0;
         let elapsed = window_start.elapsed().as_secs_f32();
         if elapsed >= 5.0 {
-            tracing::info!(fps = count as f32 / elapsed, "headset frames per second");
+            tracing::info!(
+                fps = count as f32 / elapsed,
+                capture_to_encoded_ms = capture_to_encoded_ms / f64::from(count),
+                "headset frames per second"
+            );
             window_start = Instant::now();
             count = 0;
+            capture_to_encoded_ms = 0.0;
         }
     }
 }
