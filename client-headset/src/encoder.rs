@@ -33,6 +33,9 @@ impl VideoEncoder {
             .intra_frame_period(IntraFramePeriod::from_num_frames((fps * 4.0) as u32))
             .skip_frames(false)
             .complexity(Complexity::Low)
+            // Background detection leaves trails of moving edges in the sky when the whole
+            // view pans, as a head-worn camera always does.
+            .background_detection(false)
             .vui(VuiConfig::bt601());
         let encoder = Encoder::with_api_config(OpenH264API::from_source(), config)?;
         let (width, height) = (width as usize, height as usize);
