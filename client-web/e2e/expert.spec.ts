@@ -7,6 +7,7 @@ import {
   annotationWorldPoint,
   clearAnnotations,
   closePage,
+  deleteViaPage,
   dist,
   dist3,
   equipment,
@@ -29,13 +30,6 @@ import {
 } from './helpers';
 
 /** Deletes `a` from `page` with its delete button and waits until the room no longer has it. */
-async function deleteViaPage(page: Page, a: Annotation, request: Parameters<typeof room>[0]) {
-  await page.locator(`[data-annotation-id="${a.id}"] button[data-action="delete"]`).click();
-  await expect
-    .poll(async () => (await room(request)).annotations.some((x) => x.id === a.id), { timeout: 10_000 })
-    .toBe(false);
-}
-
 test('a) the page decodes the headset video', async ({ browser }) => {
   const page = await openExpert(browser, 'Ana');
   try {

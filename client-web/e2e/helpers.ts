@@ -231,14 +231,30 @@ export async function pointAtEquipment(
   request: APIRequestContext,
   id: string,
 ): Promise<{ annotation: Annotation; clicked: [number, number]; marker: V3 }> {
-  const known = new Set((await room(request)).annotations.map((a) => a.id));
   const marker = markerWorld(equipment(id));
-  const { shown, rect } = await shownNow(page);
-  const at = projectToPage(shown.frame, rect, marker);
-  if (!at) throw new Error(`${id}'s marker is behind the camera`);
-  await pointer.clickAt(page, at[0], at[1]);
-  const annotation = await newAnnotation(request, known);
-  return { annotation, clicked: at, marker };
+  // The click is aimed with the frame read just before it; should the video move on to another
+  // frame in between, the mark is placed on that frame (correctly, but not on the marker):
+  // delete it and click again.
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const known = new Set((await room(request)).annotations.map((a) => a.id));
+    const { shown, rect } = await waitUntilInView(page, [marker], 0.1);
+    const at = projectToPage(shown.frame, rect, marker);
+    if (!at) throw new Error(`${id}'s marker is behind the camera`);
+    await pointer.clickAt(page, at[0], at[1]);
+    const annotation = await newAnnotation(request, known);
+    if (annotation.frame_rtp_timestamp === shown.rtpTimestamp) return { annotation, clicked: at, marker };
+    console.log(`attempt ${attempt}: the frame changed before the click; clicking again`);
+    await deleteViaPage(page, annotation, request);
+  }
+  throw new Error('the displayed frame changed before every click');
+}
+
+/** Deletes `a` with its delete button and waits until the API no longer lists it. */
+export async function deleteViaPage(page: Page, a: Annotation, request: APIRequestContext): Promise<void> {
+  await page.locator(`[data-annotation-id="${a.id}"] button[data-action="delete"]`).click();
+  await expect
+    .poll(async () => (await room(request)).annotations.some((x) => x.id === a.id), { timeout: 10_000 })
+    .toBe(false);
 }
 
 /** Deletes every annotation in the room with the page's delete buttons. */
