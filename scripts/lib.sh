@@ -35,10 +35,18 @@ require() {
   command -v "$1" >/dev/null || { echo "Spotter needs $1: $2" >&2; exit 1; }
 }
 
+# What building and running Spotter needs from Debian: compilers for the C and C++ inside
+# crates (OpenH264, aws-lc), nasm for OpenH264's fast paths, Vulkan with Mesa's software
+# renderer (lavapipe) for Bevy when there is no GPU.
+BASE_PACKAGES=(build-essential pkg-config nasm curl mesa-vulkan-drivers libvulkan1)
+
 check_toolchain() {
   require cargo "install Rust from rustup.rs"
-  require node "install Node.js 20 or newer"
+  require node "install Node.js 20.19 or newer (nodejs.org or your distribution)"
   require npm "install npm (it comes with Node.js)"
+  # Vite 8 and ESLint 10 need Node 20.19+ (or 22.12+).
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
+    || { echo "Spotter's web tooling needs Node.js 20.19 or newer; this is $(node --version)" >&2; exit 1; }
 }
 
 # The web client, built into client-web/dist for the server to serve.

@@ -13,6 +13,7 @@
 //! - [`session`]: signaling, publishing video and frame metadata, answering resolve requests;
 //! - [`xr`]: the OpenXR mode's entry point.
 
+pub mod clock;
 pub mod encoder;
 pub mod frame_history;
 pub mod look_around;

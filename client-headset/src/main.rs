@@ -3,6 +3,7 @@
 //! entry point.
 
 use clap::{Parser, ValueEnum};
+use spotter_headset::clock::unix_time_us;
 use spotter_headset::encoder::VideoEncoder;
 use spotter_headset::render::{self, CapturedFrame, Display, RenderConfig, RenderLinks};
 use spotter_headset::scene::{FactoryScene, default_scene_path};
@@ -128,13 +129,6 @@ fn main() -> anyhow::Result<()> {
 
 /// Encodes rendered frames as they come; reports the frame rate and how long frames take from
 /// capture (the pose they were rendered with) to encoded, every 5 s.
-fn now_us() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros() as u64)
-        .unwrap_or(0)
-}
-
 fn encode_loop(
     mut encoder: VideoEncoder,
     frames: std_mpsc::Receiver<CapturedFrame>,
@@ -163,7 +157,8 @@ fn encode_loop(
             return;
         }
         count += 1;
-        capture_to_encoded_ms += (now_us().saturating_sub(frame.capture_time_us)) as f64 / 1000.0;
+        capture_to_encoded_ms +=
+            (unix_time_us().saturating_sub(frame.capture_time_us)) as f64 / 1000.0;
         let elapsed = window_start.elapsed().as_secs_f32();
         if elapsed >= 5.0 {
             tracing::info!(

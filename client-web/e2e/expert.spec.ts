@@ -27,9 +27,10 @@ import {
   waitUntilInView,
   type PageRect,
   type Shown,
+  type VideoPixels,
+  videoPinkPixels,
 } from './helpers';
 
-/** Deletes `a` from `page` with its delete button and waits until the room no longer has it. */
 test('a) the page decodes the headset video', async ({ browser }) => {
   const page = await openExpert(browser, 'Ana');
   try {
@@ -162,60 +163,20 @@ test("c) the headset's own video shows the mark in its colour", async ({ browser
     const { annotation } = await pointAtEquipment(page, request, 'panel-1');
     expect(annotation.color.toLowerCase()).toBe(PINK);
     const world = keyWorldPoint(annotation);
-    let best = { count: 0, x: 0, y: 0 };
+    let best: VideoPixels = { count: 0, dx: 0, dy: 0 };
     const end = Date.now() + 3000;
     while (Date.now() < end) {
       const { shown, rect } = await shownNow(page);
       const uv = projectNormalized(shown.frame, world);
       expect(uv).not.toBeNull();
       if (!uv) break;
-      best = await page.evaluate(
-        ({ uv, rect }) => {
-          const video = document.querySelector('video');
-          if (!video || video.videoWidth === 0) return { count: 0, x: 0, y: 0 };
-          const w = video.videoWidth;
-          const h = video.videoHeight;
-          const canvas = document.createElement('canvas');
-          canvas.width = w;
-          canvas.height = h;
-          const ctx = canvas.getContext('2d', { willReadFrequently: true });
-          if (!ctx) return { count: 0, x: 0, y: 0 };
-          ctx.drawImage(video, 0, 0, w, h);
-          const radius = Math.ceil(Math.max(25, (25 * w) / rect.width));
-          const cx = Math.round(uv[0] * w);
-          const cy = Math.round(uv[1] * h);
-          const x0 = Math.max(0, cx - radius);
-          const y0 = Math.max(0, cy - radius);
-          const x1 = Math.min(w, cx + radius);
-          const y1 = Math.min(h, cy + radius);
-          const data = ctx.getImageData(x0, y0, x1 - x0, y1 - y0).data;
-          let count = 0;
-          let sx = 0;
-          let sy = 0;
-          for (let y = y0; y < y1; y++) {
-            for (let x = x0; x < x1; x++) {
-              if (Math.hypot(x - cx, y - cy) > radius) continue;
-              const i = ((y - y0) * (x1 - x0) + (x - x0)) * 4;
-              const r = data[i] ?? 0;
-              const g = data[i + 1] ?? 255;
-              const b = data[i + 2] ?? 0;
-              if (r > 170 && g < 110 && b > 90 && r - g > 90) {
-                count++;
-                sx += x;
-                sy += y;
-              }
-            }
-          }
-          return count ? { count, x: sx / count - cx, y: sy / count - cy } : { count, x: 0, y: 0 };
-        },
-        { uv, rect },
-      );
+      best = (await videoPinkPixels(page, uv, 25, rect)) ?? { count: 0, dx: 0, dy: 0 };
       if (best.count >= 3) break;
       await page.waitForTimeout(200);
     }
     console.log(
       `pink pixels near the projected point: ${best.count} ` +
-        `(centroid offset ${best.x.toFixed(1)}, ${best.y.toFixed(1)} video px)`,
+        `(centroid offset ${best.dx.toFixed(1)}, ${best.dy.toFixed(1)} video px)`,
     );
     expect(best.count).toBeGreaterThanOrEqual(3);
     await deleteViaPage(page, annotation, request);
@@ -493,43 +454,7 @@ test('i) a click on a frozen frame is placed with that frame, which is the one o
     const { shown, rect } = await shownNow(page);
     const uv = projectNormalized(shown.frame, world);
     if (!uv) throw new Error('the point is behind the frozen camera');
-    const pink = await page.evaluate((uv) => {
-      const video = document.querySelector('video');
-      if (!video || video.videoWidth === 0) return null;
-      const w = video.videoWidth;
-      const h = video.videoHeight;
-      const c = document.createElement('canvas');
-      c.width = w;
-      c.height = h;
-      const ctx = c.getContext('2d', { willReadFrequently: true });
-      if (!ctx) return null;
-      ctx.drawImage(video, 0, 0, w, h);
-      const radius = 25;
-      const cx = uv[0] * w;
-      const cy = uv[1] * h;
-      const x0 = Math.max(0, Math.floor(cx - radius));
-      const y0 = Math.max(0, Math.floor(cy - radius));
-      const x1 = Math.min(w, Math.ceil(cx + radius));
-      const y1 = Math.min(h, Math.ceil(cy + radius));
-      const data = ctx.getImageData(x0, y0, x1 - x0, y1 - y0).data;
-      let count = 0;
-      let sx = 0;
-      let sy = 0;
-      for (let y = y0; y < y1; y++) {
-        for (let x = x0; x < x1; x++) {
-          const i = ((y - y0) * (x1 - x0) + (x - x0)) * 4;
-          const r = data[i] ?? 0;
-          const g = data[i + 1] ?? 255;
-          const b = data[i + 2] ?? 0;
-          if (r > 170 && g < 110 && b > 90 && r - g > 90) {
-            count++;
-            sx += x + 0.5;
-            sy += y + 0.5;
-          }
-        }
-      }
-      return count ? { count, dx: sx / count - cx, dy: sy / count - cy } : { count, dx: 0, dy: 0 };
-    }, uv);
+    const pink = await videoPinkPixels(page, uv, 25);
     expect(pink).not.toBeNull();
     console.log(
       `frozen frame ${shown.rtpTimestamp}: the headset's pink point is ${Math.hypot(pink?.dx ?? 0, pink?.dy ?? 0).toFixed(2)} ` +

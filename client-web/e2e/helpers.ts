@@ -368,3 +368,72 @@ export async function overlayPixels(
     { target, rgb, radius },
   );
 }
+
+export interface VideoPixels {
+  /** Pink pixels of the decoded video within the radius. */
+  count: number;
+  /** Their centroid minus the projected point, video pixels (0, 0 when there are none). */
+  dx: number;
+  dy: number;
+}
+
+/**
+ * Counts the pink pixels (the headset's annotation colour, after video compression) of the
+ * `<video>`'s current frame within `radius` video pixels of the normalised point `uv` (0..1,
+ * origin top-left, as from `projectNormalized`), and their centroid's offset from that point.
+ * When `rect` (the displayed video rectangle) is given, the radius is at least `radius` page
+ * CSS pixels too. `uv` scaled by the video size is in continuous pixel coordinates from the
+ * top-left corner: pixel (x, y) covers [x, x+1) × [y, y+1), so its centre is (x+0.5, y+0.5).
+ * Null when the video has no frame.
+ */
+export async function videoPinkPixels(
+  page: Page,
+  uv: [number, number],
+  radius: number,
+  rect?: PageRect,
+): Promise<VideoPixels | null> {
+  return page.evaluate(
+    ({ uv, radius, rectWidth }) => {
+      const video = document.querySelector('video');
+      if (!video || video.videoWidth === 0) return null;
+      const w = video.videoWidth;
+      const h = video.videoHeight;
+      const canvas = document.createElement('canvas');
+      canvas.width = w;
+      canvas.height = h;
+      const ctx = canvas.getContext('2d', { willReadFrequently: true });
+      if (!ctx) return null;
+      ctx.drawImage(video, 0, 0, w, h);
+      const r = rectWidth ? Math.max(radius, (radius * w) / rectWidth) : radius;
+      const cx = uv[0] * w;
+      const cy = uv[1] * h;
+      const x0 = Math.max(0, Math.floor(cx - r));
+      const y0 = Math.max(0, Math.floor(cy - r));
+      const x1 = Math.min(w, Math.ceil(cx + r));
+      const y1 = Math.min(h, Math.ceil(cy + r));
+      if (x1 <= x0 || y1 <= y0) return { count: 0, dx: 0, dy: 0 };
+      const data = ctx.getImageData(x0, y0, x1 - x0, y1 - y0).data;
+      let count = 0;
+      let sx = 0;
+      let sy = 0;
+      for (let y = y0; y < y1; y++) {
+        for (let x = x0; x < x1; x++) {
+          const px = x + 0.5;
+          const py = y + 0.5;
+          if (Math.hypot(px - cx, py - cy) > r) continue;
+          const i = ((y - y0) * (x1 - x0) + (x - x0)) * 4;
+          const red = data[i] ?? 0;
+          const green = data[i + 1] ?? 255;
+          const blue = data[i + 2] ?? 0;
+          if (red > 170 && green < 110 && blue > 90 && red - green > 90) {
+            count++;
+            sx += px;
+            sy += py;
+          }
+        }
+      }
+      return count ? { count, dx: sx / count - cx, dy: sy / count - cy } : { count, dx: 0, dy: 0 };
+    },
+    { uv, radius, rectWidth: rect?.width ?? null },
+  );
+}

@@ -1,18 +1,27 @@
 // Page parameters: `?room=demo&role=expert&name=Ana`.
 import type { Role } from './generated/protocol';
 
+/**
+ * The roles this page may join as. Never `technician`: a room has one technician slot, and it
+ * belongs to the headset.
+ */
+export type PageRole = Exclude<Role, 'technician'>;
+
 export interface PageConfig {
   room: string;
-  role: Role;
+  role: PageRole;
   name: string;
-  /** Set when the `role` parameter was not a known role (the page then joins as expert). */
+  /**
+   * Set when the `role` parameter was not a role this page may take (unknown, or `technician`);
+   * the page then joins as expert.
+   */
   badRole: string | null;
 }
 
-const ROLES: readonly Role[] = ['technician', 'expert', 'observer', 'trainer'];
+const PAGE_ROLES: readonly PageRole[] = ['expert', 'observer', 'trainer'];
 
-function isRole(s: string): s is Role {
-  return (ROLES as readonly string[]).includes(s);
+function isPageRole(s: string): s is PageRole {
+  return (PAGE_ROLES as readonly string[]).includes(s);
 }
 
 export function parseConfig(search: string): PageConfig {
@@ -24,7 +33,7 @@ export function parseConfig(search: string): PageConfig {
   const room = get('room', 'demo');
   const name = get('name', 'Expert');
   const role = get('role', 'expert');
-  return isRole(role)
+  return isPageRole(role)
     ? { room, role, name, badRole: null }
     : { room, role: 'expert', name, badRole: role };
 }

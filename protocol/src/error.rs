@@ -37,6 +37,8 @@ pub enum ErrorCode {
     UnknownAnnotation,
     /// The SDP offer could not be used.
     SdpRejected,
+    /// A limit of the server was reached (e.g. annotations per room).
+    LimitReached,
     /// The server failed; details are in its log.
     Internal,
 }
@@ -58,6 +60,7 @@ impl ErrorCode {
             ErrorCode::FrameGone => "frame_gone",
             ErrorCode::UnknownAnnotation => "unknown_annotation",
             ErrorCode::SdpRejected => "sdp_rejected",
+            ErrorCode::LimitReached => "limit_reached",
             ErrorCode::Internal => "internal",
         }
     }

@@ -50,8 +50,25 @@ string_id!(
     EquipmentId
 );
 
+impl AnnotationId {
+    /// The id of the `n`th annotation of a room: `a-n`.
+    pub fn from_sequence(n: u64) -> Self {
+        Self(format!("a-{n}"))
+    }
+
+    /// `n` for an id `a-n`.
+    pub fn sequence(&self) -> Option<u64> {
+        self.0.strip_prefix("a-")?.parse().ok()
+    }
+}
+
 /// Whether `s` is acceptable as a room name: 1–64 characters of `[A-Za-z0-9_-]`.
 pub fn is_valid_room_name(s: &str) -> bool {
+    is_valid_id(s)
+}
+
+/// Whether `s` is a well-formed id (room, equipment): 1–64 characters of `[A-Za-z0-9_-]`.
+pub fn is_valid_id(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
         && s.bytes()

@@ -2,7 +2,7 @@
 
 use crate::annotation::{Annotation, AnnotationRequest, ResolveRequest, is_valid_color};
 use crate::error::{ErrorCode, ProtocolError};
-use crate::ids::{AnnotationId, ParticipantId, RoomId, is_valid_room_name};
+use crate::ids::{AnnotationId, ParticipantId, RoomId, is_valid_id, is_valid_room_name};
 use crate::role::Role;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -12,6 +12,9 @@ pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 const MAX_NAME_CHARS: usize = 64;
 const MAX_SDP_BYTES: usize = 32 * 1024;
 const MAX_ERROR_MESSAGE_CHARS: usize = 500;
+/// Resolved points and anchors lie within this distance of the headset's origin (metres): a
+/// factory hall, with room to spare.
+const MAX_COORDINATE: f32 = 1000.0;
 
 /// From a participant to the server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -150,8 +153,14 @@ impl ClientMessage {
                         truncate(room.as_str(), 80)
                     ));
                 }
-                if name.trim().is_empty() || name.chars().count() > MAX_NAME_CHARS {
-                    return invalid(format!("name must be 1-{MAX_NAME_CHARS} characters"));
+                let name = name.trim();
+                if name.is_empty()
+                    || name.chars().count() > MAX_NAME_CHARS
+                    || name.chars().any(char::is_control)
+                {
+                    return invalid(format!(
+                        "name must be 1-{MAX_NAME_CHARS} printable characters"
+                    ));
                 }
             }
             ClientMessage::Offer { sdp } => {
@@ -161,25 +170,16 @@ impl ClientMessage {
             }
             ClientMessage::Annotate { request, .. } => validate_request(request)?,
             ClientMessage::DeleteAnnotation { .. } => {}
-            ClientMessage::Resolved { annotation } => {
-                let expected = annotation.kind.point_count();
-                if annotation.points.len() != expected {
+            ClientMessage::Resolved { annotation } => validate_resolved(annotation)?,
+            ClientMessage::ResolveFailed { code, message, .. } => {
+                if !matches!(
+                    code,
+                    ErrorCode::NoSurface | ErrorCode::FrameGone | ErrorCode::InvalidValue
+                ) {
                     return invalid(format!(
-                        "a resolved {:?} annotation has {expected} points, not {}",
-                        annotation.kind,
-                        annotation.points.len()
+                        "a headset reports no_surface, frame_gone or invalid_value, not {code}"
                     ));
                 }
-                if !annotation.points.iter().all(|p| p.is_finite())
-                    || !annotation.anchor.pose().is_valid()
-                {
-                    return invalid("resolved annotation has non-finite numbers".into());
-                }
-                if !is_valid_color(&annotation.color) {
-                    return invalid("colour must be #rrggbb".into());
-                }
-            }
-            ClientMessage::ResolveFailed { message, .. } => {
                 if message.chars().count() > MAX_ERROR_MESSAGE_CHARS {
                     return invalid("failure message is too long".into());
                 }
@@ -187,6 +187,34 @@ impl ClientMessage {
         }
         Ok(())
     }
+}
+
+fn validate_resolved(annotation: &Annotation) -> Result<(), ProtocolError> {
+    let invalid = |msg: String| Err(ProtocolError::new(ErrorCode::InvalidValue, msg));
+    let expected = annotation.kind.point_count();
+    if annotation.points.len() != expected {
+        return invalid(format!(
+            "a resolved {:?} annotation has {expected} points, not {}",
+            annotation.kind,
+            annotation.points.len()
+        ));
+    }
+    let pose = annotation.anchor.pose();
+    let in_range = |v: glam::Vec3| v.is_finite() && v.abs().max_element() <= MAX_COORDINATE;
+    if !annotation.points.iter().all(|p| in_range(*p))
+        || !pose.is_valid()
+        || !in_range(pose.position)
+    {
+        return invalid(format!(
+            "resolved points and anchors must be finite and within {MAX_COORDINATE} m"
+        ));
+    }
+    if let Some(id) = annotation.anchor.equipment_id()
+        && !is_valid_id(id.as_str())
+    {
+        return invalid("equipment ids are 1-64 letters, digits, '-' or '_'".into());
+    }
+    Ok(())
 }
 
 fn validate_request(request: &AnnotationRequest) -> Result<(), ProtocolError> {

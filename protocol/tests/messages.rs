@@ -151,11 +151,35 @@ fn out_of_range_values_are_rejected() {
         code_of(r#"{"type":"offer","sdp":"hello"}"#),
         ErrorCode::InvalidValue
     );
-    // JSON has no NaN, but an overflowing number parses to infinity in some parsers: refuse it.
-    let mut bad = annotation();
-    bad.points[0].x = f32::INFINITY;
-    let json = serde_json::to_string(&ClientMessage::Resolved { annotation: bad }).unwrap();
-    assert_ne!(ClientMessage::parse(&json).ok().map(|_| ()), Some(()));
+    // JSON has no NaN or infinity, but 1e39 overflows an f32 into infinity: refused as a value.
+    let resolved = serde_json::to_value(ClientMessage::Resolved {
+        annotation: annotation(),
+    })
+    .unwrap();
+    let mut overflowing = resolved.clone();
+    overflowing["annotation"]["points"][0][0] = serde_json::json!(1e39);
+    assert_eq!(code_of(&overflowing.to_string()), ErrorCode::InvalidValue);
+    let mut far = resolved.clone();
+    far["annotation"]["anchor"]["pose"]["position"][2] = serde_json::json!(5e6);
+    assert_eq!(code_of(&far.to_string()), ErrorCode::InvalidValue);
+    let mut bad_equipment = resolved;
+    bad_equipment["annotation"]["anchor"]["equipment_id"] = serde_json::json!("x".repeat(65));
+    assert_eq!(code_of(&bad_equipment.to_string()), ErrorCode::InvalidValue);
+    assert_eq!(
+        code_of(r#"{"type":"join","room":"demo","role":"expert","name":"a\u0007b"}"#),
+        ErrorCode::InvalidValue,
+        "control characters in names"
+    );
+    // A headset reports why it could not place a mark, not arbitrary server errors.
+    let spoofed = ClientMessage::ResolveFailed {
+        annotation_id: "a-1".into(),
+        code: ErrorCode::Forbidden,
+        message: "you may not".into(),
+    };
+    assert_eq!(
+        code_of(&serde_json::to_string(&spoofed).unwrap()),
+        ErrorCode::InvalidValue
+    );
 }
 
 #[test]

@@ -22,50 +22,71 @@ use spotter_protocol::{RoomId, is_valid_room_name};
 use state::AppState;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use store::RoomStore;
 
 /// A server that is listening.
 pub struct Running {
     pub http_addr: SocketAddr,
     pub media_addr: SocketAddr,
     pub state: AppState,
+    persister: store::Persister,
+    stop: Arc<tokio::sync::Notify>,
     serve: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 impl Running {
-    /// Serves until the HTTP server stops.
+    /// Serves until the HTTP server stops (Ctrl-C), then writes what storage has queued.
     pub async fn wait(self) -> anyhow::Result<()> {
-        self.serve.await??;
+        let result = self.serve.await;
+        stop_storage(&self.persister).await;
+        result??;
         Ok(())
     }
+
+    /// Stops serving and closes storage, everything queued written.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        self.stop.notify_one();
+        self.wait().await
+    }
+}
+
+async fn stop_storage(persister: &store::Persister) {
+    let persister = persister.clone();
+    let _ = tokio::task::spawn_blocking(move || persister.stop()).await;
 }
 
 /// Opens storage, starts the SFU and the HTTP server.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
     let store = store::RedbStore::open(&config.data_dir)?;
-    let rooms = rooms::RoomRegistry::default();
     for name in &config.rooms {
         anyhow::ensure!(is_valid_room_name(name), "invalid room name {name:?}");
         store.create_room(&RoomId::new(name.as_str()))?;
     }
-    use store::RoomStore;
-    for (room, annotations) in store.load()? {
-        rooms.ensure_room(room, annotations);
+    let stored_rooms = store.load()?;
+    let persister = store::Persister::start(Box::new(store));
+    let rooms = rooms::RoomRegistry::new(persister.clone());
+    for (room, stored) in stored_rooms {
+        rooms.ensure_room(room, stored);
     }
     let sfu = sfu::SfuHandle::start(config.media, config.public_ip).await?;
     let state = AppState {
         rooms,
         sfu: sfu.clone(),
-        store: Arc::new(store),
     };
     let listener = tokio::net::TcpListener::bind(config.http)
         .await
         .with_context(|| format!("binding {}", config.http))?;
     let http_addr = listener.local_addr()?;
     let app = http::app(state.clone(), &config.web_dir);
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let stopped = stop.clone();
     let serve = tokio::spawn(async move {
         axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
+            .with_graceful_shutdown(async move {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = stopped.notified() => {}
+                }
             })
             .await
     });
@@ -73,6 +94,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         http_addr,
         media_addr: sfu.media_addr(),
         state,
+        persister,
+        stop,
         serve,
     })
 }

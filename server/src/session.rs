@@ -46,7 +46,7 @@ impl Session {
     }
 
     pub async fn send(&self, message: ServerMessage) {
-        let _ = self.outbox.send(message).await;
+        self.outbox.send(message).await;
     }
 
     /// The connection closed: leave the room and drop the media connection.
@@ -107,7 +107,8 @@ impl Session {
                         let rooms = self.state.rooms.clone();
                         tokio::spawn(async move {
                             tokio::time::sleep(RESOLVE_TIMEOUT).await;
-                            rooms.fail_annotation(
+                            // Already answered by the headset: nothing to do.
+                            let _ = rooms.fail_annotation(
                                 &room,
                                 &id,
                                 ErrorCode::HeadsetTimeout,
@@ -133,18 +134,14 @@ impl Session {
                     &joined.room,
                     &joined.participant,
                     &annotation_id,
-                )?;
-                self.state.persist_delete(&joined.room, &annotation_id);
-                Ok(())
+                )
             }
             ClientMessage::Resolved { annotation } => {
                 let joined = self.joined(Some(Action::ResolveAnnotation))?;
-                let annotation = self
-                    .state
+                self.state
                     .rooms
-                    .resolve_annotation(&joined.room, annotation)?;
-                self.state.persist_put(&joined.room, &annotation);
-                Ok(())
+                    .resolve_annotation(&joined.room, annotation)
+                    .map(drop)
             }
             ClientMessage::ResolveFailed {
                 annotation_id,
@@ -152,10 +149,18 @@ impl Session {
                 message,
             } => {
                 let joined = self.joined(Some(Action::ResolveAnnotation))?;
-                self.state
+                if self
+                    .state
                     .rooms
-                    .fail_annotation(&joined.room, &annotation_id, code, message);
-                Ok(())
+                    .fail_annotation(&joined.room, &annotation_id, code, message)
+                {
+                    Ok(())
+                } else {
+                    Err(ProtocolError::new(
+                        ErrorCode::UnknownAnnotation,
+                        format!("no pending annotation {annotation_id}"),
+                    ))
+                }
             }
         }
     }
@@ -167,25 +172,19 @@ impl Session {
                 "this connection already joined a room",
             ));
         }
-        let participant = ParticipantId::new(format!("p-{:08x}", rand::random::<u32>()));
+        let participant = ParticipantId::new(format!("p-{:016x}", rand::random::<u64>()));
         let info = Participant {
             id: participant.clone(),
             role,
             name: name.trim().to_owned(),
         };
-        let snapshot = self.state.rooms.join(&room, info, self.outbox.clone())?;
+        self.state.rooms.join(&room, info, self.outbox.clone())?;
         tracing::info!(%participant, %room, %role, "joined");
         self.joined = Some(Joined {
             room,
-            participant: participant.clone(),
+            participant,
             role,
         });
-        self.send(ServerMessage::Joined {
-            participant_id: participant,
-            role,
-            snapshot,
-        })
-        .await;
         Ok(())
     }
 }

@@ -23,10 +23,14 @@ fn point_at(u: f32, v: f32, client_ref: u32) -> ClientMessage {
     }
 }
 
+/// The next resolve request; the headset also hears of earlier annotations, which are skipped.
 async fn resolve_request(technician: &mut Signaling) -> ResolveRequest {
-    match next_message(technician).await {
-        ServerMessage::ResolveRequest(request) => request,
-        other => panic!("expected a resolve request, got {other:?}"),
+    loop {
+        match next_message(technician).await {
+            ServerMessage::ResolveRequest(request) => return request,
+            ServerMessage::AnnotationAdded { .. } | ServerMessage::AnnotationDeleted { .. } => {}
+            other => panic!("expected a resolve request, got {other:?}"),
+        }
     }
 }
 
@@ -191,29 +195,45 @@ async fn a_participant_who_leaves_is_removed_and_the_room_keeps_its_annotations(
 }
 
 #[tokio::test]
-async fn annotations_persist_across_a_server_restart() {
-    let dir = std::env::temp_dir().join(format!("spotter-restart-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let id = {
-        let server = common::start_with_data_dir(Some(dir.clone())).await;
-        let (mut technician, _) = server.join(Role::Technician, "Tom").await;
-        let (mut expert, _) = server.join(Role::Expert, "Ana").await;
-        expert.send(&point_at(0.5, 0.5, 1)).unwrap();
+async fn annotations_and_deletions_persist_across_a_server_restart() {
+    let server = common::start().await;
+    let (mut technician, _) = server.join(Role::Technician, "Tom").await;
+    let (mut expert, _) = server.join(Role::Expert, "Ana").await;
+    let mut ids = Vec::new();
+    for client_ref in 0..3 {
+        expert.send(&point_at(0.5, 0.5, client_ref)).unwrap();
         let request = resolve_request(&mut technician).await;
         technician
             .send(&ClientMessage::Resolved {
                 annotation: on_pump(&request),
             })
             .unwrap();
-        added(&mut expert).await.id
-    };
-    // The first server keeps running in this process; a second one opens the same database
-    // only after the first released it, so copy the file to simulate the restart.
-    let copy = dir.with_extension("copy");
-    let _ = std::fs::remove_dir_all(&copy);
-    std::fs::create_dir_all(&copy).unwrap();
-    std::fs::copy(dir.join("spotter.redb"), copy.join("spotter.redb")).unwrap();
-    let restarted = common::start_with_data_dir(Some(copy)).await;
-    let (_, room) = restarted.get("/api/rooms/demo").await;
-    assert_eq!(room["annotations"][0]["id"], id.as_str());
+        ids.push(added(&mut expert).await.id);
+    }
+    // Delete the newest: its id must not come back for a new mark after the restart.
+    expert
+        .send(&ClientMessage::DeleteAnnotation {
+            annotation_id: ids[2].clone(),
+        })
+        .unwrap();
+    assert!(matches!(
+        next_message(&mut expert).await,
+        ServerMessage::AnnotationDeleted { .. }
+    ));
+    let (_, before) = server.get("/api/rooms/demo").await;
+    let data_dir = server.stop().await;
+
+    let restarted = common::start_with_data_dir(Some(data_dir)).await;
+    let (_, after) = restarted.get("/api/rooms/demo").await;
+    assert_eq!(after["annotations"], before["annotations"]);
+    assert_eq!(after["version"], 4, "three additions and a deletion");
+    let (mut technician, _) = restarted.join(Role::Technician, "Tom").await;
+    let (expert, _) = restarted.join(Role::Expert, "Ana").await;
+    expert.send(&point_at(0.5, 0.5, 9)).unwrap();
+    let request = resolve_request(&mut technician).await;
+    assert!(
+        !ids.contains(&request.annotation_id),
+        "{} was handed out again",
+        request.annotation_id
+    );
 }

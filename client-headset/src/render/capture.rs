@@ -8,6 +8,7 @@
 
 use super::scene_spawn::{HeadCamera, Scene, head_camera};
 use super::{Display, RenderConfig};
+use crate::clock::unix_time_us;
 use bevy::camera::RenderTarget;
 use bevy::prelude::*;
 use bevy::render::gpu_readback::{Readback, ReadbackComplete};
@@ -17,7 +18,6 @@ use bevy::render::{Render, RenderApp, RenderSystems};
 use bevy::window::WindowRef;
 use spotter_protocol::{Intrinsics, Pose};
 use std::sync::mpsc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A rendered frame: tightly packed sRGB RGBA8 pixels and what the headset knew when it drew it.
 pub struct CapturedFrame {
@@ -91,13 +91,6 @@ fn spawn_cameras(mut commands: Commands, capture: Res<Capture>) {
     }
 }
 
-fn now_us() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_micros() as u64)
-        .unwrap_or(0)
-}
-
 fn move_head(
     time: Res<Time>,
     scene: Res<Scene>,
@@ -126,7 +119,7 @@ fn request_readback(
         Readback::texture(capture.target.clone()),
         FrameStamp {
             pose: Pose::new(transform.translation, transform.rotation),
-            capture_time_us: now_us(),
+            capture_time_us: unix_time_us(),
         },
     ));
 }

@@ -29,6 +29,7 @@ const SERVER_TEXT: Record<ErrorCode, string> = {
   frame_gone: 'That frame is too old for the headset to place the mark — try again on the live view.',
   unknown_annotation: 'That annotation no longer exists — someone may have deleted it already.',
   sdp_rejected: 'The server rejected the video connection. Reload the page to try again.',
+  limit_reached: 'The room has reached a limit of the server (for example, too many marks). Delete some and try again.',
   internal: 'The server hit an internal error. Try again; if it keeps happening, check the server log.',
 };
 

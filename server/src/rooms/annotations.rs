@@ -2,12 +2,17 @@
 //!
 //! An expert's request becomes *pending* under a fresh id; the headset's answer either resolves
 //! it (it becomes visible to everyone) or fails it. Deleted annotations stay as tombstones with
-//! the version that deleted them, so a replay can apply the changes in order.
+//! the version that deleted them, so a replay can apply the changes in order. Every change
+//! returns the entry to store.
 
+use crate::store::{StoredAnnotation, StoredRoom};
 use spotter_protocol::{
     Annotation, AnnotationId, AnnotationRequest, ErrorCode, ParticipantId, ProtocolError,
 };
 use std::collections::HashMap;
+
+/// Live and pending annotations a room may hold; a mark beyond it is refused.
+pub const MAX_ANNOTATIONS: usize = 500;
 
 /// A request sent to the headset and not yet answered.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,53 +22,59 @@ pub struct Pending {
     pub request: AnnotationRequest,
 }
 
-#[derive(Debug, Clone)]
-struct Entry {
-    annotation: Annotation,
-    deleted_in_version: Option<u64>,
-}
-
 #[derive(Debug, Default)]
 pub struct AnnotationState {
-    entries: Vec<Entry>,
+    entries: Vec<StoredAnnotation>,
+    live: usize,
     pending: HashMap<AnnotationId, Pending>,
-    next_id: u64,
+    last_id: u64,
     version: u64,
 }
 
 impl AnnotationState {
-    /// A state holding `annotations` (as loaded from storage), at version `annotations.len()`.
-    pub fn from_annotations(annotations: Vec<Annotation>) -> Self {
-        let next_id = annotations
+    /// The state as stored.
+    pub fn from_stored(stored: StoredRoom) -> Self {
+        let highest = stored
+            .entries
             .iter()
-            .filter_map(|a| a.id.as_str().strip_prefix("a-")?.parse::<u64>().ok())
+            .filter_map(|e| e.annotation.id.sequence())
             .max()
             .unwrap_or(0);
         Self {
-            version: annotations.len() as u64,
-            entries: annotations
-                .into_iter()
-                .map(|annotation| Entry {
-                    annotation,
-                    deleted_in_version: None,
-                })
-                .collect(),
+            live: stored
+                .entries
+                .iter()
+                .filter(|e| e.deleted_in_version.is_none())
+                .count(),
+            entries: stored.entries,
             pending: HashMap::new(),
-            next_id,
+            last_id: stored.last_id.max(highest),
+            version: stored.version,
         }
     }
 
     /// Records a request and returns the id the headset must resolve it under.
-    pub fn request(&mut self, pending: Pending) -> AnnotationId {
-        self.next_id += 1;
-        let id = AnnotationId::new(format!("a-{}", self.next_id));
+    pub fn request(&mut self, pending: Pending) -> Result<AnnotationId, ProtocolError> {
+        if self.live + self.pending.len() >= MAX_ANNOTATIONS {
+            return Err(ProtocolError::new(
+                ErrorCode::LimitReached,
+                format!(
+                    "the room holds {MAX_ANNOTATIONS} marks, the most it may: delete some first"
+                ),
+            ));
+        }
+        self.last_id += 1;
+        let id = AnnotationId::from_sequence(self.last_id);
         self.pending.insert(id.clone(), pending);
-        id
+        Ok(id)
     }
 
-    /// Accepts the headset's resolution of a pending request. The author and colour come from
-    /// the request, not from the headset.
-    pub fn resolve(&mut self, mut annotation: Annotation) -> Result<Annotation, ProtocolError> {
+    /// Accepts the headset's resolution of a pending request. The author, colour and frame come
+    /// from the request, not from the headset.
+    pub fn resolve(
+        &mut self,
+        mut annotation: Annotation,
+    ) -> Result<&StoredAnnotation, ProtocolError> {
         let pending = self.pending.remove(&annotation.id).ok_or_else(|| {
             ProtocolError::new(
                 ErrorCode::UnknownAnnotation,
@@ -81,11 +92,12 @@ impl AnnotationState {
         annotation.color = pending.request.color;
         annotation.frame_rtp_timestamp = pending.request.frame_rtp_timestamp;
         self.version += 1;
-        self.entries.push(Entry {
-            annotation: annotation.clone(),
+        self.live += 1;
+        self.entries.push(StoredAnnotation {
+            annotation,
             deleted_in_version: None,
         });
-        Ok(annotation)
+        Ok(self.entries.last().expect("just pushed"))
     }
 
     /// Removes a pending request that failed or timed out, returning who asked for it.
@@ -98,7 +110,8 @@ impl AnnotationState {
         self.pending.drain().collect()
     }
 
-    pub fn delete(&mut self, id: &AnnotationId) -> Result<(), ProtocolError> {
+    /// Deletes a live annotation, keeping it as a tombstone.
+    pub fn delete(&mut self, id: &AnnotationId) -> Result<&StoredAnnotation, ProtocolError> {
         let entry = self
             .entries
             .iter_mut()
@@ -110,8 +123,9 @@ impl AnnotationState {
                 )
             })?;
         self.version += 1;
+        self.live -= 1;
         entry.deleted_in_version = Some(self.version);
-        Ok(())
+        Ok(entry)
     }
 
     /// The live annotations, oldest first: what a late joiner receives.
@@ -125,6 +139,11 @@ impl AnnotationState {
 
     pub fn version(&self) -> u64 {
         self.version
+    }
+
+    /// The highest id sequence number handed out so far.
+    pub fn last_id(&self) -> u64 {
+        self.last_id
     }
 }
 
@@ -165,10 +184,10 @@ mod tests {
     #[test]
     fn a_request_becomes_visible_only_once_resolved() {
         let mut state = AnnotationState::default();
-        let id = state.request(point_request());
+        let id = state.request(point_request()).unwrap();
         assert!(state.snapshot().is_empty());
         assert_eq!(state.version(), 0);
-        let added = state.resolve(resolved(&id)).unwrap();
+        let added = state.resolve(resolved(&id)).unwrap().annotation.clone();
         assert_eq!(
             added.author.as_str(),
             "p-expert",
@@ -183,7 +202,7 @@ mod tests {
     #[test]
     fn resolving_twice_or_an_unknown_id_is_refused() {
         let mut state = AnnotationState::default();
-        let id = state.request(point_request());
+        let id = state.request(point_request()).unwrap();
         state.resolve(resolved(&id)).unwrap();
         let err = state.resolve(resolved(&id)).unwrap_err();
         assert_eq!(err.code, ErrorCode::UnknownAnnotation);
@@ -193,7 +212,7 @@ mod tests {
     #[test]
     fn a_failed_request_leaves_nothing_behind() {
         let mut state = AnnotationState::default();
-        let id = state.request(point_request());
+        let id = state.request(point_request()).unwrap();
         let pending = state.fail(&id).unwrap();
         assert_eq!(pending.client_ref, 9);
         assert!(state.fail(&id).is_none());
@@ -202,14 +221,15 @@ mod tests {
     }
 
     #[test]
-    fn delete_removes_from_the_snapshot_and_bumps_the_version() {
+    fn delete_leaves_a_tombstone_and_bumps_the_version() {
         let mut state = AnnotationState::default();
-        let a = state.request(point_request());
-        let b = state.request(point_request());
+        let a = state.request(point_request()).unwrap();
+        let b = state.request(point_request()).unwrap();
         assert_ne!(a, b);
         state.resolve(resolved(&a)).unwrap();
         state.resolve(resolved(&b)).unwrap();
-        state.delete(&a).unwrap();
+        let tombstone = state.delete(&a).unwrap();
+        assert_eq!(tombstone.deleted_in_version, Some(3));
         assert_eq!(state.version(), 3);
         let ids: Vec<_> = state.snapshot().into_iter().map(|x| x.id).collect();
         assert_eq!(ids, vec![b]);
@@ -222,15 +242,49 @@ mod tests {
     #[test]
     fn a_late_joiner_snapshot_holds_every_live_annotation_in_order() {
         let mut state = AnnotationState::default();
-        let ids: Vec<_> = (0..5).map(|_| state.request(point_request())).collect();
+        let ids: Vec<_> = (0..5)
+            .map(|_| state.request(point_request()).unwrap())
+            .collect();
         for id in ids.iter().rev() {
             state.resolve(resolved(id)).unwrap();
         }
         let snapshot: Vec<_> = state.snapshot().into_iter().map(|a| a.id).collect();
         assert_eq!(snapshot, ids.iter().rev().cloned().collect::<Vec<_>>());
-        // Reloaded from storage, new ids do not collide with old ones.
-        let mut reloaded = AnnotationState::from_annotations(state.snapshot());
-        let next = reloaded.request(point_request());
-        assert!(!ids.contains(&next), "{next} collides");
+    }
+
+    #[test]
+    fn reloaded_state_never_reuses_an_id_even_of_a_deleted_newest_mark() {
+        let mut state = AnnotationState::default();
+        let a = state.request(point_request()).unwrap();
+        state.resolve(resolved(&a)).unwrap();
+        let b = state.request(point_request()).unwrap();
+        let stored_b = state.resolve(resolved(&b)).unwrap().clone();
+        let tombstone = state.delete(&b).unwrap().clone();
+        let stored = StoredRoom {
+            entries: vec![
+                StoredAnnotation {
+                    annotation: state.snapshot()[0].clone(),
+                    deleted_in_version: None,
+                },
+                tombstone,
+            ],
+            version: state.version(),
+            last_id: state.last_id(),
+        };
+        let mut reloaded = AnnotationState::from_stored(stored);
+        assert_eq!(reloaded.version(), 3);
+        assert_eq!(reloaded.snapshot().len(), 1);
+        let next = reloaded.request(point_request()).unwrap();
+        assert!(next != a && next != stored_b.annotation.id, "{next} reused");
+    }
+
+    #[test]
+    fn a_full_room_refuses_more_marks() {
+        let mut state = AnnotationState::default();
+        for _ in 0..MAX_ANNOTATIONS {
+            state.request(point_request()).unwrap();
+        }
+        let err = state.request(point_request()).unwrap_err();
+        assert_eq!(err.code, ErrorCode::LimitReached);
     }
 }

@@ -3,7 +3,9 @@
 
 mod annotations;
 
-pub use annotations::{AnnotationState, Pending};
+pub use annotations::{AnnotationState, MAX_ANNOTATIONS, Pending};
+
+use crate::store::{Persister, StoredRoom};
 
 use spotter_protocol::{
     Annotation, AnnotationId, AnnotationRequest, ErrorCode, Participant, ParticipantId,
@@ -11,10 +13,46 @@ use spotter_protocol::{
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
-/// The queue of messages to one participant's connection.
-pub type Outbox = mpsc::Sender<ServerMessage>;
+/// The bounded queue of messages to one participant's connection.
+#[derive(Clone)]
+pub struct Outbox {
+    queue: mpsc::Sender<ServerMessage>,
+    overflowed: Arc<Notify>,
+}
+
+impl Outbox {
+    pub fn new(capacity: usize) -> (Self, mpsc::Receiver<ServerMessage>) {
+        let (queue, receiver) = mpsc::channel(capacity);
+        let outbox = Self {
+            queue,
+            overflowed: Arc::new(Notify::new()),
+        };
+        (outbox, receiver)
+    }
+
+    /// Queues a message without waiting. A participant whose queue is full has stopped
+    /// reading: its connection is closed (see [`Outbox::overflowed`]) so that it reconnects
+    /// and starts again from a fresh snapshot, instead of going on with messages missing.
+    pub fn deliver(&self, message: ServerMessage) {
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.queue.try_send(message) {
+            tracing::warn!("a participant's queue is full; closing its connection");
+            self.overflowed.notify_one();
+        }
+    }
+
+    /// Queues a message, waiting for room in the queue (a reply to the participant's own
+    /// request: it waits for the participant, no one else).
+    pub async fn send(&self, message: ServerMessage) {
+        let _ = self.queue.send(message).await;
+    }
+
+    /// Completes once a message could not be queued.
+    pub async fn overflowed(&self) {
+        self.overflowed.notified().await
+    }
+}
 
 struct Member {
     info: Participant,
@@ -56,18 +94,17 @@ impl Room {
     }
 }
 
-/// A message to a participant whose queue is full is dropped and logged: a stalled client
-/// must not stall the room. Its connection closes when it stops reading.
 fn deliver(outbox: &Outbox, message: ServerMessage) {
-    if let Err(e) = outbox.try_send(message) {
-        tracing::warn!("dropping a message to a participant: {e}");
-    }
+    outbox.deliver(message)
 }
 
 /// Every room on this node.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct RoomRegistry {
     rooms: Arc<Mutex<HashMap<RoomId, Room>>>,
+    /// Changes are queued to storage under the room lock, so they are stored in the order
+    /// everyone sees them.
+    persister: Persister,
 }
 
 fn unknown_room(room: &RoomId) -> ProtocolError {
@@ -78,15 +115,22 @@ fn unknown_room(room: &RoomId) -> ProtocolError {
 }
 
 impl RoomRegistry {
-    /// Creates `room` with `annotations` if it does not exist yet.
-    pub fn ensure_room(&self, room: RoomId, annotations: Vec<Annotation>) {
+    pub fn new(persister: Persister) -> Self {
+        Self {
+            rooms: Arc::default(),
+            persister,
+        }
+    }
+
+    /// Creates `room` as stored if it does not exist yet.
+    pub fn ensure_room(&self, room: RoomId, stored: StoredRoom) {
         self.rooms
             .lock()
             .unwrap()
             .entry(room)
             .or_insert_with(|| Room {
                 members: Vec::new(),
-                annotations: AnnotationState::from_annotations(annotations),
+                annotations: AnnotationState::from_stored(stored),
             });
     }
 
@@ -96,13 +140,14 @@ impl RoomRegistry {
         Ok(r.snapshot(room))
     }
 
-    /// Adds a participant; the others hear of it. Returns the room as the newcomer sees it.
+    /// Adds a participant: it gets `joined` with the room as it is now, the others hear of it.
+    /// Both happen under the lock, so no change can reach the newcomer before its snapshot.
     pub fn join(
         &self,
         room: &RoomId,
         info: Participant,
         outbox: Outbox,
-    ) -> Result<RoomSnapshot, ProtocolError> {
+    ) -> Result<(), ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
         let r = rooms.get_mut(room).ok_or_else(|| unknown_room(room))?;
         if info.role == Role::Technician && r.technician().is_some() {
@@ -114,8 +159,19 @@ impl RoomRegistry {
         r.broadcast(&ServerMessage::ParticipantJoined {
             participant: info.clone(),
         });
-        r.members.push(Member { info, outbox });
-        Ok(r.snapshot(room))
+        r.members.push(Member {
+            info: info.clone(),
+            outbox: outbox.clone(),
+        });
+        deliver(
+            &outbox,
+            ServerMessage::Joined {
+                participant_id: info.id,
+                role: info.role,
+                snapshot: r.snapshot(room),
+            },
+        );
+        Ok(())
     }
 
     /// Removes a participant. When the technician leaves, requests waiting for its headset fail.
@@ -162,7 +218,7 @@ impl RoomRegistry {
             author: author.clone(),
             client_ref,
             request: request.clone(),
-        });
+        })?;
         deliver(
             &technician_outbox,
             ServerMessage::ResolveRequest(ResolveRequest {
@@ -189,27 +245,35 @@ impl RoomRegistry {
     ) -> Result<Annotation, ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
         let r = rooms.get_mut(room).ok_or_else(|| unknown_room(room))?;
-        let annotation = r.annotations.resolve(annotation)?;
+        let entry = r.annotations.resolve(annotation)?.clone();
+        let annotation = entry.annotation.clone();
+        let (version, last_id) = (r.annotations.version(), r.annotations.last_id());
+        self.persister.save(room, entry, version, last_id);
         r.broadcast(&ServerMessage::AnnotationAdded {
             annotation: annotation.clone(),
         });
         Ok(annotation)
     }
 
-    /// The headset could not resolve a request (or did not answer): tell its author.
+    /// The headset could not resolve a request (or did not answer): tell its author. Returns
+    /// whether the request was still pending.
     pub fn fail_annotation(
         &self,
         room: &RoomId,
         annotation_id: &AnnotationId,
         code: ErrorCode,
         message: String,
-    ) {
+    ) -> bool {
         let mut rooms = self.rooms.lock().unwrap();
-        let Some(r) = rooms.get_mut(room) else { return };
-        if let Some(pending) = r.annotations.fail(annotation_id) {
-            let message = failure(code, message, annotation_id.clone(), &pending);
-            r.send_to(&pending.author, message);
-        }
+        let Some(r) = rooms.get_mut(room) else {
+            return false;
+        };
+        let Some(pending) = r.annotations.fail(annotation_id) else {
+            return false;
+        };
+        let message = failure(code, message, annotation_id.clone(), &pending);
+        r.send_to(&pending.author, message);
+        true
     }
 
     pub fn delete_annotation(
@@ -220,7 +284,9 @@ impl RoomRegistry {
     ) -> Result<(), ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
         let r = rooms.get_mut(room).ok_or_else(|| unknown_room(room))?;
-        r.annotations.delete(annotation_id)?;
+        let tombstone = r.annotations.delete(annotation_id)?.clone();
+        let (version, last_id) = (r.annotations.version(), r.annotations.last_id());
+        self.persister.save(room, tombstone, version, last_id);
         r.broadcast(&ServerMessage::AnnotationDeleted {
             annotation_id: annotation_id.clone(),
             by: by.clone(),

@@ -2,7 +2,7 @@
 
 use super::Command;
 use super::peer::Peer;
-use spotter_protocol::{Action, FRAMES_CHANNEL, ParticipantId};
+use spotter_protocol::{Action, ErrorCode, FRAMES_CHANNEL, ParticipantId, ProtocolError};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use str0m::media::{Direction, KeyframeRequestKind, MediaData, MediaKind};
@@ -16,6 +16,19 @@ use tokio::sync::mpsc;
 const KEYFRAME_REQUEST_INTERVAL: Duration = Duration::from_millis(500);
 /// Upper bound on how long the loop sleeps, so time-driven work is never starved.
 const MAX_SLEEP: Duration = Duration::from_millis(100);
+/// ICE may come back after a network blip; a peer disconnected longer than this is dropped.
+const DISCONNECTED_GRACE: Duration = Duration::from_secs(10);
+
+/// Runs a call into str0m so that a panic on hostile input costs that peer, not the relay.
+fn guarded<T>(participant: &ParticipantId, call: impl FnOnce() -> T) -> Option<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)) {
+        Ok(value) => Some(value),
+        Err(_) => {
+            tracing::error!(%participant, "the media stack panicked on this peer's input; dropping the peer");
+            None
+        }
+    }
+}
 
 pub struct Forwarder {
     socket: UdpSocket,
@@ -49,8 +62,18 @@ impl Forwarder {
             }
             let now = Instant::now();
             for peer in &mut self.peers {
-                if let Err(e) = peer.rtc.handle_input(Input::Timeout(now)) {
-                    tracing::debug!(participant = %peer.participant, "timeout input: {e}");
+                let participant = peer.participant.clone();
+                match guarded(&participant, || peer.rtc.handle_input(Input::Timeout(now))) {
+                    Some(Ok(())) => {}
+                    Some(Err(e)) => tracing::debug!(%participant, "timeout input: {e}"),
+                    None => peer.rtc.disconnect(),
+                }
+                if peer
+                    .disconnected_since
+                    .is_some_and(|t| now.duration_since(t) > DISCONNECTED_GRACE)
+                {
+                    tracing::info!(%participant, "peer stayed disconnected; dropping it");
+                    peer.rtc.disconnect();
                 }
             }
             self.peers.retain(|p| p.rtc.is_alive());
@@ -66,15 +89,23 @@ impl Forwarder {
                 offer,
                 reply,
             } => {
-                self.remove(&participant);
-                let result =
-                    Peer::from_offer(participant, room, role, &offer, self.media_addr).map(
-                        |(peer, answer)| {
-                            tracing::info!(participant = %peer.participant, room = %peer.room, %role, "peer connection answered");
-                            self.peers.push(peer);
-                            answer
-                        },
-                    );
+                // The new connection replaces the old one only once it is answered, so a
+                // refused offer leaves the working media alone.
+                let answered = guarded(&participant, || {
+                    Peer::from_offer(participant.clone(), room, role, &offer, self.media_addr)
+                })
+                .unwrap_or_else(|| {
+                    Err(ProtocolError::new(
+                        ErrorCode::SdpRejected,
+                        "the offer could not be used",
+                    ))
+                });
+                let result = answered.map(|(peer, answer)| {
+                    tracing::info!(participant = %peer.participant, room = %peer.room, %role, "peer connection answered");
+                    self.remove(&participant);
+                    self.peers.push(peer);
+                    answer
+                });
                 let _ = reply.send(result);
             }
             Command::Disconnect { participant } => self.remove(&participant),
@@ -97,11 +128,21 @@ impl Forwarder {
             return; // not STUN, DTLS or RTP: ignore
         };
         let input = Input::Receive(Instant::now(), receive);
-        if let Some(peer) = self.peers.iter_mut().find(|p| p.rtc.accepts(&input))
-            && let Err(e) = peer.rtc.handle_input(input)
-        {
-            tracing::warn!(participant = %peer.participant, "dropping peer after bad input: {e}");
-            peer.rtc.disconnect();
+        let Some(peer) = self
+            .peers
+            .iter_mut()
+            .find(|p| guarded(&p.participant, || p.rtc.accepts(&input)).unwrap_or(false))
+        else {
+            return;
+        };
+        let participant = peer.participant.clone();
+        match guarded(&participant, || peer.rtc.handle_input(input)) {
+            Some(Ok(())) => {}
+            Some(Err(e)) => {
+                tracing::warn!(%participant, "dropping peer after bad input: {e}");
+                peer.rtc.disconnect();
+            }
+            None => peer.rtc.disconnect(),
         }
     }
 
@@ -112,8 +153,13 @@ impl Forwarder {
             let mut deadline = Instant::now() + MAX_SLEEP;
             let mut events = Vec::new();
             for (index, peer) in self.peers.iter_mut().enumerate() {
+                let participant = peer.participant.clone();
                 loop {
-                    match peer.rtc.poll_output() {
+                    let Some(output) = guarded(&participant, || peer.rtc.poll_output()) else {
+                        peer.rtc.disconnect();
+                        break;
+                    };
+                    match output {
                         Ok(Output::Transmit(t)) => {
                             // UDP: a full socket buffer drops the datagram, as the network would.
                             let _ = self.socket.try_send_to(&t.contents, t.destination);
@@ -148,9 +194,17 @@ impl Forwarder {
                     self.request_keyframe(index, true);
                 }
             }
-            Event::IceConnectionStateChange(IceConnectionState::Disconnected) => {
-                tracing::info!(participant = %self.peers[index].participant, "peer disconnected");
-                self.peers[index].rtc.disconnect();
+            Event::IceConnectionStateChange(state) => {
+                let peer = &mut self.peers[index];
+                if state == IceConnectionState::Disconnected {
+                    tracing::info!(participant = %peer.participant, "peer's network disconnected");
+                    peer.disconnected_since.get_or_insert_with(Instant::now);
+                } else if matches!(
+                    state,
+                    IceConnectionState::Connected | IceConnectionState::Completed
+                ) {
+                    peer.disconnected_since = None;
+                }
             }
             Event::MediaAdded(added) => {
                 let peer = &mut self.peers[index];

@@ -23,6 +23,8 @@ pub struct Peer {
     pub frames_channel: Option<ChannelId>,
     /// Publisher: when we last asked it for a keyframe.
     pub last_keyframe_request: Option<Instant>,
+    /// Since when ICE has been disconnected; it may recover, so the peer is kept a while.
+    pub disconnected_since: Option<Instant>,
 }
 
 impl Peer {
@@ -64,6 +66,7 @@ impl Peer {
             video_out: None,
             frames_channel: None,
             last_keyframe_request: None,
+            disconnected_since: None,
         };
         Ok((peer, answer.to_sdp_string()))
     }

@@ -12,6 +12,13 @@ pub struct TestServer {
     pub http: String,
     pub ws: String,
     pub data_dir: PathBuf,
+    running: Option<spotter_server::Running>,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
 }
 
 pub async fn start() -> TestServer {
@@ -31,11 +38,11 @@ pub async fn start_with_data_dir(data_dir: Option<PathBuf>) -> TestServer {
     };
     let running = spotter_server::start(config).await.expect("server starts");
     let addr = running.http_addr;
-    tokio::spawn(running.wait());
     TestServer {
         http: format!("http://{addr}"),
         ws: format!("ws://{addr}/ws"),
         data_dir,
+        running: Some(running),
     }
 }
 
@@ -45,6 +52,14 @@ fn rand_u64() -> u64 {
 }
 
 impl TestServer {
+    /// Shuts the server down (storage flushed and closed), keeping its data directory.
+    pub async fn stop(mut self) -> PathBuf {
+        if let Some(running) = self.running.take() {
+            running.shutdown().await.expect("clean shutdown");
+        }
+        std::mem::take(&mut self.data_dir)
+    }
+
     pub async fn connect(&self) -> Signaling {
         Signaling::connect(&self.ws)
             .await
