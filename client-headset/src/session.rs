@@ -8,7 +8,9 @@ use crate::resolve::resolve;
 use crate::scene::FactoryScene;
 use anyhow::Context;
 use spotter_peer::{Peer, PeerOptions, Signaling, VideoPublisher};
-use spotter_protocol::{ClientMessage, FrameMeta, Role, ServerMessage, VIDEO_CLOCK_RATE};
+use spotter_protocol::{
+    ClientMessage, EquipmentInfo, FrameMeta, Role, ServerMessage, VIDEO_CLOCK_RATE,
+};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc as std_mpsc;
@@ -89,6 +91,16 @@ pub async fn run(
     let _ = links
         .annotations
         .send(AnnotationUpdate::Replace(joined.snapshot.annotations));
+    signaling.send(&ClientMessage::Equipment {
+        items: scene
+            .equipment
+            .iter()
+            .map(|e| EquipmentInfo {
+                id: e.id.clone(),
+                name: e.name.clone(),
+            })
+            .collect(),
+    })?;
 
     let mut peer = Peer::new(&PeerOptions::for_server(is_loopback(&config.server))).await?;
     let (mut publisher, mut keyframe_requests) = VideoPublisher::add_to(&peer).await?;

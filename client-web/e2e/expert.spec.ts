@@ -225,6 +225,8 @@ test('d) a click on empty sky says there is no surface and adds nothing', async 
 test('e) a page that joins later shows existing marks, and a delete reaches everyone', async ({ browser, request }) => {
   const first = await openExpert(browser, 'Ana');
   let second: Page | null = null;
+  // The name the headset reports for panel-1 comes from the same factory file.
+  const panel = equipment('panel-1');
   try {
     await clearAnnotations(first, request);
     const { annotation } = await pointAtEquipment(first, request, 'panel-1');
@@ -236,6 +238,12 @@ test('e) a page that joins later shows existing marks, and a delete reaches ever
     const ids = await second.evaluate(() => window.__spotter?.annotations().map((a) => a.id) ?? []);
     expect(ids).toContain(annotation.id);
     await expect(second.locator(`[data-annotation-id="${annotation.id}"]`)).toBeVisible();
+    // Both panels name the equipment the mark is anchored to, with its id as a secondary label.
+    for (const page of [first, second]) {
+      const row = page.locator(`#annotations [data-annotation-id="${annotation.id}"]`);
+      await expect(row.locator('.anchor-name')).toHaveText(panel.name);
+      await expect(row.locator('.anchor-id')).toHaveText(panel.id);
+    }
     await expect
       .poll(() => second?.evaluate((id) => window.__spotter?.drawnPositions().some((p) => p.id === id), annotation.id))
       .toBe(true);

@@ -30,6 +30,8 @@ export interface Shown {
 
 export interface Equipment {
   id: string;
+  /** The human name the headset reports and the page shows. */
+  name: string;
   position: V3;
   yaw_deg: number;
   marker: V3;

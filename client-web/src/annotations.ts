@@ -31,8 +31,3 @@ export function keyPoint(annotation: Annotation): Vec3 | null {
   const points = worldPoints(annotation);
   return (annotation.kind === 'arrow' ? points[1] : points[0]) ?? null;
 }
-
-/** A short label for lists: the equipment it is anchored to, or "world". */
-export function anchorLabel(annotation: Annotation): string {
-  return annotation.anchor.type === 'equipment' ? annotation.anchor.equipment_id : 'world';
-}

@@ -1,5 +1,5 @@
 // The expert session: joins the room, receives the video, keeps the room's participants and
-// annotations, and turns gestures into annotate / delete requests.
+// annotations and equipment names, and turns gestures into annotate / delete requests.
 import type {
   AnnotationId,
   AnnotationKind,
@@ -9,6 +9,7 @@ import type {
 import type { PageConfig } from './config';
 import { addAnnotation, deleteAnnotation, fromSnapshot, type AnnotationList } from './annotations';
 import { acceptPending, addPending, expirePending, settlePending, type PendingList } from './pending';
+import { NO_EQUIPMENT, equipmentNames, type EquipmentNames } from './equipment';
 import { addParticipant, removeParticipant, type ParticipantList } from './participants';
 import { Peer } from './peer';
 import type { OverlaySync } from './overlay/sync';
@@ -43,6 +44,8 @@ export class App {
   participantId: string | null = null;
   participants: ParticipantList = [];
   annotations: AnnotationList = [];
+  /** Names of the room's equipment, as its headset reported them. */
+  equipment: EquipmentNames = NO_EQUIPMENT;
   pending: PendingList = [];
   selected: AnnotationId | null = null;
   readonly roundTrips: RoundTrip[] = [];
@@ -99,6 +102,7 @@ export class App {
         this.participantId = m.participant_id;
         this.participants = m.snapshot.participants;
         this.setAnnotations(fromSnapshot(m.snapshot));
+        this.equipment = equipmentNames(m.snapshot.equipment);
         this.facts.joined = true;
         this.facts.joinedAt = performance.now();
         this.view.lists();
@@ -149,6 +153,10 @@ export class App {
         this.view.pending();
         this.view.lists();
         this.view.status();
+        break;
+      case 'equipment_updated':
+        this.equipment = equipmentNames(m.items);
+        this.view.lists();
         break;
       case 'resolve_request':
         break; // Addressed to the technician's headset only.

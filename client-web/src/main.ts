@@ -68,7 +68,7 @@ function refreshStatus(): void {
 const view: AppView = {
   lists() {
     renderParticipants(participantsList, app.participants, app.participantId);
-    renderAnnotations(annotationsList, app.annotations, app.pending, app.selected, {
+    renderAnnotations(annotationsList, app.annotations, app.pending, app.selected, app.equipment, {
       select: (id) => app.select(id === app.selected ? null : id),
       remove: (id) => app.remove(id),
     });

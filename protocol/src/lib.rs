@@ -26,7 +26,9 @@ pub use frame::FrameMeta;
 pub use geometry::{Intrinsics, Pose};
 pub use ids::{AnnotationId, EquipmentId, ParticipantId, RoomId, is_valid_room_name};
 pub use role::{Action, Role};
-pub use signaling::{ClientMessage, MAX_MESSAGE_BYTES, Participant, RoomSnapshot, ServerMessage};
+pub use signaling::{
+    ClientMessage, EquipmentInfo, MAX_MESSAGE_BYTES, Participant, RoomSnapshot, ServerMessage,
+};
 
 /// Name of the data channel that carries [`FrameMeta`] from the headset to every expert.
 pub const FRAMES_CHANNEL: &str = "frames";

@@ -21,7 +21,7 @@ pub enum Role {
 /// Something a participant asks the server to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
-    /// Send video and frame metadata into the room.
+    /// Send video, frame metadata and the equipment list into the room.
     Publish,
     /// Receive the room's video and frame metadata.
     Subscribe,

@@ -2,7 +2,9 @@
 
 use crate::annotation::{Annotation, AnnotationRequest, ResolveRequest, is_valid_color};
 use crate::error::{ErrorCode, ProtocolError};
-use crate::ids::{AnnotationId, ParticipantId, RoomId, is_valid_id, is_valid_room_name};
+use crate::ids::{
+    AnnotationId, EquipmentId, ParticipantId, RoomId, is_valid_id, is_valid_room_name,
+};
 use crate::role::Role;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -12,6 +14,7 @@ pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 const MAX_NAME_CHARS: usize = 64;
 const MAX_SDP_BYTES: usize = 32 * 1024;
 const MAX_ERROR_MESSAGE_CHARS: usize = 500;
+const MAX_EQUIPMENT: usize = 200;
 /// Resolved points and anchors lie within this distance of the headset's origin (metres): a
 /// factory hall, with room to spare.
 const MAX_COORDINATE: f32 = 1000.0;
@@ -37,6 +40,8 @@ pub enum ClientMessage {
     DeleteAnnotation { annotation_id: AnnotationId },
     /// Technician: the annotation asked for by a [`ServerMessage::ResolveRequest`], resolved.
     Resolved { annotation: Annotation },
+    /// Technician: the equipment its scene knows (id and name), so that people see names.
+    Equipment { items: Vec<EquipmentInfo> },
     /// Technician: the annotation could not be resolved.
     ResolveFailed {
         annotation_id: AnnotationId,
@@ -78,6 +83,10 @@ pub enum ServerMessage {
     },
     /// To the technician: resolve this mark.
     ResolveRequest(ResolveRequest),
+    /// The equipment the room's headset knows changed.
+    EquipmentUpdated {
+        items: Vec<EquipmentInfo>,
+    },
     Error {
         code: ErrorCode,
         message: String,
@@ -103,6 +112,13 @@ impl ServerMessage {
     }
 }
 
+/// A piece of equipment as people see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct EquipmentInfo {
+    pub id: EquipmentId,
+    pub name: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Participant {
     pub id: ParticipantId,
@@ -116,6 +132,8 @@ pub struct RoomSnapshot {
     pub room: RoomId,
     pub participants: Vec<Participant>,
     pub annotations: Vec<Annotation>,
+    /// The equipment the room's headset reported (kept when it leaves).
+    pub equipment: Vec<EquipmentInfo>,
     /// Increases with every change to the room's annotations.
     #[ts(type = "number")]
     pub version: u64,
@@ -153,11 +171,7 @@ impl ClientMessage {
                         truncate(room.as_str(), 80)
                     ));
                 }
-                let name = name.trim();
-                if name.is_empty()
-                    || name.chars().count() > MAX_NAME_CHARS
-                    || name.chars().any(char::is_control)
-                {
+                if !is_valid_name(name) {
                     return invalid(format!(
                         "name must be 1-{MAX_NAME_CHARS} printable characters"
                     ));
@@ -170,6 +184,23 @@ impl ClientMessage {
             }
             ClientMessage::Annotate { request, .. } => validate_request(request)?,
             ClientMessage::DeleteAnnotation { .. } => {}
+            ClientMessage::Equipment { items } => {
+                if items.len() > MAX_EQUIPMENT {
+                    return invalid(format!("at most {MAX_EQUIPMENT} pieces of equipment"));
+                }
+                for item in items {
+                    if !is_valid_id(item.id.as_str()) {
+                        return invalid(
+                            "equipment ids are 1-64 letters, digits, '-' or '_'".into(),
+                        );
+                    }
+                    if !is_valid_name(&item.name) {
+                        return invalid(format!(
+                            "equipment names are 1-{MAX_NAME_CHARS} printable characters"
+                        ));
+                    }
+                }
+            }
             ClientMessage::Resolved { annotation } => validate_resolved(annotation)?,
             ClientMessage::ResolveFailed { code, message, .. } => {
                 if !matches!(
@@ -187,6 +218,14 @@ impl ClientMessage {
         }
         Ok(())
     }
+}
+
+/// A person's or an equipment's name: 1–64 printable characters once trimmed.
+fn is_valid_name(name: &str) -> bool {
+    let name = name.trim();
+    !name.is_empty()
+        && name.chars().count() <= MAX_NAME_CHARS
+        && !name.chars().any(char::is_control)
 }
 
 fn validate_resolved(annotation: &Annotation) -> Result<(), ProtocolError> {

@@ -24,6 +24,7 @@ pub fn typescript_bindings() -> String {
         ResolveRequest::decl(&cfg),
         Anchor::decl(&cfg),
         Annotation::decl(&cfg),
+        EquipmentInfo::decl(&cfg),
         Participant::decl(&cfg),
         RoomSnapshot::decl(&cfg),
         ClientMessage::decl(&cfg),

@@ -45,6 +45,12 @@ fn every_client_message_survives_a_json_round_trip() {
         ClientMessage::DeleteAnnotation {
             annotation_id: "a-1".into(),
         },
+        ClientMessage::Equipment {
+            items: vec![EquipmentInfo {
+                id: "pump-1".into(),
+                name: "Feed pump P-101".into(),
+            }],
+        },
         ClientMessage::Resolved {
             annotation: annotation(),
         },

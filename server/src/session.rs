@@ -143,6 +143,10 @@ impl Session {
                     .resolve_annotation(&joined.room, annotation)
                     .map(drop)
             }
+            ClientMessage::Equipment { items } => {
+                let joined = self.joined(Some(Action::Publish))?;
+                self.state.rooms.set_equipment(&joined.room, items)
+            }
             ClientMessage::ResolveFailed {
                 annotation_id,
                 code,

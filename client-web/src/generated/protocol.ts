@@ -66,17 +66,23 @@ points: Array<[number, number, number]>,
  */
 frame_rtp_timestamp: number, };
 
+export type EquipmentInfo = { id: EquipmentId, name: string, };
+
 export type Participant = { id: ParticipantId, role: Role, name: string, };
 
 export type RoomSnapshot = { room: RoomId, participants: Array<Participant>, annotations: Array<Annotation>, 
+/**
+ * The equipment the room's headset reported (kept when it leaves).
+ */
+equipment: Array<EquipmentInfo>, 
 /**
  * Increases with every change to the room's annotations.
  */
 version: number, };
 
-export type ClientMessage = { "type": "join", room: RoomId, role: Role, name: string, } | { "type": "offer", sdp: string, } | { "type": "annotate", client_ref: number, request: AnnotationRequest, } | { "type": "delete_annotation", annotation_id: AnnotationId, } | { "type": "resolved", annotation: Annotation, } | { "type": "resolve_failed", annotation_id: AnnotationId, code: ErrorCode, message: string, };
+export type ClientMessage = { "type": "join", room: RoomId, role: Role, name: string, } | { "type": "offer", sdp: string, } | { "type": "annotate", client_ref: number, request: AnnotationRequest, } | { "type": "delete_annotation", annotation_id: AnnotationId, } | { "type": "resolved", annotation: Annotation, } | { "type": "equipment", items: Array<EquipmentInfo>, } | { "type": "resolve_failed", annotation_id: AnnotationId, code: ErrorCode, message: string, };
 
-export type ServerMessage = { "type": "joined", participant_id: ParticipantId, role: Role, snapshot: RoomSnapshot, } | { "type": "answer", sdp: string, } | { "type": "participant_joined", participant: Participant, } | { "type": "participant_left", participant_id: ParticipantId, } | { "type": "annotation_accepted", client_ref: number, annotation_id: AnnotationId, } | { "type": "annotation_added", annotation: Annotation, } | { "type": "annotation_deleted", annotation_id: AnnotationId, by: ParticipantId, } | { "type": "resolve_request" } & ResolveRequest | { "type": "error", code: ErrorCode, message: string, 
+export type ServerMessage = { "type": "joined", participant_id: ParticipantId, role: Role, snapshot: RoomSnapshot, } | { "type": "answer", sdp: string, } | { "type": "participant_joined", participant: Participant, } | { "type": "participant_left", participant_id: ParticipantId, } | { "type": "annotation_accepted", client_ref: number, annotation_id: AnnotationId, } | { "type": "annotation_added", annotation: Annotation, } | { "type": "annotation_deleted", annotation_id: AnnotationId, by: ParticipantId, } | { "type": "resolve_request" } & ResolveRequest | { "type": "equipment_updated", items: Array<EquipmentInfo>, } | { "type": "error", code: ErrorCode, message: string, 
 /**
  * Set when the error answers an `annotate` message.
  */

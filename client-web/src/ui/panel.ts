@@ -1,6 +1,6 @@
 // The side panel: participants and annotations (with pending marks and delete buttons).
 import type { Annotation, AnnotationId, Participant, ParticipantId } from '../generated/protocol';
-import { anchorLabel } from '../annotations';
+import { anchorLabel, type EquipmentNames } from '../equipment';
 import type { PendingMark } from '../pending';
 
 function el<K extends keyof HTMLElementTagNameMap>(
@@ -11,6 +11,12 @@ function el<K extends keyof HTMLElementTagNameMap>(
   const e = document.createElement(tag);
   e.className = className;
   if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function separator(): HTMLElement {
+  const e = el('span', 'sep', '·');
+  e.setAttribute('aria-hidden', 'true');
   return e;
 }
 
@@ -42,9 +48,11 @@ export function renderAnnotations(
   annotations: readonly Annotation[],
   pending: readonly PendingMark[],
   selected: AnnotationId | null,
+  equipment: EquipmentNames,
   actions: AnnotationActions,
 ): void {
   const rows = annotations.map((a) => {
+    const label = anchorLabel(a, equipment);
     const li = el('li', a.id === selected ? 'annotation selected' : 'annotation');
     li.dataset.annotationId = a.id;
     li.tabIndex = 0;
@@ -53,14 +61,20 @@ export function renderAnnotations(
     const del = el('button', 'delete', '×');
     del.type = 'button';
     del.title = 'Delete (Del)';
-    del.setAttribute('aria-label', `Delete ${a.kind} on ${anchorLabel(a)}`);
+    del.setAttribute('aria-label', `Delete ${a.kind} on ${label.text}`);
     del.dataset.action = 'delete';
     del.addEventListener('click', (ev) => {
       ev.stopPropagation();
       actions.remove(a.id);
     });
     li.addEventListener('click', () => actions.select(a.id));
-    li.append(swatch, el('span', 'kind', a.kind), el('span', 'anchor', anchorLabel(a)), del);
+    const anchor = el('span', 'anchor');
+    anchor.append(el('span', 'anchor-name', label.text));
+    if (label.id !== null) {
+      anchor.append(el('code', 'anchor-id', label.id));
+      anchor.title = `${label.text} (${label.id})`;
+    }
+    li.append(swatch, el('span', 'kind', a.kind), separator(), anchor, del);
     return li;
   });
   const waiting = pending.map((m) => {
@@ -68,7 +82,9 @@ export function renderAnnotations(
     li.dataset.clientRef = String(m.clientRef);
     const swatch = el('span', 'swatch');
     swatch.style.background = m.color;
-    li.append(swatch, el('span', 'kind', m.kind), el('span', 'anchor', 'placing…'));
+    const anchor = el('span', 'anchor');
+    anchor.append(el('span', 'anchor-name', 'placing…'));
+    li.append(swatch, el('span', 'kind', m.kind), separator(), anchor);
     return li;
   });
   list.replaceChildren(...rows, ...waiting);

@@ -8,8 +8,8 @@ pub use annotations::{AnnotationState, MAX_ANNOTATIONS, Pending};
 use crate::store::{Persister, StoredRoom};
 
 use spotter_protocol::{
-    Annotation, AnnotationId, AnnotationRequest, ErrorCode, Participant, ParticipantId,
-    ProtocolError, ResolveRequest, Role, RoomId, RoomSnapshot, ServerMessage,
+    Annotation, AnnotationId, AnnotationRequest, EquipmentInfo, ErrorCode, Participant,
+    ParticipantId, ProtocolError, ResolveRequest, Role, RoomId, RoomSnapshot, ServerMessage,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -63,6 +63,8 @@ struct Member {
 struct Room {
     members: Vec<Member>,
     annotations: AnnotationState,
+    /// What the headset reported; kept when it leaves, replaced when one reports again.
+    equipment: Vec<EquipmentInfo>,
 }
 
 impl Room {
@@ -71,6 +73,7 @@ impl Room {
             room: room.clone(),
             participants: self.members.iter().map(|m| m.info.clone()).collect(),
             annotations: self.annotations.snapshot(),
+            equipment: self.equipment.clone(),
             version: self.annotations.version(),
         }
     }
@@ -129,9 +132,22 @@ impl RoomRegistry {
             .unwrap()
             .entry(room)
             .or_insert_with(|| Room {
-                members: Vec::new(),
                 annotations: AnnotationState::from_stored(stored),
+                ..Room::default()
             });
+    }
+
+    /// The headset's equipment list: kept for the room and sent to everyone.
+    pub fn set_equipment(
+        &self,
+        room: &RoomId,
+        items: Vec<EquipmentInfo>,
+    ) -> Result<(), ProtocolError> {
+        let mut rooms = self.rooms.lock().unwrap();
+        let r = rooms.get_mut(room).ok_or_else(|| unknown_room(room))?;
+        r.equipment = items.clone();
+        r.broadcast(&ServerMessage::EquipmentUpdated { items });
+        Ok(())
     }
 
     pub fn snapshot(&self, room: &RoomId) -> Result<RoomSnapshot, ProtocolError> {
