@@ -26,8 +26,6 @@ export default defineConfig({
         '--no-first-run',
         '--use-fake-ui-for-media-stream',
         '--use-fake-device-for-media-stream',
-        // Offer real host addresses instead of mDNS names the server cannot resolve.
-        '--disable-features=WebRtcHideLocalIpsWithMdns',
         // Keep decoding and rAF running in a headless, unfocused page.
         '--autoplay-policy=no-user-gesture-required',
         '--disable-background-timer-throttling',
