@@ -1,38 +1,215 @@
-//! Command-line configuration (every flag also reads a `SPOTTER_*` environment variable).
+//! Configuration: one TOML file with a section per area, environment variables over it, and
+//! command-line flags over those. `spotter-server --help` lists every flag with its variable;
+//! `server/spotter.sample.toml` is a commented sample of the file.
 
+use anyhow::Context;
 use clap::Parser;
+use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Parser)]
+/// The server's whole configuration.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub http: HttpConfig,
+    pub media: MediaConfig,
+    pub storage: StorageConfig,
+    pub rooms: RoomsConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Address of the HTTP API, the WebSocket signaling and the web client.
+    pub listen: SocketAddr,
+    /// The built web client to serve at `/`.
+    pub web_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MediaConfig {
+    /// UDP address of the media relay; one port carries every peer. Port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// Address to advertise to peers when `listen` is 0.0.0.0 or behind a 1:1 NAT.
+    pub public_ip: Option<IpAddr>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    /// Directory of the embedded database.
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RoomsConfig {
+    /// Rooms to create at start-up if they do not exist yet.
+    pub create: Vec<String>,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            web_dir: PathBuf::from("client-web/dist"),
+        }
+    }
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 3478)),
+            public_ip: None,
+        }
+    }
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+        }
+    }
+}
+
+impl Default for RoomsConfig {
+    fn default() -> Self {
+        Self {
+            create: vec!["demo".into()],
+        }
+    }
+}
+
+/// Command-line flags; each also reads its `SPOTTER_*` environment variable. Anything set here
+/// overrides the configuration file.
+#[derive(Debug, Default, Parser)]
 #[command(
     name = "spotter-server",
     version,
-    about = "Spotter's signaling server and media relay (SFU)"
+    about = "Spotter's signaling server and media relay (SFU)",
+    after_help = "Precedence: flags, then SPOTTER_* environment variables, then the configuration file, then the defaults shown in server/spotter.sample.toml."
 )]
-pub struct Config {
-    /// Address of the HTTP API, the WebSocket signaling and the web client.
-    #[arg(long, env = "SPOTTER_HTTP", default_value = "127.0.0.1:8080")]
-    pub http: SocketAddr,
-    /// UDP address of the media relay; one port carries every peer. Port 0 picks a free one.
-    #[arg(long, env = "SPOTTER_MEDIA", default_value = "127.0.0.1:3478")]
-    pub media: SocketAddr,
-    /// Address to advertise to peers when the media socket is bound to 0.0.0.0 or sits behind
-    /// a 1:1 NAT.
+pub struct Flags {
+    /// A TOML configuration file (see server/spotter.sample.toml).
+    #[arg(long, env = "SPOTTER_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// [http] listen: address of the HTTP API, signaling and web client [default: 127.0.0.1:8080].
+    #[arg(long, env = "SPOTTER_HTTP")]
+    pub http: Option<SocketAddr>,
+    /// [http] web_dir: the built web client to serve [default: client-web/dist].
+    #[arg(long, env = "SPOTTER_WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
+    /// [media] listen: UDP address of the media relay [default: 127.0.0.1:3478].
+    #[arg(long, env = "SPOTTER_MEDIA")]
+    pub media: Option<SocketAddr>,
+    /// [media] public_ip: address advertised to peers (1:1 NAT, or listening on 0.0.0.0).
     #[arg(long, env = "SPOTTER_PUBLIC_IP")]
     pub public_ip: Option<IpAddr>,
-    /// Directory of the embedded database.
-    #[arg(long, env = "SPOTTER_DATA_DIR", default_value = "data")]
-    pub data_dir: PathBuf,
-    /// The built web client to serve at `/` (`client-web/dist`).
-    #[arg(long, env = "SPOTTER_WEB_DIR", default_value = "client-web/dist")]
-    pub web_dir: PathBuf,
-    /// Rooms to create at start-up if they do not exist yet.
-    #[arg(
-        long = "room",
-        env = "SPOTTER_ROOMS",
-        value_delimiter = ',',
-        default_value = "demo"
-    )]
-    pub rooms: Vec<String>,
+    /// [storage] data_dir: directory of the embedded database [default: data].
+    #[arg(long, env = "SPOTTER_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// [rooms] create: rooms to create at start-up, comma-separated [default: demo].
+    #[arg(long = "room", env = "SPOTTER_ROOMS", value_delimiter = ',')]
+    pub rooms: Option<Vec<String>>,
+}
+
+impl Config {
+    /// Parses a configuration file's text; unknown keys are errors, so a typo is not ignored.
+    pub fn from_toml(text: &str) -> anyhow::Result<Self> {
+        Ok(toml::from_str(text)?)
+    }
+
+    pub fn from_file(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the configuration file {}", path.display()))?;
+        Self::from_toml(&text).with_context(|| format!("in {}", path.display()))
+    }
+
+    /// The file named by the flags (or the defaults), with the flags applied over it.
+    pub fn load(flags: Flags) -> anyhow::Result<Self> {
+        let config = match &flags.config {
+            Some(path) => Self::from_file(path)?,
+            None => Self::default(),
+        };
+        Ok(config.with_flags(flags))
+    }
+
+    fn with_flags(mut self, flags: Flags) -> Self {
+        if let Some(v) = flags.http {
+            self.http.listen = v;
+        }
+        if let Some(v) = flags.web_dir {
+            self.http.web_dir = v;
+        }
+        if let Some(v) = flags.media {
+            self.media.listen = v;
+        }
+        if flags.public_ip.is_some() {
+            self.media.public_ip = flags.public_ip;
+        }
+        if let Some(v) = flags.data_dir {
+            self.storage.data_dir = v;
+        }
+        if let Some(v) = flags.rooms {
+            self.rooms.create = v;
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> String {
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("spotter.sample.toml"))
+            .unwrap()
+    }
+
+    #[test]
+    fn the_sample_file_parses_and_states_the_defaults() {
+        assert_eq!(Config::from_toml(&sample()).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn a_file_sets_what_it_names_and_keeps_defaults_elsewhere() {
+        let config =
+            Config::from_toml("[media]\nlisten = \"0.0.0.0:3478\"\npublic_ip = \"203.0.113.7\"\n")
+                .unwrap();
+        assert_eq!(config.media.listen, "0.0.0.0:3478".parse().unwrap());
+        assert_eq!(config.media.public_ip, Some("203.0.113.7".parse().unwrap()));
+        assert_eq!(config.http, HttpConfig::default());
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors_that_say_where() {
+        let typo = Config::from_toml("[http]\nlisen = \"127.0.0.1:1\"\n").unwrap_err();
+        assert!(format!("{typo:#}").contains("lisen"), "{typo:#}");
+        let bad = Config::from_toml("[http]\nlisten = \"nowhere\"\n").unwrap_err();
+        assert!(format!("{bad:#}").contains("listen"), "{bad:#}");
+    }
+
+    #[test]
+    fn flags_and_environment_override_the_file() {
+        let file = Config::from_toml(
+            "[storage]\ndata_dir = \"/var/lib/spotter\"\n[rooms]\ncreate = [\"a\"]\n",
+        )
+        .unwrap();
+        let flags = Flags::try_parse_from([
+            "spotter-server",
+            "--room",
+            "line-1,line-2",
+            "--http",
+            "0.0.0.0:80",
+        ])
+        .unwrap();
+        let config = file.with_flags(flags);
+        assert_eq!(config.rooms.create, ["line-1", "line-2"]);
+        assert_eq!(config.http.listen, "0.0.0.0:80".parse().unwrap());
+        assert_eq!(config.storage.data_dir, PathBuf::from("/var/lib/spotter"));
+    }
 }

@@ -57,8 +57,8 @@ async fn stop_storage(persister: &store::Persister) {
 
 /// Opens storage, starts the SFU and the HTTP server.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
-    let store = store::RedbStore::open(&config.data_dir)?;
-    for name in &config.rooms {
+    let store = store::RedbStore::open(&config.storage.data_dir)?;
+    for name in &config.rooms.create {
         anyhow::ensure!(is_valid_room_name(name), "invalid room name {name:?}");
         store.create_room(&RoomId::new(name.as_str()))?;
     }
@@ -68,16 +68,16 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     for (room, stored) in stored_rooms {
         rooms.ensure_room(room, stored);
     }
-    let sfu = sfu::SfuHandle::start(config.media, config.public_ip).await?;
+    let sfu = sfu::SfuHandle::start(config.media.listen, config.media.public_ip).await?;
     let state = AppState {
         rooms,
         sfu: sfu.clone(),
     };
-    let listener = tokio::net::TcpListener::bind(config.http)
+    let listener = tokio::net::TcpListener::bind(config.http.listen)
         .await
-        .with_context(|| format!("binding {}", config.http))?;
+        .with_context(|| format!("binding {}", config.http.listen))?;
     let http_addr = listener.local_addr()?;
-    let app = http::app(state.clone(), &config.web_dir);
+    let app = http::app(state.clone(), &config.http.web_dir);
     let stop = Arc::new(tokio::sync::Notify::new());
     let stopped = stop.clone();
     let serve = tokio::spawn(async move {

@@ -1,5 +1,5 @@
 use clap::Parser;
-use spotter_server::config::Config;
+use spotter_server::config::{Config, Flags};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -9,8 +9,8 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "info,str0m=warn".into()),
         )
         .init();
-    let config = Config::parse();
-    let rooms = config.rooms.clone();
+    let config = Config::load(Flags::parse())?;
+    let rooms = config.rooms.create.clone();
     let running = spotter_server::start(config).await?;
     println!("Spotter server on http://{}", running.http_addr);
     for room in rooms {

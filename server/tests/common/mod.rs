@@ -28,14 +28,12 @@ pub async fn start() -> TestServer {
 pub async fn start_with_data_dir(data_dir: Option<PathBuf>) -> TestServer {
     let data_dir = data_dir
         .unwrap_or_else(|| std::env::temp_dir().join(format!("spotter-test-{:016x}", rand_u64())));
-    let config = Config {
-        http: "127.0.0.1:0".parse().unwrap(),
-        media: "127.0.0.1:0".parse().unwrap(),
-        public_ip: None,
-        data_dir: data_dir.clone(),
-        web_dir: PathBuf::from("does-not-exist"),
-        rooms: vec!["demo".into(), "other".into()],
-    };
+    let mut config = Config::default();
+    config.http.listen = "127.0.0.1:0".parse().unwrap();
+    config.http.web_dir = PathBuf::from("does-not-exist");
+    config.media.listen = "127.0.0.1:0".parse().unwrap();
+    config.storage.data_dir = data_dir.clone();
+    config.rooms.create = vec!["demo".into(), "other".into()];
     let running = spotter_server::start(config).await.expect("server starts");
     let addr = running.http_addr;
     TestServer {
