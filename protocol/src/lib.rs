@@ -22,7 +22,7 @@ pub use annotation::{
     Anchor, Annotation, AnnotationKind, AnnotationRequest, ResolveRequest, is_valid_color,
 };
 pub use error::{ErrorCode, ProtocolError};
-pub use frame::FrameMeta;
+pub use frame::{FrameMeta, MAX_FRAME_META_BYTES};
 pub use geometry::{Intrinsics, Pose};
 pub use ids::{AnnotationId, EquipmentId, ParticipantId, RoomId, is_valid_room_name};
 pub use role::{Action, Role};

@@ -94,8 +94,27 @@ fn frame_metadata_round_trips() {
         capture_time_us: 1_790_000_000_000_000,
     };
     let json = serde_json::to_string(&meta).unwrap();
-    assert_eq!(serde_json::from_str::<FrameMeta>(&json).unwrap(), meta);
+    assert_eq!(FrameMeta::parse(json.as_bytes()).unwrap(), meta);
     assert!(meta.is_valid());
+}
+
+#[test]
+fn bad_frame_records_are_refused_with_specific_codes() {
+    let code = |bytes: &[u8]| FrameMeta::parse(bytes).unwrap_err().code;
+    assert_eq!(code(b"{"), ErrorCode::MalformedMessage);
+    assert_eq!(
+        code(&[b' '; MAX_FRAME_META_BYTES + 1]),
+        ErrorCode::MessageTooLarge
+    );
+    let mut meta = serde_json::to_value(FrameMeta {
+        rtp_timestamp: 1,
+        pose: Pose::IDENTITY,
+        intrinsics: Intrinsics::from_vertical_fov(1.0, 640, 360),
+        capture_time_us: 1,
+    })
+    .unwrap();
+    meta["pose"]["rotation"] = serde_json::json!([0.0, 0.0, 0.0, 2.0]);
+    assert_eq!(code(meta.to_string().as_bytes()), ErrorCode::InvalidValue);
 }
 
 fn code_of(text: &str) -> ErrorCode {

@@ -5,10 +5,11 @@
 mod common;
 
 use bytes::Bytes;
+use glam::{Quat, Vec3};
 use rtc::rtp::codec::h264::H264Packet;
 use rtc::rtp::packetizer::Depacketizer;
 use spotter_peer::{Peer, PeerOptions, ReceivedPacket, Signaling, VideoPublisher, VideoSubscriber};
-use spotter_protocol::Role;
+use spotter_protocol::{FrameMeta, Intrinsics, Pose, Role};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -118,7 +119,17 @@ async fn one_publishers_video_reaches_two_subscribers_intact_and_in_order() {
     let mut sent_records = std::collections::HashSet::new();
     for i in 0..FRAMES {
         let timestamp = TIMESTAMP_ORIGIN.wrapping_add(i * 3000);
-        let record = format!(r#"{{"rtp_timestamp":{timestamp},"frame":{i}}}"#);
+        let record = serde_json::to_string(&FrameMeta {
+            rtp_timestamp: timestamp,
+            pose: Pose::new(Vec3::new(i as f32 * 0.01, 1.6, 3.0), Quat::IDENTITY),
+            intrinsics: Intrinsics::from_vertical_fov(1.0, 640, 360),
+            capture_time_us: 1_000_000 + u64::from(i) * 33_333,
+        })
+        .unwrap();
+        // Every tenth frame, a malformed record the SFU must not pass on to the experts.
+        if i % 10 == 5 {
+            meta_channel.send(r#"{"rtp_timestamp":"soon"}"#).await;
+        }
         video
             .send_access_unit(annex_b(&frame_nals(i)), timestamp)
             .await
@@ -145,7 +156,10 @@ async fn one_publishers_video_reaches_two_subscribers_intact_and_in_order() {
         check_stream(&received);
         let mut received_records = std::collections::HashSet::new();
         while let Ok(text) = subscriber.frames_meta.try_recv() {
-            assert!(sent_records.contains(&text), "a record was altered: {text}");
+            assert!(
+                sent_records.contains(&text),
+                "a record was altered or a malformed one relayed: {text}"
+            );
             assert!(received_records.insert(text), "a record arrived twice");
         }
         // Loopback loses nothing, but the channel may drop records by design: most must arrive.

@@ -2,7 +2,9 @@
 
 use super::Command;
 use super::peer::Peer;
-use spotter_protocol::{Action, ErrorCode, FRAMES_CHANNEL, ParticipantId, ProtocolError};
+use spotter_protocol::{
+    Action, ErrorCode, FRAMES_CHANNEL, FrameMeta, ParticipantId, ProtocolError,
+};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use str0m::media::{Direction, KeyframeRequestKind, MediaData, MediaKind};
@@ -231,8 +233,15 @@ impl Forwarder {
             }
             Event::ChannelData(data) => {
                 let peer = &self.peers[index];
-                if peer.frames_channel == Some(data.id) && peer.role.may(Action::Publish) {
-                    self.forward_frame_meta(index, &data.data);
+                if peer.frames_channel != Some(data.id) || !peer.role.may(Action::Publish) {
+                    return;
+                }
+                // Experts' pages trust these records: only well-formed ones are relayed.
+                match FrameMeta::parse(&data.data) {
+                    Ok(_) => self.forward_frame_meta(index, &data.data),
+                    Err(e) => {
+                        tracing::debug!(participant = %peer.participant, "dropping a frame record: {e}")
+                    }
                 }
             }
             _ => {}
