@@ -16,6 +16,7 @@ pub struct Config {
     pub media: MediaConfig,
     pub storage: StorageConfig,
     pub rooms: RoomsConfig,
+    pub limits: LimitsConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -48,6 +49,31 @@ pub struct StorageConfig {
 pub struct RoomsConfig {
     /// Rooms to create at start-up if they do not exist yet.
     pub create: Vec<String>,
+}
+
+/// What one client or one room may take; beyond it, requests get `limit_reached`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Rooms this node holds.
+    pub rooms: usize,
+    /// People in one room at once (the headset included).
+    pub participants_per_room: usize,
+    /// Signaling messages one connection may send per second, sustained...
+    pub messages_per_second: u32,
+    /// ...and in a burst.
+    pub message_burst: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            rooms: 100,
+            participants_per_room: 16,
+            messages_per_second: 50,
+            message_burst: 100,
+        }
+    }
 }
 
 impl Default for HttpConfig {

@@ -10,6 +10,7 @@
 
 pub mod config;
 pub mod http;
+mod rate;
 pub mod rooms;
 pub mod session;
 pub mod sfu;
@@ -64,14 +65,17 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     }
     let stored_rooms = store.load()?;
     let persister = store::Persister::start(Box::new(store));
-    let rooms = rooms::RoomRegistry::new(persister.clone());
+    let rooms = rooms::RoomRegistry::new(persister.clone(), config.limits.clone());
     for (room, stored) in stored_rooms {
-        rooms.ensure_room(room, stored);
+        rooms
+            .ensure_room(room, stored)
+            .map_err(|e| anyhow::anyhow!("{e}: raise [limits] rooms"))?;
     }
     let sfu = sfu::SfuHandle::start(config.media.listen, config.media.public_ip).await?;
     let state = AppState {
         rooms,
         sfu: sfu.clone(),
+        limits: config.limits.clone(),
     };
     let listener = tokio::net::TcpListener::bind(config.http.listen)
         .await

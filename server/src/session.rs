@@ -1,6 +1,7 @@
 //! One participant's signaling session: the state machine behind a WebSocket, independent of
 //! the socket so that it reads as the protocol does.
 
+use crate::rate::RateLimit;
 use crate::rooms::Outbox;
 use crate::state::AppState;
 use spotter_protocol::{
@@ -22,20 +23,40 @@ pub struct Session {
     state: AppState,
     outbox: Outbox,
     joined: Option<Joined>,
+    rate: RateLimit,
+    /// Whether the client was told it is being throttled (told once per episode).
+    throttled: bool,
 }
 
 impl Session {
     pub fn new(state: AppState, outbox: Outbox) -> Self {
+        let rate = RateLimit::new(state.limits.messages_per_second, state.limits.message_burst);
         Self {
             state,
             outbox,
             joined: None,
+            rate,
+            throttled: false,
         }
     }
 
     /// Handles one text message; every failure is answered with a specific error and the
     /// session stays usable.
     pub async fn handle_text(&mut self, text: &str) {
+        if !self.rate.allow(std::time::Instant::now()) {
+            if !std::mem::replace(&mut self.throttled, true) {
+                let limit = self.state.limits.messages_per_second;
+                self.send(ServerMessage::error(ProtocolError::new(
+                    ErrorCode::LimitReached,
+                    format!(
+                        "too many messages: at most {limit} a second; messages are dropped until the rate falls"
+                    ),
+                )))
+                .await;
+            }
+            return;
+        }
+        self.throttled = false;
         let result = match ClientMessage::parse(text) {
             Ok(message) => self.handle(message).await,
             Err(e) => Err(e),

@@ -1,5 +1,6 @@
 //! What every request handler shares.
 
+use crate::config::LimitsConfig;
 use crate::rooms::RoomRegistry;
 use crate::sfu::SfuHandle;
 
@@ -7,4 +8,5 @@ use crate::sfu::SfuHandle;
 pub struct AppState {
     pub rooms: RoomRegistry,
     pub sfu: SfuHandle,
+    pub limits: LimitsConfig,
 }

@@ -5,6 +5,7 @@ mod annotations;
 
 pub use annotations::{AnnotationState, MAX_ANNOTATIONS, Pending};
 
+use crate::config::LimitsConfig;
 use crate::store::{Persister, StoredRoom};
 
 use spotter_protocol::{
@@ -105,6 +106,7 @@ fn deliver(outbox: &Outbox, message: ServerMessage) {
 #[derive(Clone)]
 pub struct RoomRegistry {
     rooms: Arc<Mutex<HashMap<RoomId, Room>>>,
+    limits: LimitsConfig,
     /// Changes are queued to storage under the room lock, so they are stored in the order
     /// everyone sees them.
     persister: Persister,
@@ -118,23 +120,28 @@ fn unknown_room(room: &RoomId) -> ProtocolError {
 }
 
 impl RoomRegistry {
-    pub fn new(persister: Persister) -> Self {
+    pub fn new(persister: Persister, limits: LimitsConfig) -> Self {
         Self {
             rooms: Arc::default(),
+            limits,
             persister,
         }
     }
 
     /// Creates `room` as stored if it does not exist yet.
-    pub fn ensure_room(&self, room: RoomId, stored: StoredRoom) {
-        self.rooms
-            .lock()
-            .unwrap()
-            .entry(room)
-            .or_insert_with(|| Room {
-                annotations: AnnotationState::from_stored(stored),
-                ..Room::default()
-            });
+    pub fn ensure_room(&self, room: RoomId, stored: StoredRoom) -> Result<(), ProtocolError> {
+        let mut rooms = self.rooms.lock().unwrap();
+        if !rooms.contains_key(&room) && rooms.len() >= self.limits.rooms {
+            return Err(ProtocolError::new(
+                ErrorCode::LimitReached,
+                format!("this node holds at most {} rooms", self.limits.rooms),
+            ));
+        }
+        rooms.entry(room).or_insert_with(|| Room {
+            annotations: AnnotationState::from_stored(stored),
+            ..Room::default()
+        });
+        Ok(())
     }
 
     /// The headset's equipment list: kept for the room and sent to everyone.
@@ -166,6 +173,15 @@ impl RoomRegistry {
     ) -> Result<(), ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
         let r = rooms.get_mut(room).ok_or_else(|| unknown_room(room))?;
+        if r.members.len() >= self.limits.participants_per_room {
+            return Err(ProtocolError::new(
+                ErrorCode::LimitReached,
+                format!(
+                    "room {room} is full: at most {} participants",
+                    self.limits.participants_per_room
+                ),
+            ));
+        }
         if info.role == Role::Technician && r.technician().is_some() {
             return Err(ProtocolError::new(
                 ErrorCode::TechnicianPresent,

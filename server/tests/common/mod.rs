@@ -26,6 +26,11 @@ pub async fn start() -> TestServer {
 }
 
 pub async fn start_with_data_dir(data_dir: Option<PathBuf>) -> TestServer {
+    start_with(data_dir, |_| {}).await
+}
+
+/// A server with its configuration adjusted by `adjust`.
+pub async fn start_with(data_dir: Option<PathBuf>, adjust: impl FnOnce(&mut Config)) -> TestServer {
     let data_dir = data_dir
         .unwrap_or_else(|| std::env::temp_dir().join(format!("spotter-test-{:016x}", rand_u64())));
     let mut config = Config::default();
@@ -34,6 +39,7 @@ pub async fn start_with_data_dir(data_dir: Option<PathBuf>) -> TestServer {
     config.media.listen = "127.0.0.1:0".parse().unwrap();
     config.storage.data_dir = data_dir.clone();
     config.rooms.create = vec!["demo".into(), "other".into()];
+    adjust(&mut config);
     let running = spotter_server::start(config).await.expect("server starts");
     let addr = running.http_addr;
     TestServer {
