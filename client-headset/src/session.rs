@@ -181,6 +181,7 @@ fn handle_message(
         ServerMessage::Error { code, message, .. } => {
             tracing::warn!("server error: {code}: {message}")
         }
+        ServerMessage::Closing { message } => anyhow::bail!("the server closed: {message}"),
         ServerMessage::ParticipantJoined { participant } => {
             tracing::info!(id = %participant.id, role = %participant.role, "participant joined")
         }

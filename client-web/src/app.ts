@@ -158,6 +158,9 @@ export class App {
         this.equipment = equipmentNames(m.items);
         this.view.lists();
         break;
+      case 'closing':
+        this.view.notice('server_closing' satisfies LocalCode, m.message);
+        break;
       case 'resolve_request':
         break; // Addressed to the technician's headset only.
     }

@@ -87,6 +87,10 @@ pub enum ServerMessage {
     EquipmentUpdated {
         items: Vec<EquipmentInfo>,
     },
+    /// The server is shutting down; the connection closes next.
+    Closing {
+        message: String,
+    },
     Error {
         code: ErrorCode,
         message: String,

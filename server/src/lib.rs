@@ -25,6 +25,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use store::RoomStore;
 
+/// How long shutdown waits after telling clients, so the notice reaches them.
+const CLOSING_NOTICE_TIME: std::time::Duration = std::time::Duration::from_millis(300);
+
 /// A server that is listening.
 pub struct Running {
     pub http_addr: SocketAddr,
@@ -84,6 +87,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let app = http::app(state.clone(), &config.http.web_dir);
     let stop = Arc::new(tokio::sync::Notify::new());
     let stopped = stop.clone();
+    let rooms = state.rooms.clone();
     let serve = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
@@ -91,6 +95,10 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
                     _ = tokio::signal::ctrl_c() => {}
                     _ = stopped.notified() => {}
                 }
+                tracing::info!("shutting down");
+                rooms.announce_closing("the server is shutting down");
+                // Time for the notice to leave the queues before the connections close.
+                tokio::time::sleep(CLOSING_NOTICE_TIME).await;
             })
             .await
     });

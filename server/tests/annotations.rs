@@ -222,6 +222,19 @@ async fn annotations_and_deletions_persist_across_a_server_restart() {
     ));
     let (_, before) = server.get("/api/rooms/demo").await;
     let data_dir = server.stop().await;
+    // Everyone was told before the connections closed.
+    for signaling in [&mut expert, &mut technician] {
+        loop {
+            match signaling.recv().await {
+                Some(ServerMessage::Closing { message }) => {
+                    assert!(message.contains("shutting down"));
+                    break;
+                }
+                Some(_) => continue,
+                None => panic!("closed without a notice"),
+            }
+        }
+    }
 
     let restarted = common::start_with_data_dir(Some(data_dir)).await;
     let (_, after) = restarted.get("/api/rooms/demo").await;

@@ -5,6 +5,7 @@ import type { ErrorCode } from '../generated/protocol';
 export type LocalCode =
   | 'no_frame'
   | 'not_connected'
+  | 'server_closing'
   | 'bad_gesture'
   | 'bad_role'
   | 'video_failed'
@@ -36,6 +37,7 @@ const SERVER_TEXT: Record<ErrorCode, string> = {
 const LOCAL_TEXT: Record<LocalCode, string> = {
   no_frame: 'No video frame with camera data is displayed yet — wait for the live view before marking.',
   not_connected: 'Not connected to the server — the mark was not sent.',
+  server_closing: 'The server is shutting down (maintenance or restart). Reload the page once it is back.',
   bad_gesture: 'Drag from the tail to the head to draw an arrow.',
   bad_role: 'Unknown role in the address — joining as expert.',
   video_failed: 'The video connection failed.',

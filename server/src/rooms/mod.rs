@@ -144,6 +144,16 @@ impl RoomRegistry {
         Ok(())
     }
 
+    /// Tells every participant of every room that the server is shutting down.
+    pub fn announce_closing(&self, message: &str) {
+        let closing = ServerMessage::Closing {
+            message: message.to_owned(),
+        };
+        for room in self.rooms.lock().unwrap().values() {
+            room.broadcast(&closing);
+        }
+    }
+
     /// The headset's equipment list: kept for the room and sent to everyone.
     pub fn set_equipment(
         &self,
