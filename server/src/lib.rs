@@ -10,6 +10,7 @@
 
 pub mod config;
 pub mod http;
+pub mod metrics;
 mod rate;
 pub mod rooms;
 pub mod session;
@@ -74,11 +75,18 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             .ensure_room(room, stored)
             .map_err(|e| anyhow::anyhow!("{e}: raise [limits] rooms"))?;
     }
-    let sfu = sfu::SfuHandle::start(config.media.listen, config.media.public_ip).await?;
+    let relay_metrics = Arc::new(metrics::RelayMetrics::default());
+    let sfu = sfu::SfuHandle::start(
+        config.media.listen,
+        config.media.public_ip,
+        relay_metrics.clone(),
+    )
+    .await?;
     let state = AppState {
         rooms,
         sfu: sfu.clone(),
         limits: config.limits.clone(),
+        relay_metrics,
     };
     let listener = tokio::net::TcpListener::bind(config.http.listen)
         .await

@@ -170,6 +170,36 @@ async fn one_publishers_video_reaches_two_subscribers_intact_and_in_order() {
             sent_records.len()
         );
     }
+
+    // The relay's metrics saw it: every frame in, forwarded to both, bad records dropped.
+    let (status, _) = server.get("/healthz").await;
+    assert_eq!(status, 200);
+    let metrics = server.get_text("/metrics").await;
+    let value = |name: &str| -> u64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing in\n{metrics}"))
+    };
+    assert_eq!(value("spotter_video_frames_in_total"), u64::from(FRAMES));
+    assert_eq!(
+        value("spotter_video_frames_out_total"),
+        2 * u64::from(FRAMES)
+    );
+    assert_eq!(
+        value("spotter_video_bytes_out_total"),
+        2 * value("spotter_video_bytes_in_total")
+    );
+    assert_eq!(
+        value("spotter_frame_records_dropped_total"),
+        u64::from(FRAMES / 10)
+    );
+    assert_eq!(value("spotter_participants{role=\"expert\"}"), 2);
+    assert_eq!(value("spotter_peers"), 3);
+    assert!(
+        value("spotter_keyframe_requests_total") >= 2,
+        "one per subscriber that connected"
+    );
 }
 
 /// Every packet in order, none missing, and every frame's bytes as sent under its timestamp.

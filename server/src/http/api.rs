@@ -44,3 +44,14 @@ pub async fn room(
         .map(Json)
         .map_err(ApiError)
 }
+
+/// `GET /metrics`: Prometheus text format.
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        crate::metrics::render(&state.rooms, &state.relay_metrics),
+    )
+}

@@ -14,6 +14,7 @@ pub fn app(state: AppState, web_dir: &Path) -> Router {
     Router::new()
         .route("/healthz", get(api::healthz))
         .route("/api/rooms/{room}", get(api::room))
+        .route("/metrics", get(api::metrics))
         .route("/ws", get(ws::upgrade))
         .fallback_service(web)
         .with_state(state)

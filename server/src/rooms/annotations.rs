@@ -141,6 +141,11 @@ impl AnnotationState {
         self.version
     }
 
+    /// How many annotations are live (not deleted).
+    pub fn live(&self) -> usize {
+        self.live
+    }
+
     /// The highest id sequence number handed out so far.
     pub fn last_id(&self) -> u64 {
         self.last_id

@@ -102,6 +102,13 @@ fn deliver(outbox: &Outbox, message: ServerMessage) {
     outbox.deliver(message)
 }
 
+/// What a node holds, by kind.
+pub struct Counts {
+    pub rooms: u64,
+    pub participants: Vec<(Role, u64)>,
+    pub annotations: u64,
+}
+
 /// Every room on this node.
 #[derive(Clone)]
 pub struct RoomRegistry {
@@ -142,6 +149,29 @@ impl RoomRegistry {
             ..Room::default()
         });
         Ok(())
+    }
+
+    /// How much this node holds, for metrics.
+    pub fn counts(&self) -> Counts {
+        let rooms = self.rooms.lock().unwrap();
+        let mut counts = Counts {
+            rooms: rooms.len() as u64,
+            participants: Role::ALL.iter().map(|r| (*r, 0)).collect(),
+            annotations: 0,
+        };
+        for room in rooms.values() {
+            counts.annotations += room.annotations.live() as u64;
+            for member in &room.members {
+                if let Some(entry) = counts
+                    .participants
+                    .iter_mut()
+                    .find(|(r, _)| *r == member.info.role)
+                {
+                    entry.1 += 1;
+                }
+            }
+        }
+        counts
     }
 
     /// Tells every participant of every room that the server is shutting down.

@@ -2,10 +2,13 @@
 
 use super::Command;
 use super::peer::Peer;
+use crate::metrics::RelayMetrics;
 use spotter_protocol::{
     Action, ErrorCode, FRAMES_CHANNEL, FrameMeta, ParticipantId, ProtocolError,
 };
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use str0m::media::{Direction, KeyframeRequestKind, MediaData, MediaKind};
 use str0m::net::{Protocol, Receive};
@@ -36,14 +39,16 @@ pub struct Forwarder {
     socket: UdpSocket,
     media_addr: SocketAddr,
     peers: Vec<Peer>,
+    metrics: Arc<RelayMetrics>,
 }
 
 impl Forwarder {
-    pub fn new(socket: UdpSocket, media_addr: SocketAddr) -> Self {
+    pub fn new(socket: UdpSocket, media_addr: SocketAddr, metrics: Arc<RelayMetrics>) -> Self {
         Self {
             socket,
             media_addr,
             peers: Vec::new(),
+            metrics,
         }
     }
 
@@ -79,6 +84,9 @@ impl Forwarder {
                 }
             }
             self.peers.retain(|p| p.rtc.is_alive());
+            self.metrics
+                .peers
+                .store(self.peers.len() as u64, Ordering::Relaxed);
         }
     }
 
@@ -240,6 +248,7 @@ impl Forwarder {
                 match FrameMeta::parse(&data.data) {
                     Ok(_) => self.forward_frame_meta(index, &data.data),
                     Err(e) => {
+                        RelayMetrics::add(&self.metrics.frame_records_dropped, 1);
                         tracing::debug!(participant = %peer.participant, "dropping a frame record: {e}")
                     }
                 }
@@ -260,6 +269,9 @@ impl Forwarder {
     }
 
     fn forward_video(&mut self, publisher: usize, data: &MediaData) {
+        let bytes = data.data.len() as u64;
+        RelayMetrics::add(&self.metrics.video_frames_in, 1);
+        RelayMetrics::add(&self.metrics.video_bytes_in, bytes);
         for i in self.subscribers_of(publisher) {
             let peer = &mut self.peers[i];
             let Some(mid) = peer.video_out else { continue };
@@ -269,8 +281,12 @@ impl Forwarder {
             let Some(pt) = writer.match_params(data.params) else {
                 continue;
             };
-            if let Err(e) = writer.write(pt, data.network_time, data.time, data.data.clone()) {
-                tracing::debug!(participant = %peer.participant, "video write: {e}");
+            match writer.write(pt, data.network_time, data.time, data.data.clone()) {
+                Ok(()) => {
+                    RelayMetrics::add(&self.metrics.video_frames_out, 1);
+                    RelayMetrics::add(&self.metrics.video_bytes_out, bytes);
+                }
+                Err(e) => tracing::debug!(participant = %peer.participant, "video write: {e}"),
             }
         }
     }
@@ -281,9 +297,11 @@ impl Forwarder {
             let Some(id) = peer.frames_channel else {
                 continue;
             };
-            if let Some(mut channel) = peer.rtc.channel(id) {
-                // A full channel drops this record; the next frame brings a fresh one.
-                let _ = channel.write(false, payload);
+            // A full channel drops this record; the next frame brings a fresh one.
+            if let Some(mut channel) = peer.rtc.channel(id)
+                && channel.write(false, payload).unwrap_or(false)
+            {
+                RelayMetrics::add(&self.metrics.frame_records_relayed, 1);
             }
         }
     }
@@ -315,6 +333,7 @@ impl Forwarder {
                 .is_ok()
         {
             publisher.last_keyframe_request = Some(now);
+            RelayMetrics::add(&self.metrics.keyframe_requests, 1);
         }
     }
 }

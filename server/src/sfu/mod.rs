@@ -49,6 +49,7 @@ impl SfuHandle {
     pub async fn start(
         bind: SocketAddr,
         advertised_ip: Option<std::net::IpAddr>,
+        metrics: std::sync::Arc<crate::metrics::RelayMetrics>,
     ) -> anyhow::Result<Self> {
         str0m::crypto::from_feature_flags().install_process_default();
         let socket = tokio::net::UdpSocket::bind(bind).await?;
@@ -61,7 +62,7 @@ impl SfuHandle {
             "the media socket is bound to {bind}: set the address to advertise to peers"
         );
         let (commands, rx) = mpsc::channel(64);
-        let forwarder = forwarder::Forwarder::new(socket, media_addr);
+        let forwarder = forwarder::Forwarder::new(socket, media_addr, metrics);
         tokio::spawn(forwarder.run(rx));
         tracing::info!(%media_addr, "SFU listening (UDP)");
         Ok(Self {

@@ -76,6 +76,11 @@ impl TestServer {
         (signaling, joined.participant_id.to_string())
     }
 
+    /// `GET` a path's body as text.
+    pub async fn get_text(&self, path: &str) -> String {
+        http_get(&format!("{}{path}", self.http)).await.1
+    }
+
     /// `GET` a path, returning the status and the JSON body.
     pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
         let url = format!("{}{path}", self.http);
