@@ -58,54 +58,58 @@ pub fn render(rooms: &RoomRegistry, relay: &RelayMetrics) -> String {
         "Live annotations in all rooms.",
         &plain(counts.annotations),
     );
-    let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
-    metric(
-        "spotter_peers",
-        "gauge",
-        "Peer connections held by the media relay.",
-        &plain(load(&relay.peers)),
-    );
-    metric(
-        "spotter_video_frames_in_total",
-        "counter",
-        "Video frames received from publishers.",
-        &plain(load(&relay.video_frames_in)),
-    );
-    metric(
-        "spotter_video_bytes_in_total",
-        "counter",
-        "Video payload bytes received from publishers.",
-        &plain(load(&relay.video_bytes_in)),
-    );
-    metric(
-        "spotter_video_frames_out_total",
-        "counter",
-        "Video frames forwarded to subscribers.",
-        &plain(load(&relay.video_frames_out)),
-    );
-    metric(
-        "spotter_video_bytes_out_total",
-        "counter",
-        "Video payload bytes forwarded to subscribers.",
-        &plain(load(&relay.video_bytes_out)),
-    );
-    metric(
-        "spotter_frame_records_relayed_total",
-        "counter",
-        "Frame metadata records relayed to subscribers.",
-        &plain(load(&relay.frame_records_relayed)),
-    );
-    metric(
-        "spotter_frame_records_dropped_total",
-        "counter",
-        "Malformed frame metadata records not relayed.",
-        &plain(load(&relay.frame_records_dropped)),
-    );
-    metric(
-        "spotter_keyframe_requests_total",
-        "counter",
-        "Keyframe requests sent to publishers.",
-        &plain(load(&relay.keyframe_requests)),
-    );
+    let relay_metrics: [(&str, &str, &str, &AtomicU64); 8] = [
+        (
+            "spotter_peers",
+            "gauge",
+            "Peer connections held by the media relay.",
+            &relay.peers,
+        ),
+        (
+            "spotter_video_frames_in_total",
+            "counter",
+            "Video frames received from publishers.",
+            &relay.video_frames_in,
+        ),
+        (
+            "spotter_video_bytes_in_total",
+            "counter",
+            "Video payload bytes received from publishers.",
+            &relay.video_bytes_in,
+        ),
+        (
+            "spotter_video_frames_out_total",
+            "counter",
+            "Video frames forwarded to subscribers.",
+            &relay.video_frames_out,
+        ),
+        (
+            "spotter_video_bytes_out_total",
+            "counter",
+            "Video payload bytes forwarded to subscribers.",
+            &relay.video_bytes_out,
+        ),
+        (
+            "spotter_frame_records_relayed_total",
+            "counter",
+            "Frame metadata records relayed to subscribers.",
+            &relay.frame_records_relayed,
+        ),
+        (
+            "spotter_frame_records_dropped_total",
+            "counter",
+            "Malformed frame metadata records not relayed.",
+            &relay.frame_records_dropped,
+        ),
+        (
+            "spotter_keyframe_requests_total",
+            "counter",
+            "Keyframe requests sent to publishers.",
+            &relay.keyframe_requests,
+        ),
+    ];
+    for (name, kind, help, value) in relay_metrics {
+        metric(name, kind, help, &plain(value.load(Ordering::Relaxed)));
+    }
     out
 }

@@ -59,6 +59,23 @@ async fn added(signaling: &mut Signaling) -> Annotation {
     }
 }
 
+/// The whole happy path: the expert marks, the headset resolves it on the pump, the expert
+/// hears it was added.
+async fn place_on_pump(
+    expert: &mut Signaling,
+    technician: &mut Signaling,
+    client_ref: u32,
+) -> Annotation {
+    expert.send(&point_at(0.5, 0.5, client_ref)).unwrap();
+    let request = resolve_request(technician).await;
+    technician
+        .send(&ClientMessage::Resolved {
+            annotation: on_pump(&request),
+        })
+        .unwrap();
+    added(expert).await
+}
+
 #[tokio::test]
 async fn a_resolved_annotation_reaches_everyone_late_joiners_and_the_api() {
     let server = common::start().await;
@@ -166,14 +183,7 @@ async fn a_participant_who_leaves_is_removed_and_the_room_keeps_its_annotations(
     let server = common::start().await;
     let (mut technician, _) = server.join(Role::Technician, "Tom").await;
     let (mut expert, expert_id) = server.join(Role::Expert, "Ana").await;
-    expert.send(&point_at(0.4, 0.6, 1)).unwrap();
-    let request = resolve_request(&mut technician).await;
-    technician
-        .send(&ClientMessage::Resolved {
-            annotation: on_pump(&request),
-        })
-        .unwrap();
-    added(&mut expert).await;
+    place_on_pump(&mut expert, &mut technician, 1).await;
     drop(expert);
     // The technician hears that the expert left.
     loop {
@@ -201,14 +211,11 @@ async fn annotations_and_deletions_persist_across_a_server_restart() {
     let (mut expert, _) = server.join(Role::Expert, "Ana").await;
     let mut ids = Vec::new();
     for client_ref in 0..3 {
-        expert.send(&point_at(0.5, 0.5, client_ref)).unwrap();
-        let request = resolve_request(&mut technician).await;
-        technician
-            .send(&ClientMessage::Resolved {
-                annotation: on_pump(&request),
-            })
-            .unwrap();
-        ids.push(added(&mut expert).await.id);
+        ids.push(
+            place_on_pump(&mut expert, &mut technician, client_ref)
+                .await
+                .id,
+        );
     }
     // Delete the newest: its id must not come back for a new mark after the restart.
     expert

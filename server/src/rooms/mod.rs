@@ -81,13 +81,13 @@ impl Room {
 
     fn broadcast(&self, message: &ServerMessage) {
         for member in &self.members {
-            deliver(&member.outbox, message.clone());
+            member.outbox.deliver(message.clone());
         }
     }
 
     fn send_to(&self, id: &ParticipantId, message: ServerMessage) {
         if let Some(member) = self.members.iter().find(|m| &m.info.id == id) {
-            deliver(&member.outbox, message);
+            member.outbox.deliver(message);
         }
     }
 
@@ -96,10 +96,6 @@ impl Room {
             .iter()
             .find(|m| m.info.role == Role::Technician)
     }
-}
-
-fn deliver(outbox: &Outbox, message: ServerMessage) {
-    outbox.deliver(message)
 }
 
 /// What a node holds, by kind.
@@ -235,14 +231,11 @@ impl RoomRegistry {
             info: info.clone(),
             outbox: outbox.clone(),
         });
-        deliver(
-            &outbox,
-            ServerMessage::Joined {
-                participant_id: info.id,
-                role: info.role,
-                snapshot: r.snapshot(room),
-            },
-        );
+        outbox.deliver(ServerMessage::Joined {
+            participant_id: info.id,
+            role: info.role,
+            snapshot: r.snapshot(room),
+        });
         Ok(())
     }
 
@@ -291,14 +284,11 @@ impl RoomRegistry {
             client_ref,
             request: request.clone(),
         })?;
-        deliver(
-            &technician_outbox,
-            ServerMessage::ResolveRequest(ResolveRequest {
-                annotation_id: annotation_id.clone(),
-                author: author.clone(),
-                request,
-            }),
-        );
+        technician_outbox.deliver(ServerMessage::ResolveRequest(ResolveRequest {
+            annotation_id: annotation_id.clone(),
+            author: author.clone(),
+            request,
+        }));
         r.send_to(
             author,
             ServerMessage::AnnotationAccepted {

@@ -1,7 +1,7 @@
 //! The SFU task: one socket, every peer, and the routing of their events (see `sfu/mod.rs`).
 
 use super::Command;
-use super::peer::Peer;
+use super::peer::{Peer, catch_panic};
 use crate::metrics::RelayMetrics;
 use spotter_protocol::{
     Action, ErrorCode, FRAMES_CHANNEL, FrameMeta, ParticipantId, ProtocolError,
@@ -23,17 +23,6 @@ const KEYFRAME_REQUEST_INTERVAL: Duration = Duration::from_millis(500);
 const MAX_SLEEP: Duration = Duration::from_millis(100);
 /// ICE may come back after a network blip; a peer disconnected longer than this is dropped.
 const DISCONNECTED_GRACE: Duration = Duration::from_secs(10);
-
-/// Runs a call into str0m so that a panic on hostile input costs that peer, not the relay.
-fn guarded<T>(participant: &ParticipantId, call: impl FnOnce() -> T) -> Option<T> {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)) {
-        Ok(value) => Some(value),
-        Err(_) => {
-            tracing::error!(%participant, "the media stack panicked on this peer's input; dropping the peer");
-            None
-        }
-    }
-}
 
 pub struct Forwarder {
     socket: UdpSocket,
@@ -69,17 +58,14 @@ impl Forwarder {
             }
             let now = Instant::now();
             for peer in &mut self.peers {
-                let participant = peer.participant.clone();
-                match guarded(&participant, || peer.rtc.handle_input(Input::Timeout(now))) {
-                    Some(Ok(())) => {}
-                    Some(Err(e)) => tracing::debug!(%participant, "timeout input: {e}"),
-                    None => peer.rtc.disconnect(),
+                if let Some(Err(e)) = peer.guarded(|rtc| rtc.handle_input(Input::Timeout(now))) {
+                    tracing::debug!(participant = %peer.participant, "timeout input: {e}");
                 }
                 if peer
                     .disconnected_since
                     .is_some_and(|t| now.duration_since(t) > DISCONNECTED_GRACE)
                 {
-                    tracing::info!(%participant, "peer stayed disconnected; dropping it");
+                    tracing::info!(participant = %peer.participant, "peer stayed disconnected; dropping it");
                     peer.rtc.disconnect();
                 }
             }
@@ -101,10 +87,11 @@ impl Forwarder {
             } => {
                 // The new connection replaces the old one only once it is answered, so a
                 // refused offer leaves the working media alone.
-                let answered = guarded(&participant, || {
+                let answered = catch_panic(|| {
                     Peer::from_offer(participant.clone(), room, role, &offer, self.media_addr)
                 })
                 .unwrap_or_else(|| {
+                    tracing::error!(%participant, "the media stack panicked on this peer's offer");
                     Err(ProtocolError::new(
                         ErrorCode::SdpRejected,
                         "the offer could not be used",
@@ -138,21 +125,17 @@ impl Forwarder {
             return; // not STUN, DTLS or RTP: ignore
         };
         let input = Input::Receive(Instant::now(), receive);
-        let Some(peer) = self
+        let Some(index) = self
             .peers
             .iter_mut()
-            .find(|p| guarded(&p.participant, || p.rtc.accepts(&input)).unwrap_or(false))
+            .position(|p| p.guarded(|rtc| rtc.accepts(&input)).unwrap_or(false))
         else {
             return;
         };
-        let participant = peer.participant.clone();
-        match guarded(&participant, || peer.rtc.handle_input(input)) {
-            Some(Ok(())) => {}
-            Some(Err(e)) => {
-                tracing::warn!(%participant, "dropping peer after bad input: {e}");
-                peer.rtc.disconnect();
-            }
-            None => peer.rtc.disconnect(),
+        let peer = &mut self.peers[index];
+        if let Some(Err(e)) = peer.guarded(|rtc| rtc.handle_input(input)) {
+            tracing::warn!(participant = %peer.participant, "dropping peer after bad input: {e}");
+            peer.rtc.disconnect();
         }
     }
 
@@ -163,10 +146,8 @@ impl Forwarder {
             let mut deadline = Instant::now() + MAX_SLEEP;
             let mut events = Vec::new();
             for (index, peer) in self.peers.iter_mut().enumerate() {
-                let participant = peer.participant.clone();
                 loop {
-                    let Some(output) = guarded(&participant, || peer.rtc.poll_output()) else {
-                        peer.rtc.disconnect();
+                    let Some(output) = peer.guarded(|rtc| rtc.poll_output()) else {
                         break;
                     };
                     match output {

@@ -72,6 +72,24 @@ impl Peer {
     }
 }
 
+impl Peer {
+    /// Runs a call into this peer's str0m state machine so that a panic on hostile input
+    /// costs this peer (it is dropped), not the relay.
+    pub fn guarded<T>(&mut self, call: impl FnOnce(&mut Rtc) -> T) -> Option<T> {
+        let result = catch_panic(|| call(&mut self.rtc));
+        if result.is_none() {
+            tracing::error!(participant = %self.participant, "the media stack panicked on this peer's input; dropping the peer");
+            self.rtc.disconnect();
+        }
+        result
+    }
+}
+
+/// `Some` with the call's result, or `None` if it panicked.
+pub fn catch_panic<T>(call: impl FnOnce() -> T) -> Option<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).ok()
+}
+
 /// Whether an SDP offer asks to send audio or video (a `sendonly` or `sendrecv` media section).
 pub fn offer_sends_media(sdp: &str) -> bool {
     let mut in_media = false;
