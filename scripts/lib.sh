@@ -49,10 +49,15 @@ check_toolchain() {
     || { echo "Spotter's web tooling needs Node.js 20.19 or newer; this is $(node --version)" >&2; exit 1; }
 }
 
-# The web client, built into client-web/dist for the server to serve.
+# The web client, built into client-web/dist for the server to serve. `build_web clean` always
+# installs from the lock file (what CI does, so a lock file out of step with package.json fails
+# here first); plain `build_web` reuses node_modules when it is newer than the lock file.
 build_web() {
   say "Building the web client"
-  (cd "$ROOT/client-web" && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build)
+  (cd "$ROOT/client-web" && {
+    [ "${1:-}" != clean ] && [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] ||
+      npm ci --no-audit --no-fund --loglevel=error
+  } && npm run --silent build)
 }
 
 # wait_for_url URL SECONDS
