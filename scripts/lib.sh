@@ -68,3 +68,16 @@ wait_for_url() {
     sleep 0.5
   done
 }
+
+# A random admin key for a server this script starts.
+new_admin_key() {
+  head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'
+}
+
+# invite BASE_URL ADMIN_KEY ROOM ROLE FIELD : asks the server's admin API for an invite and
+# prints one field of it (`token` for the headset, `url` for a browser).
+invite() {
+  curl -fsS -X POST "$1/api/admin/rooms/$3/invites" -H "Authorization: Bearer $2" \
+    -H 'Content-Type: application/json' -d "{\"role\":\"$4\"}" \
+    | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s)[process.argv[1]]))' "$5"
+}

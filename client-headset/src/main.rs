@@ -38,6 +38,9 @@ struct Args {
     server: String,
     #[arg(long, default_value = "demo")]
     room: String,
+    /// A technician's access token for the room (the `token` of an invite from the admin API).
+    #[arg(long, env = "SPOTTER_TOKEN", hide_env_values = true)]
+    token: String,
     #[arg(long, default_value = "Technician (simulated)")]
     name: String,
     #[arg(long, value_enum, default_value = "headless")]
@@ -90,6 +93,7 @@ fn main() -> anyhow::Result<()> {
     let session_config = SessionConfig {
         server: args.server.clone(),
         room: args.room.clone(),
+        token: args.token.clone(),
         name: args.name.clone(),
     };
     let session_scene = scene.clone();

@@ -21,6 +21,8 @@ pub struct SessionConfig {
     /// `http://host:port` of the server.
     pub server: String,
     pub room: String,
+    /// A technician's access token for the room.
+    pub token: String,
     pub name: String,
 }
 
@@ -85,8 +87,14 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let mut signaling = Signaling::connect(&ws_url(&config.server)).await?;
     let joined = signaling
-        .join(&config.room, Role::Technician, &config.name)
+        .join(&config.room, &config.token, &config.name)
         .await?;
+    if joined.role != Role::Technician {
+        anyhow::bail!(
+            "this invite is for a {}; the headset needs a technician's invite",
+            joined.role
+        );
+    }
     tracing::info!(participant = %joined.participant_id, room = %config.room, "joined as technician");
     let _ = links
         .annotations

@@ -11,6 +11,7 @@ import {
   dist,
   dist3,
   equipment,
+  invite,
   keyWorldPoint,
   markerWorld,
   newAnnotation,
@@ -24,6 +25,7 @@ import {
   sentAnnotates,
   setFrozen,
   shownNow,
+  SPOTTER_URL,
   waitUntilInView,
   type PageRect,
   type Shown,
@@ -496,5 +498,32 @@ test('i) a click on a frozen frame is placed with that frame, which is the one o
     await deleteViaPage(page, reference, request);
   } finally {
     await closePage(page);
+  }
+});
+
+test("j) an observer's invite watches without tools; altered and missing invites say why", async ({ browser }) => {
+  const context = await browser.newContext();
+  try {
+    const observer = await context.newPage();
+    await observer.goto(`${await invite('observer')}&name=Olga`);
+    await observer.waitForFunction(() => window.__spotter?.displayed != null, undefined, { timeout: 30_000 });
+    await expect(observer.locator('#room-info')).toContainText('(observer)');
+    await expect(observer.locator('#tools')).toBeHidden();
+
+    // One character of the signature changed: refused, and the page says the invite is bad.
+    const url = new URL(await invite('expert'));
+    const token = url.searchParams.get('token') ?? '';
+    const last = token.at(-1) === 'A' ? 'B' : 'A';
+    url.searchParams.set('token', token.slice(0, -1) + last);
+    const altered = await context.newPage();
+    await altered.goto(url.toString());
+    await expect(altered.locator('[data-code="invalid_token"]')).toBeVisible();
+    await expect(altered.locator('#status')).not.toHaveAttribute('data-state', 'live');
+
+    const none = await context.newPage();
+    await none.goto(`${SPOTTER_URL}/?room=demo`);
+    await expect(none.locator('[data-code="invalid_token"]')).toContainText('no valid invite');
+  } finally {
+    await context.close();
   }
 });

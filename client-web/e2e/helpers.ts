@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, type APIRequestContext, type Browser, type Page } from '@playwright/test';
-import type { Annotation, ClientMessage, FrameMeta, RoomSnapshot } from '../src/generated/protocol';
+import type { Annotation, ClientMessage, FrameMeta, Role, RoomSnapshot } from '../src/generated/protocol';
 // Types only (they also declare `window.__spotter`); no page code is imported.
 import type { SpotterHooks } from '../src/testHooks';
 
@@ -11,6 +11,8 @@ export type Hooks = SpotterHooks;
 
 export const SPOTTER_URL = (process.env.SPOTTER_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
 export const ROOM = 'demo';
+/** The admin key the test script gave the server: for invites and reading the room. */
+const ADMIN_KEY = process.env.SPOTTER_ADMIN_KEY ?? '';
 export const PINK = '#ff2d95';
 
 export type V3 = [number, number, number];
@@ -157,7 +159,7 @@ export async function openExpert(browser: Browser, name: string): Promise<Page> 
       }
     });
   });
-  await page.goto(`${SPOTTER_URL}/?room=${ROOM}&role=expert&name=${encodeURIComponent(name)}`);
+  await page.goto(`${await invite('expert')}&name=${encodeURIComponent(name)}`);
   await page.waitForFunction(() => window.__spotter?.displayed != null, undefined, {
     timeout: 30_000,
   });
@@ -203,8 +205,21 @@ export async function waitUntilInView(
   }
 }
 
+/** An invite link for `role` in the test room, from the server's admin API. */
+export async function invite(role: Role): Promise<string> {
+  const res = await fetch(`${SPOTTER_URL}/api/admin/rooms/${ROOM}/invites`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ role }),
+  });
+  expect(res.status, `an invite for ${role} (is SPOTTER_ADMIN_KEY set?)`).toBe(201);
+  return ((await res.json()) as { url: string }).url;
+}
+
 export async function room(request: APIRequestContext): Promise<RoomSnapshot> {
-  const res = await request.get(`${SPOTTER_URL}/api/rooms/${ROOM}`);
+  const res = await request.get(`${SPOTTER_URL}/api/rooms/${ROOM}`, {
+    headers: { authorization: `Bearer ${ADMIN_KEY}` },
+  });
   expect(res.ok(), `GET /api/rooms/${ROOM}: ${res.status()}`).toBe(true);
   return (await res.json()) as RoomSnapshot;
 }

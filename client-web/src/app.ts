@@ -36,6 +36,8 @@ export interface AppView {
   status(): void;
   notice(code: string, detail?: string): void;
   video(stream: MediaStream): void;
+  /** Close the connection to the server for good. */
+  leave(): void;
 }
 
 const PENDING_TTL_MS = 30_000;
@@ -64,6 +66,7 @@ export class App {
       close: null,
       joinError: null,
       joined: false,
+      role: null,
       room: config.room,
       name: config.name,
       peer: 'none',
@@ -85,8 +88,8 @@ export class App {
 
   socketOpened(): void {
     this.facts.socket = 'open';
-    const { room, role, name } = this.config;
-    this.send({ type: 'join', room, role, name });
+    const { room, token, name } = this.config;
+    this.send({ type: 'join', room, token, name });
     this.view.status();
   }
 
@@ -99,7 +102,15 @@ export class App {
   handle(m: ServerMessage): void {
     switch (m.type) {
       case 'joined':
+        if (m.role === 'technician') {
+          // A browser must not take the headset's place in the room.
+          this.facts.joinError = 'this invite is for the headset';
+          this.view.notice('technician_invite');
+          this.view.leave();
+          return;
+        }
         this.participantId = m.participant_id;
+        this.facts.role = m.role;
         this.participants = m.snapshot.participants;
         this.setAnnotations(fromSnapshot(m.snapshot));
         this.equipment = equipmentNames(m.snapshot.equipment);

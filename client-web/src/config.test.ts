@@ -2,28 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig, signalingUrl } from './config';
 
 describe('page config', () => {
-  it('reads room, role and name with defaults', () => {
-    expect(parseConfig('?room=line2&role=observer&name=Ana')).toEqual({
+  it('reads room, token and name with defaults', () => {
+    expect(parseConfig('?room=line2&token=abc.def.ghi&name=Ana')).toEqual({
       room: 'line2',
-      role: 'observer',
+      token: 'abc.def.ghi',
       name: 'Ana',
-      badRole: null,
     });
-    expect(parseConfig('')).toEqual({ room: 'demo', role: 'expert', name: 'Expert', badRole: null });
-    expect(parseConfig('?role=boss&name=')).toEqual({ room: 'demo', role: 'expert', name: 'Expert', badRole: 'boss' });
+    expect(parseConfig('')).toEqual({ room: 'demo', token: '', name: 'Expert' });
+    expect(parseConfig('?name=%20&token=')).toEqual({ room: 'demo', token: '', name: 'Expert' });
   });
 
-  it('never joins as technician: the room has one technician slot, the headset', () => {
-    // Treated like an unknown role: join as expert and report the parameter.
-    expect(parseConfig('?room=line2&role=technician&name=Ana')).toEqual({
-      room: 'line2',
-      role: 'expert',
-      name: 'Ana',
-      badRole: 'technician',
-    });
-    for (const role of ['expert', 'observer', 'trainer']) {
-      expect(parseConfig(`?role=${role}`)).toMatchObject({ role, badRole: null });
-    }
+  it('ignores a role in the address: only the invite says the role', () => {
+    expect(parseConfig('?role=technician&token=t')).toEqual({ room: 'demo', token: 't', name: 'Expert' });
   });
 
   it('derives the signaling URL from the page location', () => {

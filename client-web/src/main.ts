@@ -35,7 +35,6 @@ const status = new StatusLine(byId('status', HTMLElement), byId('status-text', H
 const marks = new MarksLayer(byId('marks', SVGSVGElement));
 const participantsList = byId('participants', HTMLElement);
 const annotationsList = byId('annotations', HTMLElement);
-byId('room-info', HTMLElement).textContent = `Room ${config.room} · ${config.name} (${config.role})`;
 document.title = `Spotter — ${config.room}`;
 
 const renderer = new OverlayRenderer(overlay, (text) => messages.show('overlay_failed', text));
@@ -61,6 +60,10 @@ function refreshStatus(): void {
   f.lastMatchedAt = sync.lastMatchedAt;
   f.frozen = sync.frozen;
   const s = describeStatus(f);
+  byId('room-info', HTMLElement).textContent =
+    `Room ${config.room} · ${config.name}` + (f.role === null ? '' : ` (${f.role})`);
+  // Only roles that may annotate see the tools (the server refuses the others anyway).
+  document.body.dataset.canAnnotate = String(f.role === null || f.role === 'expert');
   status.set(s.state, s.text);
   byId('stage', HTMLElement).dataset.video = f.lastFrameAt === null ? 'none' : 'live';
 }
@@ -80,6 +83,7 @@ const view: AppView = {
   },
   status: refreshStatus,
   notice: (code, detail) => messages.show(code, detail),
+  leave: () => signaling.close(),
   video(stream) {
     freeze.unfreeze(); // A new stream is live video.
     video.srcObject = stream;
@@ -100,7 +104,6 @@ const freeze = new FreezeControl(
 view.lists();
 setInterval(refreshStatus, 1000);
 refreshStatus();
-if (config.badRole !== null) messages.show('bad_role', `role=${config.badRole}`);
 
 const toolbar = new Toolbar(
   byId('tools', HTMLElement),

@@ -18,6 +18,8 @@ pub struct Signaling {
 #[derive(Debug, Clone)]
 pub struct Joined {
     pub participant_id: ParticipantId,
+    /// The role the token gave.
+    pub role: Role,
     pub snapshot: RoomSnapshot,
 }
 
@@ -81,20 +83,22 @@ impl Signaling {
             .context("the server closed the connection")
     }
 
-    /// Joins `room`; fails with the server's error if it refuses.
-    pub async fn join(&mut self, room: &str, role: Role, name: &str) -> anyhow::Result<Joined> {
+    /// Joins `room` with an access token (which says the role); fails with the server's error
+    /// if it refuses.
+    pub async fn join(&mut self, room: &str, token: &str, name: &str) -> anyhow::Result<Joined> {
         self.send(&ClientMessage::Join {
             room: RoomId::new(room),
-            role,
+            token: token.to_owned(),
             name: name.to_owned(),
         })?;
         match self.recv_timeout(Duration::from_secs(10)).await? {
             ServerMessage::Joined {
                 participant_id,
+                role,
                 snapshot,
-                ..
             } => Ok(Joined {
                 participant_id,
+                role,
                 snapshot,
             }),
             ServerMessage::Error { code, message, .. } => bail!("join refused: {code}: {message}"),

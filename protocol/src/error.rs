@@ -39,6 +39,15 @@ pub enum ErrorCode {
     SdpRejected,
     /// A limit of the server was reached (e.g. annotations per room).
     LimitReached,
+    /// The access token is not one this server signed: malformed, altered, or from another
+    /// server.
+    InvalidToken,
+    /// The access token expired; the person needs a new invite.
+    TokenExpired,
+    /// The access token is for another room.
+    WrongRoom,
+    /// The admin API was called without the admin key, or with a wrong one.
+    Unauthorized,
     /// The server failed; details are in its log.
     Internal,
 }
@@ -61,6 +70,10 @@ impl ErrorCode {
             ErrorCode::UnknownAnnotation => "unknown_annotation",
             ErrorCode::SdpRejected => "sdp_rejected",
             ErrorCode::LimitReached => "limit_reached",
+            ErrorCode::InvalidToken => "invalid_token",
+            ErrorCode::TokenExpired => "token_expired",
+            ErrorCode::WrongRoom => "wrong_room",
+            ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::Internal => "internal",
         }
     }

@@ -8,11 +8,11 @@ use ts_rs::TS;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// Wears the headset: publishes video and frame metadata, resolves annotations.
+    /// Wears the headset: publishes video, voice and frame metadata, resolves annotations.
     Technician,
-    /// Watches live and annotates.
+    /// Watches live, talks and annotates.
     Expert,
-    /// Watches live, writes nothing.
+    /// Watches and listens live, writes and says nothing.
     Observer,
     /// Replays recorded sessions (replay arrives in a later release); may watch live.
     Trainer,
@@ -23,14 +23,33 @@ pub enum Role {
 pub enum Action {
     /// Send video, frame metadata and the equipment list into the room.
     Publish,
+    /// Send voice into the room.
+    Talk,
+    /// Hear the room's voices.
+    Listen,
     /// Receive the room's video and frame metadata.
     Subscribe,
+    /// Read the room's state (participants, annotations) through the API.
+    ReadRoom,
     /// Ask for a new annotation.
     Annotate,
     /// Delete an annotation.
     DeleteAnnotation,
     /// Answer a resolve request with a resolved annotation (or why it failed).
     ResolveAnnotation,
+}
+
+impl Action {
+    pub const ALL: [Action; 8] = [
+        Action::Publish,
+        Action::Talk,
+        Action::Listen,
+        Action::Subscribe,
+        Action::ReadRoom,
+        Action::Annotate,
+        Action::DeleteAnnotation,
+        Action::ResolveAnnotation,
+    ];
 }
 
 impl Role {
@@ -45,9 +64,15 @@ impl Role {
     pub fn may(self, action: Action) -> bool {
         use Action::*;
         match self {
-            Role::Technician => matches!(action, Publish | ResolveAnnotation),
-            Role::Expert => matches!(action, Subscribe | Annotate | DeleteAnnotation),
-            Role::Observer | Role::Trainer => matches!(action, Subscribe),
+            Role::Technician => matches!(
+                action,
+                Publish | Talk | Listen | ReadRoom | ResolveAnnotation
+            ),
+            Role::Expert => matches!(
+                action,
+                Talk | Listen | Subscribe | ReadRoom | Annotate | DeleteAnnotation
+            ),
+            Role::Observer | Role::Trainer => matches!(action, Listen | Subscribe | ReadRoom),
         }
     }
 }
@@ -67,7 +92,10 @@ impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Action::Publish => "publish video",
+            Action::Talk => "send voice",
+            Action::Listen => "hear voices",
             Action::Subscribe => "receive video",
+            Action::ReadRoom => "read the room",
             Action::Annotate => "annotate",
             Action::DeleteAnnotation => "delete annotations",
             Action::ResolveAnnotation => "resolve annotations",

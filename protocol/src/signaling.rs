@@ -13,6 +13,8 @@ use ts_rs::TS;
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 const MAX_NAME_CHARS: usize = 64;
 const MAX_SDP_BYTES: usize = 32 * 1024;
+/// Longest access token accepted; Spotter's are about 300 bytes.
+pub const MAX_TOKEN_BYTES: usize = 4096;
 const MAX_ERROR_MESSAGE_CHARS: usize = 500;
 const MAX_EQUIPMENT: usize = 200;
 /// Resolved points and anchors lie within this distance of the headset's origin (metres): a
@@ -23,10 +25,12 @@ const MAX_COORDINATE: f32 = 1000.0;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMessage {
-    /// Join `room` in `role`; the first message of every connection.
+    /// Join `room` with an access token (from an invite) that names the room and the role; the
+    /// first message of every connection. `name` is shown to others unless the token names the
+    /// person.
     Join {
         room: RoomId,
-        role: Role,
+        token: String,
         name: String,
     },
     /// A WebRTC offer for this participant's one peer connection with the SFU.
@@ -168,7 +172,17 @@ impl ClientMessage {
     fn validate(&self) -> Result<(), ProtocolError> {
         let invalid = |msg: String| Err(ProtocolError::new(ErrorCode::InvalidValue, msg));
         match self {
-            ClientMessage::Join { room, name, .. } => {
+            ClientMessage::Join { room, name, token } => {
+                if token.is_empty() || token.len() > MAX_TOKEN_BYTES {
+                    return Err(ProtocolError::new(
+                        ErrorCode::InvalidToken,
+                        if token.is_empty() {
+                            "no access token: join with an invite link".to_owned()
+                        } else {
+                            format!("an access token is at most {MAX_TOKEN_BYTES} bytes")
+                        },
+                    ));
+                }
                 if !is_valid_room_name(room.as_str()) {
                     return invalid(format!(
                         "room name {:?} must be 1-64 letters, digits, '-' or '_'",
@@ -225,7 +239,7 @@ impl ClientMessage {
 }
 
 /// A person's or an equipment's name: 1–64 printable characters once trimmed.
-fn is_valid_name(name: &str) -> bool {
+pub fn is_valid_name(name: &str) -> bool {
     let name = name.trim();
     !name.is_empty()
         && name.chars().count() <= MAX_NAME_CHARS

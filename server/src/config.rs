@@ -17,6 +17,7 @@ pub struct Config {
     pub storage: StorageConfig,
     pub rooms: RoomsConfig,
     pub limits: LimitsConfig,
+    pub auth: AuthConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -26,6 +27,9 @@ pub struct HttpConfig {
     pub listen: SocketAddr,
     /// The built web client to serve at `/`.
     pub web_dir: PathBuf,
+    /// The address people open, for invite links (`https://spotter.plant.example`). Unset: the
+    /// address the admin request came to.
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -49,6 +53,29 @@ pub struct StorageConfig {
 pub struct RoomsConfig {
     /// Rooms to create at start-up if they do not exist yet.
     pub create: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Key of the admin API (`Authorization: Bearer <key>`), at least 16 characters. Unset: the
+    /// admin API is off.
+    pub admin_key: Option<String>,
+    /// File holding the secret that signs access tokens, created on first start; relative
+    /// paths are inside the data directory. Nodes that share it accept each other's tokens.
+    pub secret_file: PathBuf,
+    /// How long an invite link stays valid when its request does not say.
+    pub invite_ttl_seconds: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            admin_key: None,
+            secret_file: PathBuf::from("token-secret"),
+            invite_ttl_seconds: 24 * 3600,
+        }
+    }
 }
 
 /// What one client or one room may take; beyond it, requests get `limit_reached`.
@@ -81,6 +108,7 @@ impl Default for HttpConfig {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             web_dir: PathBuf::from("client-web/dist"),
+            public_url: None,
         }
     }
 }
@@ -141,6 +169,12 @@ pub struct Flags {
     /// [rooms] create: rooms to create at start-up, comma-separated [default: demo].
     #[arg(long = "room", env = "SPOTTER_ROOMS", value_delimiter = ',')]
     pub rooms: Option<Vec<String>>,
+    /// [http] public_url: the address people open, for invite links.
+    #[arg(long, env = "SPOTTER_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// [auth] admin_key: key of the admin API (at least 16 characters) [default: off].
+    #[arg(long, env = "SPOTTER_ADMIN_KEY", hide_env_values = true)]
+    pub admin_key: Option<String>,
 }
 
 impl Config {
@@ -161,7 +195,32 @@ impl Config {
             Some(path) => Self::from_file(path)?,
             None => Self::default(),
         };
-        Ok(config.with_flags(flags))
+        let config = config.with_flags(flags);
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Refuses values that parse but cannot work.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if let Some(key) = &self.auth.admin_key {
+            anyhow::ensure!(
+                key.chars().count() >= crate::auth::MIN_ADMIN_KEY_CHARS,
+                "[auth] admin_key must be at least {} characters",
+                crate::auth::MIN_ADMIN_KEY_CHARS
+            );
+        }
+        if let Some(url) = &self.http.public_url {
+            anyhow::ensure!(
+                url.starts_with("http://") || url.starts_with("https://"),
+                "[http] public_url must start with http:// or https://, not {url:?}"
+            );
+        }
+        Ok(())
+    }
+
+    /// The token secret's file: relative paths are inside the data directory.
+    pub fn secret_path(&self) -> PathBuf {
+        self.storage.data_dir.join(&self.auth.secret_file)
     }
 
     fn with_flags(mut self, flags: Flags) -> Self {
@@ -182,6 +241,12 @@ impl Config {
         }
         if let Some(v) = flags.rooms {
             self.rooms.create = v;
+        }
+        if flags.public_url.is_some() {
+            self.http.public_url = flags.public_url;
+        }
+        if flags.admin_key.is_some() {
+            self.auth.admin_key = flags.admin_key;
         }
         self
     }
@@ -206,7 +271,10 @@ mod tests {
         let config =
             Config::from_toml("[media]\nlisten = \"0.0.0.0:3478\"\npublic_ip = \"203.0.113.7\"\n")
                 .unwrap();
-        assert_eq!(config.media.listen, "0.0.0.0:3478".parse().unwrap());
+        assert_eq!(
+            config.media.listen,
+            "0.0.0.0:3478".parse::<SocketAddr>().unwrap()
+        );
         assert_eq!(config.media.public_ip, Some("203.0.113.7".parse().unwrap()));
         assert_eq!(config.http, HttpConfig::default());
     }
@@ -217,6 +285,16 @@ mod tests {
         assert!(format!("{typo:#}").contains("lisen"), "{typo:#}");
         let bad = Config::from_toml("[http]\nlisten = \"nowhere\"\n").unwrap_err();
         assert!(format!("{bad:#}").contains("listen"), "{bad:#}");
+    }
+
+    #[test]
+    fn a_short_admin_key_or_a_public_url_without_scheme_is_refused() {
+        let mut config = Config::default();
+        config.auth.admin_key = Some("short".into());
+        assert!(format!("{:#}", config.check().unwrap_err()).contains("admin_key"));
+        config.auth.admin_key = Some("x".repeat(16));
+        config.http.public_url = Some("spotter.example".into());
+        assert!(format!("{:#}", config.check().unwrap_err()).contains("public_url"));
     }
 
     #[test]
@@ -235,7 +313,10 @@ mod tests {
         .unwrap();
         let config = file.with_flags(flags);
         assert_eq!(config.rooms.create, ["line-1", "line-2"]);
-        assert_eq!(config.http.listen, "0.0.0.0:80".parse().unwrap());
+        assert_eq!(
+            config.http.listen,
+            "0.0.0.0:80".parse::<SocketAddr>().unwrap()
+        );
         assert_eq!(config.storage.data_dir, PathBuf::from("/var/lib/spotter"));
     }
 }

@@ -2,12 +2,14 @@
 //! frame metadata to experts, the authoritative annotation state of every room, the REST API,
 //! and the web client's files — one binary with embedded storage.
 //!
-//! - [`http`]: routes (`/healthz`, `/api/rooms/{room}`, `/ws`, the web client);
+//! - [`http`]: routes (`/healthz`, `/api/rooms/{room}`, the admin API, `/ws`, the web client);
+//! - [`auth`]: access tokens and the admin key;
 //! - [`session`]: one participant's signaling state machine;
 //! - [`rooms`]: membership and annotation state, shared by sessions;
 //! - [`sfu`]: the media relay on one UDP socket (str0m);
 //! - [`store`]: persistence behind the [`store::RoomStore`] trait.
 
+pub mod auth;
 pub mod config;
 pub mod http;
 pub mod metrics;
@@ -62,6 +64,9 @@ async fn stop_storage(persister: &store::Persister) {
 
 /// Opens storage, starts the SFU and the HTTP server.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
+    config.check()?;
+    let secret = auth::load_or_create_secret(&config.secret_path())?;
+    let auth = auth::Auth::new(&secret, config.auth.admin_key.clone())?;
     let store = store::RedbStore::open(&config.storage.data_dir)?;
     for name in &config.rooms.create {
         anyhow::ensure!(is_valid_room_name(name), "invalid room name {name:?}");
@@ -87,6 +92,10 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         sfu: sfu.clone(),
         limits: config.limits.clone(),
         relay_metrics,
+        auth,
+        public_url: config.http.public_url.clone(),
+        scheme: "http",
+        invite_ttl: std::time::Duration::from_secs(config.auth.invite_ttl_seconds),
     };
     let listener = tokio::net::TcpListener::bind(config.http.listen)
         .await

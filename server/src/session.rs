@@ -97,7 +97,7 @@ impl Session {
 
     async fn handle(&mut self, message: ClientMessage) -> Result<(), ProtocolError> {
         match message {
-            ClientMessage::Join { room, role, name } => self.join(room, role, name).await,
+            ClientMessage::Join { room, token, name } => self.join(room, token, name).await,
             ClientMessage::Offer { sdp } => {
                 let joined = self.joined(None)?;
                 let answer = self
@@ -190,21 +190,29 @@ impl Session {
         }
     }
 
-    async fn join(&mut self, room: RoomId, role: Role, name: String) -> Result<(), ProtocolError> {
+    async fn join(
+        &mut self,
+        room: RoomId,
+        token: String,
+        name: String,
+    ) -> Result<(), ProtocolError> {
         if self.joined.is_some() {
             return Err(ProtocolError::new(
                 ErrorCode::AlreadyJoined,
                 "this connection already joined a room",
             ));
         }
+        let claims = self.state.auth.verify(&token, &room)?;
+        let role = claims.role;
         let participant = ParticipantId::new(format!("p-{:016x}", rand::random::<u64>()));
         let info = Participant {
             id: participant.clone(),
             role,
-            name: name.trim().to_owned(),
+            // The name the invite was made out to, else the one the person typed.
+            name: claims.name.unwrap_or_else(|| name.trim().to_owned()),
         };
         self.state.rooms.join(&room, info, self.outbox.clone())?;
-        tracing::info!(%participant, %room, %role, "joined");
+        tracing::info!(%participant, %room, %role, subject = %claims.sub, "joined");
         self.joined = Some(Joined {
             room,
             participant,

@@ -143,6 +143,7 @@ enum Job {
         version: u64,
         last_id: u64,
     },
+    CreateRoom(RoomId),
     Stop,
 }
 
@@ -174,6 +175,11 @@ impl Persister {
                                 tracing::error!(%room, id = %entry.annotation.id, "storing a change failed: {e:#}");
                             }
                         }
+                        Job::CreateRoom(room) => {
+                            if let Err(e) = store.create_room(&room) {
+                                tracing::error!(%room, "storing a new room failed: {e:#}");
+                            }
+                        }
                         Job::Stop => break,
                     }
                 }
@@ -195,6 +201,13 @@ impl Persister {
         };
         if self.jobs.send(job).is_err() {
             tracing::error!(%room, "storage is stopped; a change was not stored");
+        }
+    }
+
+    /// Queues the creation of a room (kept if it exists).
+    pub fn create_room(&self, room: &RoomId) {
+        if self.jobs.send(Job::CreateRoom(room.clone())).is_err() {
+            tracing::error!(%room, "storage is stopped; a new room was not stored");
         }
     }
 

@@ -116,7 +116,10 @@ async fn a_resolved_annotation_reaches_everyone_late_joiners_and_the_api() {
 
     // A second expert joining later gets everything in its snapshot.
     let mut late = server.connect().await;
-    let joined = late.join("demo", Role::Expert, "Ben").await.unwrap();
+    let joined = late
+        .join("demo", &server.token("demo", Role::Expert), "Ben")
+        .await
+        .unwrap();
     assert_eq!(joined.snapshot.annotations, vec![seen_by_expert.clone()]);
 
     // Deleting removes it everywhere; the room stays.

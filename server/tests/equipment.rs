@@ -31,7 +31,10 @@ async fn the_headsets_equipment_reaches_experts_late_joiners_and_the_api() {
         other => panic!("{other:?}"),
     }
     let mut late = server.connect().await;
-    let joined = late.join("demo", Role::Expert, "Ben").await.unwrap();
+    let joined = late
+        .join("demo", &server.token("demo", Role::Expert), "Ben")
+        .await
+        .unwrap();
     assert_eq!(joined.snapshot.equipment, items());
     let (_, room) = server.get("/api/rooms/demo").await;
     assert_eq!(room["equipment"][1]["name"], "Control panel CP-3");

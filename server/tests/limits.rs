@@ -12,11 +12,19 @@ async fn a_full_room_refuses_one_more_participant() {
     let _a = server.join(Role::Technician, "Tom").await;
     let _b = server.join(Role::Expert, "Ana").await;
     let mut third = server.connect().await;
-    let refused = third.join("demo", Role::Expert, "Ben").await.unwrap_err();
+    let refused = third
+        .join("demo", &server.token("demo", Role::Expert), "Ben")
+        .await
+        .unwrap_err();
     assert!(refused.to_string().contains("limit_reached"), "{refused}");
     assert!(refused.to_string().contains("at most 2"), "{refused}");
     // Another room still has room.
-    assert!(third.join("other", Role::Expert, "Ben").await.is_ok());
+    assert!(
+        third
+            .join("other", &server.token("other", Role::Expert), "Ben")
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]

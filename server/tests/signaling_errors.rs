@@ -47,7 +47,9 @@ async fn malformed_and_oversized_messages_get_specific_errors_and_the_connection
     assert_eq!(next_error_code(&mut client).await, "malformed_message");
 
     // Still usable: the join succeeds.
-    let joined = client.join("demo", Role::Expert, "Ana").await;
+    let joined = client
+        .join("demo", &server.token("demo", Role::Expert), "Ana")
+        .await;
     assert!(joined.is_ok(), "{joined:?}");
 }
 
@@ -58,7 +60,9 @@ async fn messages_before_joining_and_unknown_rooms_are_refused() {
     client.send(&annotate()).unwrap();
     assert_eq!(next_error_code(&mut client).await, "not_joined");
 
-    let refused = client.join("nowhere", Role::Expert, "Ana").await;
+    let refused = client
+        .join("nowhere", &server.token("nowhere", Role::Expert), "Ana")
+        .await;
     let message = refused.unwrap_err().to_string();
     assert!(message.contains("unknown_room"), "{message}");
 
@@ -112,7 +116,9 @@ async fn actions_outside_the_role_are_refused_by_the_server() {
     // One technician per room.
     let (_technician, _) = server.join(Role::Technician, "Tom").await;
     let mut second = server.connect().await;
-    let refused = second.join("demo", Role::Technician, "Tim").await;
+    let refused = second
+        .join("demo", &server.token("demo", Role::Technician), "Tim")
+        .await;
     assert!(
         refused
             .unwrap_err()

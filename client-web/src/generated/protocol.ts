@@ -11,7 +11,7 @@ export type EquipmentId = string;
 
 export type Role = "technician" | "expert" | "observer" | "trainer";
 
-export type ErrorCode = "malformed_message" | "message_too_large" | "invalid_value" | "unknown_room" | "not_joined" | "already_joined" | "forbidden" | "technician_present" | "no_technician" | "headset_timeout" | "no_surface" | "frame_gone" | "unknown_annotation" | "sdp_rejected" | "limit_reached" | "internal";
+export type ErrorCode = "malformed_message" | "message_too_large" | "invalid_value" | "unknown_room" | "not_joined" | "already_joined" | "forbidden" | "technician_present" | "no_technician" | "headset_timeout" | "no_surface" | "frame_gone" | "unknown_annotation" | "sdp_rejected" | "limit_reached" | "invalid_token" | "token_expired" | "wrong_room" | "unauthorized" | "internal";
 
 export type Pose = { position: [number, number, number], 
 /**
@@ -80,7 +80,7 @@ equipment: Array<EquipmentInfo>,
  */
 version: number, };
 
-export type ClientMessage = { "type": "join", room: RoomId, role: Role, name: string, } | { "type": "offer", sdp: string, } | { "type": "annotate", client_ref: number, request: AnnotationRequest, } | { "type": "delete_annotation", annotation_id: AnnotationId, } | { "type": "resolved", annotation: Annotation, } | { "type": "equipment", items: Array<EquipmentInfo>, } | { "type": "resolve_failed", annotation_id: AnnotationId, code: ErrorCode, message: string, };
+export type ClientMessage = { "type": "join", room: RoomId, token: string, name: string, } | { "type": "offer", sdp: string, } | { "type": "annotate", client_ref: number, request: AnnotationRequest, } | { "type": "delete_annotation", annotation_id: AnnotationId, } | { "type": "resolved", annotation: Annotation, } | { "type": "equipment", items: Array<EquipmentInfo>, } | { "type": "resolve_failed", annotation_id: AnnotationId, code: ErrorCode, message: string, };
 
 export type ServerMessage = { "type": "joined", participant_id: ParticipantId, role: Role, snapshot: RoomSnapshot, } | { "type": "answer", sdp: string, } | { "type": "participant_joined", participant: Participant, } | { "type": "participant_left", participant_id: ParticipantId, } | { "type": "annotation_accepted", client_ref: number, annotation_id: AnnotationId, } | { "type": "annotation_added", annotation: Annotation, } | { "type": "annotation_deleted", annotation_id: AnnotationId, by: ParticipantId, } | { "type": "resolve_request" } & ResolveRequest | { "type": "equipment_updated", items: Array<EquipmentInfo>, } | { "type": "closing", message: string, } | { "type": "error", code: ErrorCode, message: string, 
 /**

@@ -7,7 +7,7 @@ export type LocalCode =
   | 'not_connected'
   | 'server_closing'
   | 'bad_gesture'
-  | 'bad_role'
+  | 'technician_invite'
   | 'video_failed'
   | 'overlay_failed'
   | 'unsupported'
@@ -31,6 +31,10 @@ const SERVER_TEXT: Record<ErrorCode, string> = {
   unknown_annotation: 'That annotation no longer exists — someone may have deleted it already.',
   sdp_rejected: 'The server rejected the video connection. Reload the page to try again.',
   limit_reached: 'The room has reached a limit of the server (for example, too many marks). Delete some and try again.',
+  invalid_token: 'This link has no valid invite (it is incomplete or was altered). Ask the session organiser for a new invite link.',
+  token_expired: 'This invite has expired. Ask the session organiser for a new invite link.',
+  wrong_room: 'This invite is for another room. Open the link exactly as you received it.',
+  unauthorized: 'The server refused the request: it needs the admin key.',
   internal: 'The server hit an internal error. Try again; if it keeps happening, check the server log.',
 };
 
@@ -39,7 +43,7 @@ const LOCAL_TEXT: Record<LocalCode, string> = {
   not_connected: 'Not connected to the server — the mark was not sent.',
   server_closing: 'The server is shutting down (maintenance or restart). Reload the page once it is back.',
   bad_gesture: 'Drag from the tail to the head to draw an arrow.',
-  bad_role: 'Unknown role in the address — joining as expert.',
+  technician_invite: 'This invite is for the headset (technician), not for a browser. Ask for an expert or observer invite.',
   video_failed: 'The video connection failed.',
   overlay_failed: 'The annotation overlay is unavailable in this browser.',
   unsupported: 'This browser cannot match video frames to camera poses (no requestVideoFrameCallback); annotations will not be drawn.',

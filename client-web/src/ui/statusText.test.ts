@@ -7,6 +7,7 @@ const base: ConnectionFacts = {
   close: null,
   joinError: null,
   joined: true,
+  role: 'expert',
   room: 'demo',
   name: 'Ana',
   peer: 'connected',

@@ -1,4 +1,5 @@
 // What the status line says, from the connection's facts (pure).
+import type { Role } from '../generated/protocol';
 import type { StatusState } from './status';
 
 export interface ConnectionFacts {
@@ -8,6 +9,8 @@ export interface ConnectionFacts {
   /** The server's error when joining failed. */
   joinError: string | null;
   joined: boolean;
+  /** The role the invite gave, once joined. */
+  role: Role | null;
   room: string;
   name: string;
   peer: RTCPeerConnectionState | 'none';

@@ -135,16 +135,34 @@ impl RoomRegistry {
     pub fn ensure_room(&self, room: RoomId, stored: StoredRoom) -> Result<(), ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
         if !rooms.contains_key(&room) && rooms.len() >= self.limits.rooms {
-            return Err(ProtocolError::new(
-                ErrorCode::LimitReached,
-                format!("this node holds at most {} rooms", self.limits.rooms),
-            ));
+            return Err(self.too_many_rooms());
         }
         rooms.entry(room).or_insert_with(|| Room {
             annotations: AnnotationState::from_stored(stored),
             ..Room::default()
         });
         Ok(())
+    }
+
+    /// Creates an empty room, stored; `false` when it already exists.
+    pub fn create_room(&self, room: &RoomId) -> Result<bool, ProtocolError> {
+        let mut rooms = self.rooms.lock().unwrap();
+        if rooms.contains_key(room) {
+            return Ok(false);
+        }
+        if rooms.len() >= self.limits.rooms {
+            return Err(self.too_many_rooms());
+        }
+        rooms.insert(room.clone(), Room::default());
+        self.persister.create_room(room);
+        Ok(true)
+    }
+
+    fn too_many_rooms(&self) -> ProtocolError {
+        ProtocolError::new(
+            ErrorCode::LimitReached,
+            format!("this node holds at most {} rooms", self.limits.rooms),
+        )
     }
 
     /// How much this node holds, for metrics.

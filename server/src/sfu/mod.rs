@@ -14,13 +14,12 @@
 //! headset's frame and its pose.
 
 mod forwarder;
+mod offer;
 mod peer;
 
 use spotter_protocol::{ErrorCode, ParticipantId, ProtocolError, Role, RoomId};
 use std::net::SocketAddr;
 use tokio::sync::{mpsc, oneshot};
-
-pub use peer::offer_sends_media;
 
 /// What the signaling side asks of the SFU.
 pub enum Command {

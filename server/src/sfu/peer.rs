@@ -1,6 +1,7 @@
 //! One participant's peer connection as the SFU sees it.
 
-use spotter_protocol::{Action, ErrorCode, ParticipantId, ProtocolError, Role, RoomId};
+use super::offer::OfferedMedia;
+use spotter_protocol::{ErrorCode, ParticipantId, ProtocolError, Role, RoomId};
 use std::net::SocketAddr;
 use std::time::Instant;
 use str0m::change::SdpOffer;
@@ -37,12 +38,7 @@ impl Peer {
         media_addr: SocketAddr,
     ) -> Result<(Self, String), ProtocolError> {
         let rejected = |what: String| ProtocolError::new(ErrorCode::SdpRejected, what);
-        if offer_sends_media(offer) && !role.may(Action::Publish) {
-            return Err(ProtocolError::new(
-                ErrorCode::Forbidden,
-                format!("a {role} may not publish media"),
-            ));
-        }
+        OfferedMedia::read(offer).check(role)?;
         let offer = SdpOffer::from_sdp_string(offer)
             .map_err(|e| rejected(format!("the offer is not valid SDP: {e}")))?;
         let mut rtc = Rtc::builder()
@@ -88,49 +84,4 @@ impl Peer {
 /// `Some` with the call's result, or `None` if it panicked.
 pub fn catch_panic<T>(call: impl FnOnce() -> T) -> Option<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).ok()
-}
-
-/// Whether an SDP offer asks to send audio or video (a `sendonly` or `sendrecv` media section).
-pub fn offer_sends_media(sdp: &str) -> bool {
-    let mut in_media = false;
-    let mut sends = false;
-    // A media section without a direction attribute is sendrecv.
-    let mut section_direction_seen = false;
-    for line in sdp.lines().map(str::trim) {
-        if let Some(rest) = line.strip_prefix("m=") {
-            if in_media && !section_direction_seen {
-                sends = true;
-            }
-            in_media = rest.starts_with("audio") || rest.starts_with("video");
-            section_direction_seen = false;
-        } else if in_media {
-            match line {
-                "a=sendonly" | "a=sendrecv" => {
-                    sends = true;
-                    section_direction_seen = true;
-                }
-                "a=recvonly" | "a=inactive" => section_direction_seen = true,
-                _ => {}
-            }
-        }
-    }
-    sends || (in_media && !section_direction_seen)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::offer_sends_media;
-
-    #[test]
-    fn detects_offers_that_send_media() {
-        let recv = "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=recvonly\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n";
-        assert!(!offer_sends_media(recv));
-        let send = "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=sendonly\r\n";
-        assert!(offer_sends_media(send));
-        let implicit =
-            "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\nm=video 9 x 96\r\na=recvonly\r\n";
-        assert!(offer_sends_media(implicit), "no direction means sendrecv");
-        let data_only = "v=0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n";
-        assert!(!offer_sends_media(data_only));
-    }
 }

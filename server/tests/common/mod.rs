@@ -8,6 +8,9 @@ use spotter_server::config::Config;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The admin key of every test server.
+pub const ADMIN_KEY: &str = "test-admin-key-0123456789";
+
 pub struct TestServer {
     pub http: String,
     pub ws: String,
@@ -39,6 +42,7 @@ pub async fn start_with(data_dir: Option<PathBuf>, adjust: impl FnOnce(&mut Conf
     config.media.listen = "127.0.0.1:0".parse().unwrap();
     config.storage.data_dir = data_dir.clone();
     config.rooms.create = vec!["demo".into(), "other".into()];
+    config.auth.admin_key = Some(ADMIN_KEY.into());
     adjust(&mut config);
     let running = spotter_server::start(config).await.expect("server starts");
     let addr = running.http_addr;
@@ -72,40 +76,89 @@ impl TestServer {
 
     pub async fn join(&self, role: Role, name: &str) -> (Signaling, String) {
         let mut signaling = self.connect().await;
-        let joined = signaling.join("demo", role, name).await.expect("joins");
+        let joined = signaling
+            .join("demo", &self.token("demo", role), name)
+            .await
+            .expect("joins");
         (signaling, joined.participant_id.to_string())
+    }
+
+    /// An access token for `role` in `room`, valid for an hour, signed by this server.
+    pub fn token(&self, room: &str, role: Role) -> String {
+        self.running
+            .as_ref()
+            .expect("a running server")
+            .state
+            .auth
+            .issue(
+                &room.into(),
+                role,
+                format!("test-{role}"),
+                None,
+                Duration::from_secs(3600),
+            )
+            .expect("a token")
+            .token
     }
 
     /// `GET` a path's body as text.
     pub async fn get_text(&self, path: &str) -> String {
-        http_get(&format!("{}{path}", self.http)).await.1
+        self.request_text("GET", path, None, None).await.1
     }
 
-    /// `GET` a path, returning the status and the JSON body.
+    /// `GET` a path as the admin, returning the status and the JSON body.
     pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
-        let url = format!("{}{path}", self.http);
-        let (status, body) = http_get(&url).await;
+        self.request("GET", path, Some(ADMIN_KEY), None).await
+    }
+
+    /// An HTTP request with an optional `Authorization: Bearer` credential and JSON body;
+    /// returns the status and the JSON body (`Null` when it is not JSON).
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<&serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let (status, text) = self.request_text(method, path, bearer, body).await;
         (
             status,
-            serde_json::from_str(&body).unwrap_or(serde_json::Value::Null),
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
         )
     }
-}
 
-/// A minimal HTTP/1.1 GET over a TCP stream, enough for the JSON API.
-async fn http_get(url: &str) -> (u16, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let rest = url.strip_prefix("http://").unwrap();
-    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    let status = response[9..12].parse().unwrap();
-    let body = response.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
-    // The API answers with a Content-Length body; chunked bodies are not used.
-    (status, body)
+    async fn request_text(
+        &self,
+        method: &str,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<&serde_json::Value>,
+    ) -> (u16, String) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let host = self.http.strip_prefix("http://").unwrap();
+        let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let mut request =
+            format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+        if let Some(credential) = bearer {
+            request += &format!("Authorization: Bearer {credential}\r\n");
+        }
+        if !body.is_empty() {
+            request += &format!(
+                "Content-Type: application/json\r\nContent-Length: {}\r\n",
+                body.len()
+            );
+        }
+        request += "\r\n";
+        request += &body;
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.unwrap();
+        let status = response[9..12].parse().unwrap();
+        // The API answers with a Content-Length body; chunked bodies are not used.
+        let body = response.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
+        (status, body)
+    }
 }
 
 /// The next message that is not about participants coming and going.

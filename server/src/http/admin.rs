@@ -1,0 +1,145 @@
+//! The admin API: creates rooms and invite links. Every call needs the admin key from the
+//! configuration (`Authorization: Bearer <key>`).
+
+use super::api::{ApiError, bearer, parse_room};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use serde::{Deserialize, Serialize};
+use spotter_protocol::{ErrorCode, ProtocolError, Role, RoomId, is_valid_name};
+use std::time::Duration;
+
+/// The longest an invite may live: a month.
+const MAX_INVITE_TTL: Duration = Duration::from_secs(31 * 24 * 3600);
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRoom {
+    pub room: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RoomCreated {
+    pub room: RoomId,
+    /// False when the room already existed (it is kept as it was).
+    pub created: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateInvite {
+    pub role: Role,
+    /// The person's name, shown to others; unset, they type it.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Lifetime in seconds; unset, `[auth] invite_ttl_seconds`.
+    #[serde(default)]
+    pub ttl_seconds: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Invite {
+    pub room: RoomId,
+    pub role: Role,
+    /// The access token (for the headset, or any client that is not a browser).
+    pub token: String,
+    /// The link to open in a browser.
+    pub url: String,
+    /// Unix time, seconds.
+    pub expires_at: u64,
+}
+
+/// `POST /api/admin/rooms`: creates a room (stored; kept across restarts).
+pub async fn create_room(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<CreateRoom>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<RoomCreated>), ApiError> {
+    state.auth.check_admin(bearer(&headers))?;
+    let Json(body) = body.map_err(bad_body)?;
+    let room = parse_room(&body.room)?;
+    let created = state.rooms.create_room(&room)?;
+    if created {
+        tracing::info!(%room, "room created through the admin API");
+    }
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(RoomCreated { room, created })))
+}
+
+/// `POST /api/admin/rooms/{room}/invites`: a signed invite for one role in one room.
+pub async fn create_invite(
+    State(state): State<AppState>,
+    Path(room): Path<String>,
+    headers: HeaderMap,
+    body: Result<Json<CreateInvite>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<Invite>), ApiError> {
+    state.auth.check_admin(bearer(&headers))?;
+    let Json(body) = body.map_err(bad_body)?;
+    let room = parse_room(&room)?;
+    // Only rooms that exist get invites: a typo in the room fails here, not at the door.
+    state.rooms.snapshot(&room)?;
+    let invalid = |m: String| ApiError(ProtocolError::new(ErrorCode::InvalidValue, m));
+    let name = body.name.map(|n| n.trim().to_owned());
+    if let Some(name) = &name
+        && !is_valid_name(name)
+    {
+        return Err(invalid("name must be 1-64 printable characters".into()));
+    }
+    let ttl = body
+        .ttl_seconds
+        .map_or(state.invite_ttl, Duration::from_secs);
+    if ttl.is_zero() || ttl > MAX_INVITE_TTL {
+        return Err(invalid(format!(
+            "ttl_seconds must be 1 to {}",
+            MAX_INVITE_TTL.as_secs()
+        )));
+    }
+    let subject = format!("invite-{:016x}", rand::random::<u64>());
+    let issued = state
+        .auth
+        .issue(&room, body.role, subject, name, ttl)
+        .map_err(|e| ApiError(ProtocolError::new(ErrorCode::Internal, format!("{e:#}"))))?;
+    let url = format!(
+        "{}/?room={room}&token={}",
+        base_url(&state, &headers),
+        issued.token
+    );
+    tracing::info!(%room, role = %body.role, subject = %issued.claims.sub, "invite issued");
+    Ok((
+        StatusCode::CREATED,
+        Json(Invite {
+            room,
+            role: body.role,
+            token: issued.token,
+            url,
+            expires_at: issued.claims.exp,
+        }),
+    ))
+}
+
+/// The configured public address, or the one this request was sent to.
+fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.public_url {
+        return url.trim_end_matches('/').to_owned();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    format!("{}://{host}", state.scheme)
+}
+
+fn bad_body(e: axum::extract::rejection::JsonRejection) -> ApiError {
+    ApiError(ProtocolError::new(
+        ErrorCode::MalformedMessage,
+        format!(
+            "the request body is not what this call takes: {}",
+            e.body_text()
+        ),
+    ))
+}
