@@ -11,6 +11,8 @@
 //!   every frame back, stamped with the pose it was rendered with;
 //! - [`encoder`]: H.264 with OpenH264;
 //! - [`session`]: signaling, publishing video and frame metadata, answering resolve requests;
+//! - [`voice`]: the technician's voice out (simulated: a speech-like signal) and the room's
+//!   voices in (levels logged);
 //! - [`xr`]: the OpenXR mode's entry point.
 
 pub mod clock;
@@ -21,4 +23,5 @@ pub mod render;
 pub mod resolve;
 pub mod scene;
 pub mod session;
+pub mod voice;
 pub mod xr;

@@ -55,6 +55,9 @@ struct Args {
     /// Highest frame rate to render and send.
     #[arg(long, default_value_t = 30.0)]
     fps: f32,
+    /// Do not talk (the simulated headset otherwise sends a speech-like signal as its voice).
+    #[arg(long)]
+    silent: bool,
     /// Video bitrate, bits per second.
     #[arg(long, default_value_t = 1_500_000)]
     bitrate: u32,
@@ -95,6 +98,7 @@ fn main() -> anyhow::Result<()> {
         room: args.room.clone(),
         token: args.token.clone(),
         name: args.name.clone(),
+        talk: !args.silent,
     };
     let session_scene = scene.clone();
     std::thread::Builder::new()

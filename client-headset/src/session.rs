@@ -6,8 +6,9 @@ use crate::frame_history::FrameHistory;
 use crate::render::AnnotationUpdate;
 use crate::resolve::resolve;
 use crate::scene::FactoryScene;
+use crate::voice;
 use anyhow::Context;
-use spotter_peer::{Peer, PeerOptions, Signaling, VideoPublisher};
+use spotter_peer::{AudioPublisher, Peer, PeerOptions, Signaling, VideoPublisher, VoiceListener};
 use spotter_protocol::{
     ClientMessage, EquipmentInfo, FrameMeta, Role, ServerMessage, VIDEO_CLOCK_RATE,
 };
@@ -24,7 +25,12 @@ pub struct SessionConfig {
     /// A technician's access token for the room.
     pub token: String,
     pub name: String,
+    /// Whether to talk (the simulated headset's speech-like signal).
+    pub talk: bool,
 }
+
+/// Voices the headset can hear at once (experts talking together).
+const VOICE_SLOTS: usize = 3;
 
 /// An encoded frame with everything but its RTP timestamp, which the session assigns.
 pub struct OutgoingFrame {
@@ -112,6 +118,12 @@ pub async fn run(
 
     let mut peer = Peer::new(&PeerOptions::for_server(is_loopback(&config.server))).await?;
     let (mut publisher, mut keyframe_requests) = VideoPublisher::add_to(&peer).await?;
+    let voice_out = if config.talk {
+        Some(AudioPublisher::add_to(&peer).await?)
+    } else {
+        None
+    };
+    let mut voices_in = VoiceListener::add_to(&mut peer, VOICE_SLOTS).await?;
     let (frames_channel, _) = peer.frames_channel().await?;
     let offer = peer.create_offer().await?;
     let mut early = Vec::new();
@@ -121,6 +133,14 @@ pub async fn run(
         .await
         .context("connecting media to the server")?;
     tracing::info!("publishing video");
+    if let Some(publisher) = voice_out {
+        tokio::spawn(async move {
+            if let Err(e) = voice::talk_simulated(publisher).await {
+                tracing::warn!("voice stopped: {e:#}");
+            }
+        });
+    }
+    tokio::spawn(voice::listen(voices_in.frames()));
 
     let mut history = FrameHistory::default();
     let mut clock = RtpClock {

@@ -1,5 +1,6 @@
 // End-to-end tests of the expert page against a running server with a simulated headset in
 // room `demo` (both started by the test script; see SPOTTER_URL).
+import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import type { Annotation } from '../src/generated/protocol';
 import {
@@ -525,5 +526,57 @@ test("j) an observer's invite watches without tools; altered and missing invites
     await expect(none.locator('[data-code="invalid_token"]')).toContainText('no valid invite');
   } finally {
     await context.close();
+  }
+});
+
+/** The headset's "voice heard" reports from its log (one per 5 s), oldest first. */
+function headsetVoiceReports(): { frames: number; voices: number; loudest: number }[] {
+  const path = process.env.SPOTTER_HEADSET_LOG;
+  if (!path) throw new Error('SPOTTER_HEADSET_LOG is not set (the test script sets it)');
+  const plain = readFileSync(path, 'utf8').replace(/\x1b\[[0-9;]*m/g, ''); // eslint-disable-line no-control-regex
+  return plain
+    .split('\n')
+    .filter((l) => l.includes('voice heard'))
+    .map((l) => ({
+      frames: Number(/frames=(\d+)/.exec(l)?.[1] ?? 0),
+      voices: Number(/voices=(\d+)/.exec(l)?.[1] ?? 0),
+      loudest: Number(/loudest_dbfs=(-?[\d.]+)/.exec(l)?.[1] ?? -100),
+    }));
+}
+
+test('k) voice flows both ways, and muting is shown and silences the microphone', async ({ browser }) => {
+  test.setTimeout(60_000);
+  const page = await openExpert(browser, 'Vera');
+  try {
+    // The headset's speech-like voice plays in the page.
+    await expect
+      .poll(() => page.evaluate(() => window.__spotter?.heardLevel() ?? -100), { timeout: 10_000 })
+      .toBeGreaterThan(-40);
+    console.log(`page hears the headset at ${(await page.evaluate(() => window.__spotter?.heardLevel())) ?? '?'} dBFS`);
+
+    // The page's microphone (Chromium's fake device) reaches the headset.
+    const before = headsetVoiceReports().length;
+    await expect
+      .poll(() => headsetVoiceReports().slice(before).some((r) => r.voices >= 1 && r.loudest > -50), {
+        timeout: 15_000,
+        intervals: [1000],
+      })
+      .toBe(true);
+    console.log(`headset hears: ${JSON.stringify(headsetVoiceReports().slice(-1)[0])}`);
+
+    // Mute: shown in the participants list, and the headset hears silence (a whole report).
+    await page.keyboard.press('m');
+    await expect(page.locator('#mute')).toHaveAttribute('aria-pressed', 'true');
+    const self = await page.evaluate(() => window.__spotter?.participantId);
+    await expect(page.locator(`[data-participant-id="${self}"] .muted`)).toBeVisible();
+    const muted = headsetVoiceReports().length;
+    await expect
+      .poll(() => headsetVoiceReports().length, { timeout: 15_000, intervals: [1000] })
+      .toBeGreaterThanOrEqual(muted + 2);
+    const whileMuted = headsetVoiceReports()[muted + 1];
+    console.log(`headset while the expert is muted: ${JSON.stringify(whileMuted)}`);
+    expect(whileMuted?.loudest ?? -100).toBeLessThan(-60);
+  } finally {
+    await closePage(page);
   }
 });

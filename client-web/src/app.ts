@@ -10,8 +10,9 @@ import type { PageConfig } from './config';
 import { addAnnotation, deleteAnnotation, fromSnapshot, type AnnotationList } from './annotations';
 import { acceptPending, addPending, expirePending, settlePending, type PendingList } from './pending';
 import { NO_EQUIPMENT, equipmentNames, type EquipmentNames } from './equipment';
-import { addParticipant, removeParticipant, type ParticipantList } from './participants';
+import { addParticipant, removeParticipant, updateParticipant, type ParticipantList } from './participants';
 import { Peer } from './peer';
+import { Voice, openMicrophone } from './voice';
 import type { OverlaySync } from './overlay/sync';
 import type { ConnectionFacts } from './ui/statusText';
 import type { LocalCode } from './ui/errorText';
@@ -53,6 +54,8 @@ export class App {
   readonly roundTrips: RoundTrip[] = [];
   readonly facts: ConnectionFacts;
   peer: Peer | null = null;
+  /** The microphone and the room's voices; made once, kept across reconnections. */
+  voice: Voice | null = null;
   private nextClientRef = 1;
 
   constructor(
@@ -127,6 +130,10 @@ export class App {
         break;
       case 'participant_joined':
         this.participants = addParticipant(this.participants, m.participant);
+        this.view.lists();
+        break;
+      case 'participant_updated':
+        this.participants = updateParticipant(this.participants, m.participant);
         this.view.lists();
         break;
       case 'participant_left':
@@ -247,10 +254,33 @@ export class App {
     if (t) update(t);
   }
 
+  /** Whether this participant's role sends voice. */
+  get talks(): boolean {
+    return this.facts.role === 'expert';
+  }
+
+  /** Mutes or unmutes the microphone; everyone in the room is shown the state. */
+  setMuted(muted: boolean): void {
+    if (!this.voice?.hasMicrophone) return;
+    this.voice.setMuted(muted);
+    this.send({ type: 'set_muted', muted });
+    this.view.status();
+  }
+
+  private async openVoice(): Promise<Voice> {
+    if (this.voice) return this.voice;
+    const mic = this.talks ? await openMicrophone() : null;
+    if (this.talks && !mic) this.view.notice('no_microphone' satisfies LocalCode);
+    this.voice = new Voice(mic, () => this.view.notice('sound_blocked' satisfies LocalCode));
+    return this.voice;
+  }
+
   private async startPeer(): Promise<void> {
     this.peer?.close();
+    const voice = await this.openVoice();
     const peer = new Peer({
       track: (stream) => this.view.video(stream),
+      voice: (track) => voice.play(track),
       frameMeta: (meta) => this.sync.frameMeta(meta),
       connectionState: (state) => {
         this.facts.peer = state;
@@ -258,7 +288,7 @@ export class App {
         this.view.status();
       },
       channelState: () => this.view.status(),
-    });
+    }, voice.micTrack);
     this.peer = peer;
     this.facts.peer = peer.pc.connectionState;
     try {

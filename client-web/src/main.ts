@@ -18,6 +18,7 @@ import { StatusLine } from './ui/status';
 import { describeStatus } from './ui/statusText';
 import { Toolbar } from './ui/toolbar';
 import { watchFrames } from './video';
+import { SILENCE_DBFS } from './voice';
 
 const pageOpen = performance.now();
 
@@ -64,6 +65,11 @@ function refreshStatus(): void {
     `Room ${config.room} · ${config.name}` + (f.role === null ? '' : ` (${f.role})`);
   // Only roles that may annotate see the tools (the server refuses the others anyway).
   document.body.dataset.canAnnotate = String(f.role === null || f.role === 'expert');
+  const voice = app.voice;
+  document.body.dataset.talks = String(voice?.hasMicrophone === true);
+  const muted = voice?.isMuted === true;
+  byId('mute', HTMLButtonElement).setAttribute('aria-pressed', String(muted));
+  byId('mute-label', HTMLElement).textContent = muted ? 'Unmute' : 'Mute';
   status.set(s.state, s.text);
   byId('stage', HTMLElement).dataset.video = f.lastFrameAt === null ? 'none' : 'live';
 }
@@ -119,6 +125,7 @@ const toolbar = new Toolbar(
       app.select(null);
     },
     toggleFreeze: () => freeze.toggle(),
+    toggleMute: () => app.setMuted(!(app.voice?.isMuted ?? false)),
   },
 );
 
@@ -143,7 +150,16 @@ if (
 }
 stage.layout();
 
+byId('mute', HTMLButtonElement).addEventListener('click', () => app.setMuted(!(app.voice?.isMuted ?? false)));
+// Browsers play sound once the person has interacted with the page.
+document.addEventListener('pointerdown', () => app.voice?.resume());
+
 installTestHooks({
+  heardLevel: () => app.voice?.heardLevel() ?? SILENCE_DBFS,
+  micLevel: () => app.voice?.micLevel() ?? SILENCE_DBFS,
+  get muted() {
+    return app.voice?.isMuted ?? false;
+  },
   get displayed() {
     return sync.displayed;
   },
@@ -168,4 +184,5 @@ installTestHooks({
 window.addEventListener('pagehide', () => {
   signaling.close();
   app.peer?.close();
+  app.voice?.close();
 });

@@ -10,3 +10,8 @@ export function addParticipant(list: ParticipantList, p: Participant): Participa
 export function removeParticipant(list: ParticipantList, id: ParticipantId): ParticipantList {
   return list.filter((p) => p.id !== id);
 }
+
+/** Replaces a participant's entry where it stands (mute changes keep the order). */
+export function updateParticipant(list: ParticipantList, p: Participant): ParticipantList {
+  return list.map((q) => (q.id === p.id ? p : q));
+}

@@ -1,10 +1,14 @@
-// The receive-only WebRTC connection to the server: one video track from the headset and the
-// unordered, unreliable 'frames' data channel carrying one FrameMeta per video frame.
+// The WebRTC connection to the server: the headset's video, the unordered, unreliable 'frames'
+// data channel carrying one FrameMeta per video frame, this page's microphone (when it has
+// one and its role may talk) and a few receive slots for the room's voices.
 import { FRAMES_CHANNEL, type FrameMeta } from './generated/protocol';
 import { parseFrameMeta } from './frames';
+import { AUDIO_SLOTS } from './voice';
 
 export interface PeerHandlers {
   track(stream: MediaStream): void;
+  /** A remote voice (one per audio slot). */
+  voice(track: MediaStreamTrack): void;
   frameMeta(meta: FrameMeta): void;
   connectionState(state: RTCPeerConnectionState): void;
   channelState(state: RTCDataChannelState): void;
@@ -17,8 +21,13 @@ export class Peer {
   readonly pc = new RTCPeerConnection({});
   private readonly decoder = new TextDecoder();
 
-  constructor(private readonly handlers: PeerHandlers) {
+  constructor(
+    private readonly handlers: PeerHandlers,
+    mic: MediaStreamTrack | null,
+  ) {
     this.pc.addTransceiver('video', { direction: 'recvonly' });
+    if (mic) this.pc.addTransceiver(mic, { direction: 'sendonly' });
+    for (let i = 0; i < AUDIO_SLOTS; i++) this.pc.addTransceiver('audio', { direction: 'recvonly' });
     this.attachChannel(
       this.pc.createDataChannel(FRAMES_CHANNEL, { ordered: false, maxRetransmits: 0 }),
     );
@@ -28,6 +37,7 @@ export class Peer {
     });
     this.pc.addEventListener('track', (ev) => {
       if (ev.track.kind === 'video') handlers.track(new MediaStream([ev.track]));
+      else handlers.voice(ev.track);
     });
     this.pc.addEventListener('connectionstatechange', () => {
       handlers.connectionState(this.pc.connectionState);

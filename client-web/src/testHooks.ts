@@ -28,6 +28,11 @@ export interface SpotterHooks {
   readonly participantId: string | null;
   /** Whether the expert froze the view (video paused, overlay and strokes on the held frame). */
   readonly frozen: boolean;
+  /** The loudest remote voice now, dBFS. */
+  heardLevel(): number;
+  /** This page's microphone level now, dBFS (silence when muted). */
+  micLevel(): number;
+  readonly muted: boolean;
 }
 
 declare global {

@@ -54,7 +54,8 @@ impl PeerOptions {
 struct Handler {
     gathered: watch::Sender<bool>,
     state: watch::Sender<RTCPeerConnectionState>,
-    tracks: mpsc::UnboundedSender<Arc<dyn TrackRemote>>,
+    video_tracks: mpsc::UnboundedSender<Arc<dyn TrackRemote>>,
+    audio_tracks: mpsc::UnboundedSender<Arc<dyn TrackRemote>>,
 }
 
 #[async_trait::async_trait]
@@ -71,7 +72,10 @@ impl PeerConnectionEventHandler for Handler {
     }
 
     async fn on_track(&self, track: Arc<dyn TrackRemote>) {
-        let _ = self.tracks.send(track);
+        let _ = match track.kind().await {
+            RtpCodecKind::Audio => self.audio_tracks.send(track),
+            _ => self.video_tracks.send(track),
+        };
     }
 }
 
@@ -95,7 +99,8 @@ pub struct Peer {
     pub pc: Arc<dyn PeerConnection>,
     gathered: watch::Receiver<bool>,
     state: watch::Receiver<RTCPeerConnectionState>,
-    pub(crate) tracks: Option<mpsc::UnboundedReceiver<Arc<dyn TrackRemote>>>,
+    pub(crate) video_tracks: Option<mpsc::UnboundedReceiver<Arc<dyn TrackRemote>>>,
+    pub(crate) audio_tracks: Option<mpsc::UnboundedReceiver<Arc<dyn TrackRemote>>>,
 }
 
 impl Peer {
@@ -108,6 +113,13 @@ impl Peer {
             },
             RtpCodecKind::Video,
         )?;
+        media.register_codec(
+            RTCRtpCodecParameters {
+                rtp_codec: crate::voice::opus_codec(),
+                payload_type: 111,
+            },
+            RtpCodecKind::Audio,
+        )?;
         let registry = register_default_interceptors(Registry::new(), &mut media)?
             .with(Slot::from(14_000), KeyframeRequestsToApp::default());
         let settings = SettingEngineBuilder::new()
@@ -115,7 +127,8 @@ impl Peer {
             .build();
         let (gathered_tx, gathered) = watch::channel(false);
         let (state_tx, state) = watch::channel(RTCPeerConnectionState::New);
-        let (tracks_tx, tracks) = mpsc::unbounded_channel();
+        let (video_tracks_tx, video_tracks) = mpsc::unbounded_channel();
+        let (audio_tracks_tx, audio_tracks) = mpsc::unbounded_channel();
         let pc = PeerConnectionBuilder::new()
             .with_media_engine(media)
             .with_interceptor_registry(registry)
@@ -123,7 +136,8 @@ impl Peer {
             .with_handler(Arc::new(Handler {
                 gathered: gathered_tx,
                 state: state_tx,
-                tracks: tracks_tx,
+                video_tracks: video_tracks_tx,
+                audio_tracks: audio_tracks_tx,
             }))
             .with_udp_addrs(vec![format!("{}:0", options.bind_ip)])
             .build()
@@ -133,7 +147,8 @@ impl Peer {
             pc: Arc::new(pc),
             gathered,
             state,
-            tracks: Some(tracks),
+            video_tracks: Some(video_tracks),
+            audio_tracks: Some(audio_tracks),
         })
     }
 

@@ -6,15 +6,20 @@
 //!   (the whole offer, candidates included, in one message);
 //! - [`publisher`]: an H.264 video track whose RTP timestamps the application chooses, so
 //!   frame metadata can name the exact frame, and keyframe requests from the SFU;
-//! - [`subscriber`]: a receive-only video track handing out raw RTP packets.
+//! - [`subscriber`]: a receive-only video track handing out raw RTP packets;
+//! - [`voice`]: Opus voice out (a microphone's frames) and in (the room's voices, decoded),
+//!   a speech-like test signal, and levels.
 
 pub mod connection;
 mod keyframe;
 pub mod publisher;
+mod send_track;
 pub mod signaling;
 pub mod subscriber;
+pub mod voice;
 
 pub use connection::{FramesChannel, Peer, PeerOptions};
 pub use publisher::VideoPublisher;
 pub use signaling::Signaling;
 pub use subscriber::{ReceivedPacket, VideoSubscriber};
+pub use voice::{AudioPublisher, HeardFrame, SpeechLikeSignal, VoiceEncoder, VoiceListener};

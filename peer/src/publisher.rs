@@ -2,64 +2,37 @@
 
 use crate::connection::{Peer, h264_codec};
 use crate::keyframe::is_keyframe_request;
-use anyhow::Context;
+use crate::send_track::SendTrack;
 use bytes::Bytes;
-use rtc::media_stream::MediaStreamTrack;
 use rtc::rtp::codec::h264::H264Payloader;
 use rtc::rtp::packetizer::Payloader;
-use rtc::rtp_transceiver::rtp_sender::{
-    RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
-};
-use std::sync::Arc;
+use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use tokio::sync::mpsc;
-use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
 use webrtc::media_stream::track_local::{TrackLocal, TrackLocalEvent};
-use webrtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit, RtpSender};
 
 /// RTP payload size: keeps packets under a 1280-byte path MTU with SRTP and headers.
 const MAX_PAYLOAD: usize = 1188;
 
 pub struct VideoPublisher {
-    track: Arc<TrackLocalStaticRTP>,
-    sender: Arc<dyn RtpSender>,
+    out: SendTrack,
     payloader: H264Payloader,
-    ssrc: u32,
     sequence: u16,
-    payload_type: Option<u8>,
 }
 
 impl VideoPublisher {
     /// Adds a send-only H.264 track to `peer` (before its offer). Keyframe requests from the
     /// other side arrive on the returned receiver.
     pub async fn add_to(peer: &Peer) -> anyhow::Result<(Self, mpsc::UnboundedReceiver<()>)> {
-        let ssrc: u32 = rand::random();
-        let track = Arc::new(TrackLocalStaticRTP::new(MediaStreamTrack::new(
-            "spotter-headset".to_owned(),
-            "first-person-view".to_owned(),
-            "video".to_owned(),
+        let out = SendTrack::add_to(
+            peer,
             RtpCodecKind::Video,
-            vec![RTCRtpEncodingParameters {
-                rtp_coding_parameters: RTCRtpCodingParameters {
-                    ssrc: Some(ssrc),
-                    ..Default::default()
-                },
-                codec: h264_codec(),
-                ..Default::default()
-            }],
-        )));
-        let transceiver = peer
-            .pc
-            .add_transceiver_from_track(
-                track.clone() as Arc<dyn TrackLocal>,
-                Some(RTCRtpTransceiverInit {
-                    direction: RTCRtpTransceiverDirection::Sendonly,
-                    ..Default::default()
-                }),
-            )
-            .await?;
-        let sender = transceiver.sender().await?.context("no RTP sender")?;
+            h264_codec(),
+            "spotter-headset",
+            "first-person-view",
+        )
+        .await?;
         let (keyframes_tx, keyframes) = mpsc::unbounded_channel();
-        let poller = track.clone();
+        let poller = out.track.clone();
         tokio::spawn(async move {
             while let Some(event) = poller.poll().await {
                 if let TrackLocalEvent::OnRtcpPacket(packets) = event
@@ -71,12 +44,9 @@ impl VideoPublisher {
             }
         });
         let publisher = Self {
-            track,
-            sender,
+            out,
             payloader: H264Payloader::default(),
-            ssrc,
             sequence: rand::random(),
-            payload_type: None,
         };
         Ok((publisher, keyframes))
     }
@@ -88,20 +58,7 @@ impl VideoPublisher {
         access_unit: Bytes,
         rtp_timestamp: u32,
     ) -> anyhow::Result<()> {
-        let payload_type = match self.payload_type {
-            Some(pt) => pt,
-            None => {
-                let parameters = self.sender.get_parameters().await?;
-                let pt = parameters
-                    .rtp_parameters
-                    .codecs
-                    .first()
-                    .map(|c| c.payload_type)
-                    .context("no video codec was negotiated")?;
-                self.payload_type = Some(pt);
-                pt
-            }
-        };
+        let payload_type = self.out.payload_type().await?;
         let payloads = self.payloader.payload(MAX_PAYLOAD, &access_unit)?;
         let count = payloads.len();
         for (i, payload) in payloads.into_iter().enumerate() {
@@ -112,13 +69,13 @@ impl VideoPublisher {
                     payload_type,
                     sequence_number: self.sequence,
                     timestamp: rtp_timestamp,
-                    ssrc: self.ssrc,
+                    ssrc: self.out.ssrc,
                     ..Default::default()
                 },
                 payload,
             };
             self.sequence = self.sequence.wrapping_add(1);
-            self.track.write_rtp(packet).await?;
+            self.out.track.write_rtp(packet).await?;
         }
         Ok(())
     }

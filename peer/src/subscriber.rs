@@ -36,7 +36,7 @@ impl VideoSubscriber {
             )
             .await?;
         let mut tracks = peer
-            .tracks
+            .video_tracks
             .take()
             .ok_or_else(|| anyhow::anyhow!("this peer already has a video subscriber"))?;
         let current = Arc::new(Mutex::new(None));

@@ -52,6 +52,8 @@ pub enum ClientMessage {
         code: ErrorCode,
         message: String,
     },
+    /// Technician or expert: the microphone was muted or unmuted (everyone is shown it).
+    SetMuted { muted: bool },
 }
 
 /// From the server to a participant.
@@ -72,6 +74,10 @@ pub enum ServerMessage {
     },
     ParticipantLeft {
         participant_id: ParticipantId,
+    },
+    /// A participant's state changed (muted or unmuted).
+    ParticipantUpdated {
+        participant: Participant,
     },
     /// The server took the mark and sent it to the headset under `annotation_id`.
     AnnotationAccepted {
@@ -132,6 +138,9 @@ pub struct Participant {
     pub id: ParticipantId,
     pub role: Role,
     pub name: String,
+    /// Whether their microphone is muted (false for roles that do not talk).
+    #[serde(default)]
+    pub muted: bool,
 }
 
 /// A room as it is now: what a late joiner receives, and what `GET /api/rooms/{room}` returns.
@@ -201,7 +210,7 @@ impl ClientMessage {
                 }
             }
             ClientMessage::Annotate { request, .. } => validate_request(request)?,
-            ClientMessage::DeleteAnnotation { .. } => {}
+            ClientMessage::DeleteAnnotation { .. } | ClientMessage::SetMuted { .. } => {}
             ClientMessage::Equipment { items } => {
                 if items.len() > MAX_EQUIPMENT {
                     return invalid(format!("at most {MAX_EQUIPMENT} pieces of equipment"));

@@ -16,6 +16,9 @@ pub struct RelayMetrics {
     pub frame_records_relayed: AtomicU64,
     pub frame_records_dropped: AtomicU64,
     pub keyframe_requests: AtomicU64,
+    pub audio_frames_in: AtomicU64,
+    pub audio_frames_out: AtomicU64,
+    pub audio_frames_unheard: AtomicU64,
 }
 
 impl RelayMetrics {
@@ -58,7 +61,7 @@ pub fn render(rooms: &RoomRegistry, relay: &RelayMetrics) -> String {
         "Live annotations in all rooms.",
         &plain(counts.annotations),
     );
-    let relay_metrics: [(&str, &str, &str, &AtomicU64); 8] = [
+    let relay_metrics: [(&str, &str, &str, &AtomicU64); 11] = [
         (
             "spotter_peers",
             "gauge",
@@ -106,6 +109,24 @@ pub fn render(rooms: &RoomRegistry, relay: &RelayMetrics) -> String {
             "counter",
             "Keyframe requests sent to publishers.",
             &relay.keyframe_requests,
+        ),
+        (
+            "spotter_audio_frames_in_total",
+            "counter",
+            "Voice frames (Opus) received from talkers.",
+            &relay.audio_frames_in,
+        ),
+        (
+            "spotter_audio_frames_out_total",
+            "counter",
+            "Voice frames forwarded to listeners.",
+            &relay.audio_frames_out,
+        ),
+        (
+            "spotter_audio_frames_unheard_total",
+            "counter",
+            "Voice frames a listener could not take: all its audio slots held other talkers.",
+            &relay.audio_frames_unheard,
         ),
     ];
     for (name, kind, help, value) in relay_metrics {

@@ -168,6 +168,12 @@ impl Session {
                 let joined = self.joined(Some(Action::Publish))?;
                 self.state.rooms.set_equipment(&joined.room, items)
             }
+            ClientMessage::SetMuted { muted } => {
+                let joined = self.joined(Some(Action::Talk))?;
+                self.state
+                    .rooms
+                    .set_muted(&joined.room, &joined.participant, muted)
+            }
             ClientMessage::ResolveFailed {
                 annotation_id,
                 code,
@@ -210,6 +216,7 @@ impl Session {
             role,
             // The name the invite was made out to, else the one the person typed.
             name: claims.name.unwrap_or_else(|| name.trim().to_owned()),
+            muted: false,
         };
         self.state.rooms.join(&room, info, self.outbox.clone())?;
         tracing::info!(%participant, %room, %role, subject = %claims.sub, "joined");

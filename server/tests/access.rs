@@ -7,7 +7,9 @@ use common::{ADMIN_KEY, TestServer, next_message};
 use glam::Vec2;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::json;
-use spotter_peer::{Peer, PeerOptions, Signaling, VideoPublisher, VideoSubscriber};
+use spotter_peer::{
+    AudioPublisher, Peer, PeerOptions, Signaling, VideoPublisher, VideoSubscriber, VoiceListener,
+};
 use spotter_protocol::{
     Action, AnnotationKind, AnnotationRequest, ClientMessage, EquipmentInfo, ErrorCode, Role,
     ServerMessage,
@@ -267,8 +269,16 @@ async fn probe(server: &TestServer, client: &mut Signaling, role: Role, action: 
             let _video = VideoSubscriber::add_to(&mut peer).await.unwrap();
             offer_accepted(client, peer, role).await
         }
-        // Voice offers arrive with two-way audio; until then these are not probed.
-        Action::Talk | Action::Listen => role.may(action),
+        Action::Talk => {
+            let peer = Peer::new(&PeerOptions::for_server(true)).await.unwrap();
+            let _voice = AudioPublisher::add_to(&peer).await.unwrap();
+            offer_accepted(client, peer, role).await
+        }
+        Action::Listen => {
+            let mut peer = Peer::new(&PeerOptions::for_server(true)).await.unwrap();
+            let _voices = VoiceListener::add_to(&mut peer, 1).await.unwrap();
+            offer_accepted(client, peer, role).await
+        }
         Action::ReadRoom => {
             let token = server.token("demo", role);
             let (status, _) = server

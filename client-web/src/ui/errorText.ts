@@ -8,6 +8,8 @@ export type LocalCode =
   | 'server_closing'
   | 'bad_gesture'
   | 'technician_invite'
+  | 'no_microphone'
+  | 'sound_blocked'
   | 'video_failed'
   | 'overlay_failed'
   | 'unsupported'
@@ -44,6 +46,8 @@ const LOCAL_TEXT: Record<LocalCode, string> = {
   server_closing: 'The server is shutting down (maintenance or restart). Reload the page once it is back.',
   bad_gesture: 'Drag from the tail to the head to draw an arrow.',
   technician_invite: 'This invite is for the headset (technician), not for a browser. Ask for an expert or observer invite.',
+  no_microphone: 'No microphone (none found, or access was refused): you can listen but not talk. Allow the microphone and reload to talk.',
+  sound_blocked: 'The browser held back the sound until you interact: click anywhere on the page to hear the room.',
   video_failed: 'The video connection failed.',
   overlay_failed: 'The annotation overlay is unavailable in this browser.',
   unsupported: 'This browser cannot match video frames to camera poses (no requestVideoFrameCallback); annotations will not be drawn.',

@@ -31,6 +31,7 @@ export function renderParticipants(
       li.dataset.participantId = p.id;
       const name = el('span', 'participant-name', p.name);
       if (p.id === self) name.append(el('span', 'you', ' (you)'));
+      if (p.muted) name.append(el('span', 'muted', 'muted'));
       li.append(name, el('span', 'badge', p.role), el('code', 'participant-id', p.id));
       return li;
     }),

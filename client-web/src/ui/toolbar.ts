@@ -7,10 +7,14 @@ export interface ToolbarActions {
   escape(): void;
   /** Freezes the view, or resumes the live video. */
   toggleFreeze(): void;
+  /** Mutes or unmutes the microphone. */
+  toggleMute(): void;
 }
 
 /** The keyboard shortcut of the Freeze toggle, lower case. */
 export const FREEZE_KEY = 'f';
+/** The keyboard shortcut of the microphone's mute toggle, lower case. */
+export const MUTE_KEY = 'm';
 
 export class Toolbar {
   private current: Tool;
@@ -73,6 +77,10 @@ export class Toolbar {
     }
     if (ev.key.toLowerCase() === FREEZE_KEY) {
       if (!ev.repeat) this.actions.toggleFreeze();
+      return;
+    }
+    if (ev.key.toLowerCase() === MUTE_KEY) {
+      if (!ev.repeat) this.actions.toggleMute();
       return;
     }
     const tool = this.tools.find((x) => x.key === ev.key.toLowerCase());

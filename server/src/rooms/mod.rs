@@ -257,6 +257,28 @@ impl RoomRegistry {
         Ok(())
     }
 
+    /// Records that a participant muted or unmuted, and tells everyone.
+    pub fn set_muted(
+        &self,
+        room: &RoomId,
+        id: &ParticipantId,
+        muted: bool,
+    ) -> Result<(), ProtocolError> {
+        let mut rooms = self.rooms.lock().unwrap();
+        let r = rooms.get_mut(room).ok_or_else(|| unknown_room(room))?;
+        let member = r
+            .members
+            .iter_mut()
+            .find(|m| &m.info.id == id)
+            .ok_or_else(|| ProtocolError::new(ErrorCode::NotJoined, "not in this room"))?;
+        if member.info.muted != muted {
+            member.info.muted = muted;
+            let participant = member.info.clone();
+            r.broadcast(&ServerMessage::ParticipantUpdated { participant });
+        }
+        Ok(())
+    }
+
     /// Removes a participant. When the technician leaves, requests waiting for its headset fail.
     pub fn leave(&self, room: &RoomId, id: &ParticipantId) {
         let mut rooms = self.rooms.lock().unwrap();

@@ -1,7 +1,7 @@
 //! The SFU task: one socket, every peer, and the routing of their events (see `sfu/mod.rs`).
 
 use super::Command;
-use super::peer::{Peer, catch_panic};
+use super::peer::{AudioSlot, Peer, catch_panic};
 use crate::metrics::RelayMetrics;
 use spotter_protocol::{
     Action, ErrorCode, FRAMES_CHANNEL, FrameMeta, ParticipantId, ProtocolError,
@@ -69,7 +69,16 @@ impl Forwarder {
                     peer.rtc.disconnect();
                 }
             }
+            let gone: Vec<ParticipantId> = self
+                .peers
+                .iter()
+                .filter(|p| !p.rtc.is_alive())
+                .map(|p| p.participant.clone())
+                .collect();
             self.peers.retain(|p| p.rtc.is_alive());
+            for participant in &gone {
+                self.free_audio_slots(participant);
+            }
             self.metrics
                 .peers
                 .store(self.peers.len() as u64, Ordering::Relaxed);
@@ -118,6 +127,18 @@ impl Forwarder {
             peer.rtc.disconnect();
         }
         self.peers.retain(|p| &p.participant != participant);
+        self.free_audio_slots(participant);
+    }
+
+    /// Frees the slots that carried `talker`, so a new talker can take them.
+    fn free_audio_slots(&mut self, talker: &ParticipantId) {
+        for peer in &mut self.peers {
+            for slot in &mut peer.audio_slots {
+                if slot.talker.as_ref() == Some(talker) {
+                    slot.talker = None;
+                }
+            }
+        }
     }
 
     fn receive(&mut self, source: SocketAddr, datagram: &[u8]) {
@@ -210,11 +231,33 @@ impl Forwarder {
                     {
                         peer.video_out = Some(added.mid)
                     }
+                    (MediaKind::Audio, direction) => {
+                        // The directions are the server's: RecvOnly is the peer's voice coming
+                        // in, SendOnly a slot for voices going out; SendRecv is both.
+                        let incoming =
+                            matches!(direction, Direction::RecvOnly | Direction::SendRecv);
+                        let outgoing =
+                            matches!(direction, Direction::SendOnly | Direction::SendRecv);
+                        if incoming && peer.role.may(Action::Talk) && peer.audio_in.is_none() {
+                            peer.audio_in = Some(added.mid);
+                        }
+                        if outgoing && peer.role.may(Action::Listen) {
+                            peer.audio_slots.push(AudioSlot {
+                                mid: added.mid,
+                                talker: None,
+                            });
+                        }
+                    }
                     _ => {}
                 }
             }
-            Event::MediaData(data) if self.peers[index].role.may(Action::Publish) => {
-                self.forward_video(index, &data);
+            Event::MediaData(data) => {
+                let peer = &self.peers[index];
+                if Some(data.mid) == peer.video_in && peer.role.may(Action::Publish) {
+                    self.forward_video(index, &data);
+                } else if Some(data.mid) == peer.audio_in && peer.role.may(Action::Talk) {
+                    self.forward_audio(index, &data);
+                }
             }
             Event::KeyframeRequest(_) => self.request_keyframe(index, false),
             Event::ChannelOpen(id, label) if label == FRAMES_CHANNEL => {
@@ -268,6 +311,47 @@ impl Forwarder {
                     RelayMetrics::add(&self.metrics.video_bytes_out, bytes);
                 }
                 Err(e) => tracing::debug!(participant = %peer.participant, "video write: {e}"),
+            }
+        }
+    }
+
+    /// Sends a talker's voice frame to everyone else in the room who may listen, each on the
+    /// slot that carries this talker (taking a free one on the talker's first frame).
+    fn forward_audio(&mut self, talker: usize, data: &MediaData) {
+        RelayMetrics::add(&self.metrics.audio_frames_in, 1);
+        let talker_id = self.peers[talker].participant.clone();
+        let room = self.peers[talker].room.clone();
+        for (i, peer) in self.peers.iter_mut().enumerate() {
+            if i == talker || peer.room != room || !peer.connected || !peer.role.may(Action::Listen)
+            {
+                continue;
+            }
+            let slot = match peer
+                .audio_slots
+                .iter()
+                .position(|s| s.talker.as_ref() == Some(&talker_id))
+            {
+                Some(slot) => slot,
+                None => match peer.audio_slots.iter().position(|s| s.talker.is_none()) {
+                    Some(free) => {
+                        peer.audio_slots[free].talker = Some(talker_id.clone());
+                        free
+                    }
+                    None => {
+                        RelayMetrics::add(&self.metrics.audio_frames_unheard, 1);
+                        continue;
+                    }
+                },
+            };
+            let Some(writer) = peer.rtc.writer(peer.audio_slots[slot].mid) else {
+                continue;
+            };
+            let Some(pt) = writer.match_params(data.params) else {
+                continue;
+            };
+            match writer.write(pt, data.network_time, data.time, data.data.clone()) {
+                Ok(()) => RelayMetrics::add(&self.metrics.audio_frames_out, 1),
+                Err(e) => tracing::debug!(participant = %peer.participant, "audio write: {e}"),
             }
         }
     }

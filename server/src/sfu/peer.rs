@@ -20,12 +20,23 @@ pub struct Peer {
     pub video_in: Option<Mid>,
     /// Subscriber: the mid we send the room's video on.
     pub video_out: Option<Mid>,
+    /// Talker: the mid its voice arrives on.
+    pub audio_in: Option<Mid>,
+    /// Listener: the mids we send voices on, one talker each.
+    pub audio_slots: Vec<AudioSlot>,
     /// The `frames` data channel, once open.
     pub frames_channel: Option<ChannelId>,
     /// Publisher: when we last asked it for a keyframe.
     pub last_keyframe_request: Option<Instant>,
     /// Since when ICE has been disconnected; it may recover, so the peer is kept a while.
     pub disconnected_since: Option<Instant>,
+}
+
+/// One of a listener's audio streams and the talker it carries. A listener offers a few; the
+/// first frame of a talker takes a free slot, and a talker who leaves frees theirs.
+pub struct AudioSlot {
+    pub mid: Mid,
+    pub talker: Option<ParticipantId>,
 }
 
 impl Peer {
@@ -44,6 +55,7 @@ impl Peer {
         let mut rtc = Rtc::builder()
             .clear_codecs()
             .enable_h264(true)
+            .enable_opus(true, false)
             .build(Instant::now());
         let candidate = Candidate::host(media_addr, "udp")
             .map_err(|e| ProtocolError::new(ErrorCode::Internal, format!("candidate: {e}")))?;
@@ -60,6 +72,8 @@ impl Peer {
             connected: false,
             video_in: None,
             video_out: None,
+            audio_in: None,
+            audio_slots: Vec::new(),
             frames_channel: None,
             last_keyframe_request: None,
             disconnected_since: None,

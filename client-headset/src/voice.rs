@@ -1,0 +1,90 @@
+//! The technician's voice. The simulated headset talks with a speech-like signal (a real
+//! headset's microphone comes through the same publisher); what it hears from the room is
+//! decoded and its level logged every few seconds, so a test can tell that voices arrive.
+
+use spotter_peer::voice::{FRAME_SAMPLES, SILENCE_DBFS, rms_dbfs};
+use spotter_peer::{AudioPublisher, HeardFrame, SpeechLikeSignal, VoiceEncoder};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// How often the heard level is logged.
+const REPORT_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Sends the speech-like signal as 20 ms Opus frames until the connection goes.
+pub async fn talk_simulated(mut publisher: AudioPublisher) -> anyhow::Result<()> {
+    let mut signal = SpeechLikeSignal::new();
+    let mut encoder = VoiceEncoder::new()?;
+    let mut tick = tokio::time::interval(Duration::from_millis(20));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    loop {
+        tick.tick().await;
+        let frame: [i16; FRAME_SAMPLES] = signal.next_frame();
+        publisher.send_frame(encoder.encode(&frame)?).await?;
+    }
+}
+
+/// What was heard over one report interval.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct HeardReport {
+    pub frames: usize,
+    /// Distinct voices (tracks) heard.
+    pub voices: usize,
+    /// The loudest 20 ms frame, dBFS.
+    pub loudest_dbfs: f32,
+}
+
+impl HeardReport {
+    pub fn of(frames: &[HeardFrame]) -> Self {
+        let mut tracks: Vec<usize> = frames.iter().map(|f| f.track).collect();
+        tracks.sort_unstable();
+        tracks.dedup();
+        Self {
+            frames: frames.len(),
+            voices: tracks.len(),
+            loudest_dbfs: frames
+                .iter()
+                .map(|f| rms_dbfs(&f.samples))
+                .fold(SILENCE_DBFS, f32::max),
+        }
+    }
+}
+
+/// Logs what is heard, every [`REPORT_INTERVAL`], until the voices stop.
+pub async fn listen(mut heard: mpsc::UnboundedReceiver<HeardFrame>) {
+    let mut window = Vec::new();
+    let mut report = tokio::time::interval(REPORT_INTERVAL);
+    report.tick().await;
+    loop {
+        tokio::select! {
+            frame = heard.recv() => match frame {
+                Some(frame) => window.push(frame),
+                None => return,
+            },
+            _ = report.tick() => {
+                let r = HeardReport::of(&window);
+                tracing::info!(frames = r.frames, voices = r.voices, loudest_dbfs = r.loudest_dbfs, "voice heard");
+                window.clear();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_counts_voices_and_finds_the_loudest_frame() {
+        let frame = |track, amplitude: i16| HeardFrame {
+            track,
+            rtp_timestamp: 0,
+            samples: (0..FRAME_SAMPLES)
+                .map(|i| if i % 2 == 0 { amplitude } else { -amplitude })
+                .collect(),
+        };
+        let r = HeardReport::of(&[frame(0, 0), frame(1, 16384), frame(0, 3277)]);
+        assert_eq!((r.frames, r.voices), (3, 2));
+        assert!((r.loudest_dbfs + 6.02).abs() < 0.05, "{}", r.loudest_dbfs);
+        assert_eq!(HeardReport::of(&[]).loudest_dbfs, SILENCE_DBFS);
+    }
+}
