@@ -5,6 +5,8 @@ import { defineConfig } from '@playwright/test';
 // fresh temporary profile (Playwright's own --user-data-dir), removed when the browser closes.
 export default defineConfig({
   testDir: 'e2e',
+  // The network tests need the emulated link; playwright.network.config.ts runs them.
+  testIgnore: 'network.spec.ts',
   workers: 1,
   fullyParallel: false,
   timeout: 60_000,

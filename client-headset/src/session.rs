@@ -8,9 +8,12 @@ use crate::resolve::resolve;
 use crate::scene::FactoryScene;
 use crate::voice;
 use anyhow::Context;
-use spotter_peer::{AudioPublisher, Peer, PeerOptions, Signaling, VideoPublisher, VoiceListener};
+use spotter_peer::{
+    AudioPublisher, JoinRefused, Peer, PeerOptions, RTCPeerConnectionState, Signaling,
+    VideoPublisher, VoiceListener,
+};
 use spotter_protocol::{
-    ClientMessage, EquipmentInfo, FrameMeta, Role, ServerMessage, VIDEO_CLOCK_RATE,
+    ClientMessage, EquipmentInfo, ErrorCode, FrameMeta, Role, ServerMessage, VIDEO_CLOCK_RATE,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -85,22 +88,121 @@ fn is_loopback(server: &str) -> bool {
     host == "localhost" || host.starts_with("127.") || host == "[::1]"
 }
 
-/// Runs until the server closes the connection.
+/// How long a lost connection waits before joining again, growing with each failed attempt.
+const REJOIN_DELAYS: [Duration; 4] = [
+    Duration::from_millis(500),
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+    Duration::from_secs(3),
+];
+/// Media disconnected this long counts as a lost connection (ICE may recover before).
+const MEDIA_LOST_AFTER: Duration = Duration::from_secs(4);
+/// A connection attempt to a server that does not answer gives up after this.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Why a session ended.
+enum Ended {
+    /// The server is shutting down.
+    ServerClosed(String),
+    /// The network or the server went away: join again.
+    Lost(anyhow::Error),
+    /// Joining again would fail the same way (a bad token, another headset in the room).
+    Refused(anyhow::Error),
+}
+
+/// Runs sessions until the server closes: after a lost connection (a Wi-Fi dead spot) the
+/// headset joins again with its resume key, replacing its old self in the room, and publishes
+/// on a new peer connection.
 pub async fn run(
     config: SessionConfig,
     scene: FactoryScene,
     mut links: SessionLinks,
 ) -> anyhow::Result<()> {
-    let mut signaling = Signaling::connect(&ws_url(&config.server)).await?;
-    let joined = signaling
-        .join(&config.room, &config.token, &config.name)
-        .await?;
+    let mut resume = None;
+    let mut attempt = 0;
+    loop {
+        let started = tokio::time::Instant::now();
+        match run_once(&config, &scene, &mut links, &mut resume).await {
+            Ended::ServerClosed(message) => {
+                tracing::info!("the server closed: {message}");
+                return Ok(());
+            }
+            Ended::Refused(e) => return Err(e),
+            Ended::Lost(e) => {
+                // A session that ran a while starts the backoff over.
+                if started.elapsed() > Duration::from_secs(30) {
+                    attempt = 0;
+                }
+                let delay = REJOIN_DELAYS[attempt.min(REJOIN_DELAYS.len() - 1)];
+                attempt += 1;
+                tracing::warn!("connection lost: {e:#}; joining again in {delay:?}");
+                discard_frames_for(&mut links, delay).await;
+            }
+        }
+    }
+}
+
+/// Waits, dropping the frames the encoder hands over meanwhile (no one to send them to).
+async fn discard_frames_for(links: &mut SessionLinks, duration: Duration) {
+    let deadline = tokio::time::sleep(duration);
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            _ = &mut deadline => return,
+            frame = links.frames.recv() => if frame.is_none() { return },
+        }
+    }
+}
+
+fn classify_join_error(e: anyhow::Error) -> Ended {
+    match e.downcast_ref::<JoinRefused>().map(|r| r.code) {
+        Some(ErrorCode::LimitReached | ErrorCode::Internal) | None => Ended::Lost(e),
+        Some(_) => Ended::Refused(e),
+    }
+}
+
+/// One session: join, publish, answer, until the connection is lost or the server closes.
+async fn run_once(
+    config: &SessionConfig,
+    scene: &FactoryScene,
+    links: &mut SessionLinks,
+    resume: &mut Option<String>,
+) -> Ended {
+    let url = ws_url(&config.server);
+    let mut signaling = match tokio::time::timeout(CONNECT_TIMEOUT, Signaling::connect(&url)).await
+    {
+        Ok(Ok(signaling)) => signaling,
+        Ok(Err(e)) => return Ended::Lost(e),
+        Err(_) => return Ended::Lost(anyhow::anyhow!("the server did not answer in time")),
+    };
+    let joined = match signaling
+        .join_again(&config.room, &config.token, &config.name, resume.clone())
+        .await
+    {
+        Ok(joined) => joined,
+        Err(e) => return classify_join_error(e),
+    };
     if joined.role != Role::Technician {
-        anyhow::bail!(
+        return Ended::Refused(anyhow::anyhow!(
             "this invite is for a {}; the headset needs a technician's invite",
             joined.role
-        );
+        ));
     }
+    *resume = Some(joined.resume_key.clone());
+    match publish(config, scene, links, signaling, joined).await {
+        Ok(ended) => ended,
+        Err(e) => Ended::Lost(e),
+    }
+}
+
+/// Publishes on a new peer connection and serves the room until the session ends.
+async fn publish(
+    config: &SessionConfig,
+    scene: &FactoryScene,
+    links: &mut SessionLinks,
+    mut signaling: Signaling,
+    joined: spotter_peer::signaling::Joined,
+) -> anyhow::Result<Ended> {
     tracing::info!(participant = %joined.participant_id, room = %config.room, "joined as technician");
     let _ = links
         .annotations
@@ -117,7 +219,7 @@ pub async fn run(
     })?;
 
     let mut peer = Peer::new(&PeerOptions::for_server(is_loopback(&config.server))).await?;
-    let (mut publisher, mut keyframe_requests) = VideoPublisher::add_to(&peer).await?;
+    let (publisher, keyframe_requests) = VideoPublisher::add_to(&peer).await?;
     let voice_out = if config.talk {
         Some(AudioPublisher::add_to(&peer).await?)
     } else {
@@ -133,27 +235,72 @@ pub async fn run(
         .await
         .context("connecting media to the server")?;
     tracing::info!("publishing video");
-    if let Some(publisher) = voice_out {
+    // Viewers need a keyframe to start from on the new connection.
+    links.keyframe_wanted.store(true, Ordering::Relaxed);
+    let talking = voice_out.map(|publisher| {
         tokio::spawn(async move {
             if let Err(e) = voice::talk_simulated(publisher).await {
                 tracing::warn!("voice stopped: {e:#}");
             }
-        });
+        })
+    });
+    let listening = tokio::spawn(voice::listen(voices_in.frames()));
+    let ended = serve(
+        links,
+        &mut signaling,
+        &peer,
+        publisher,
+        keyframe_requests,
+        frames_channel,
+        scene,
+        early,
+    )
+    .await;
+    if let Some(task) = talking {
+        task.abort();
     }
-    tokio::spawn(voice::listen(voices_in.frames()));
+    listening.abort();
+    peer.close().await;
+    ended
+}
 
+/// Sends frames and answers the room until the server closes or the connection is lost.
+#[allow(clippy::too_many_arguments)]
+async fn serve(
+    links: &mut SessionLinks,
+    signaling: &mut Signaling,
+    peer: &Peer,
+    mut publisher: VideoPublisher,
+    mut keyframe_requests: mpsc::UnboundedReceiver<()>,
+    frames_channel: spotter_peer::FramesChannel,
+    scene: &FactoryScene,
+    early: Vec<ServerMessage>,
+) -> anyhow::Result<Ended> {
     let mut history = FrameHistory::default();
     let mut clock = RtpClock {
         origin: rand::random(),
         first_capture_us: None,
     };
     for message in early {
-        handle_message(message, &signaling, &history, &scene, &links)?;
+        if let Some(closing) = handle_message(message, signaling, &history, scene, links)? {
+            return Ok(Ended::ServerClosed(closing));
+        }
     }
+    let mut media = peer.state();
+    // Set while ICE is disconnected: it may come back by itself before this passes.
+    let mut media_lost_at: Option<tokio::time::Instant> = None;
     loop {
+        let lost_deadline = async {
+            match media_lost_at {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             frame = links.frames.recv() => {
-                let Some(OutgoingFrame { encoded, mut meta }) = frame else { break };
+                let Some(OutgoingFrame { encoded, mut meta }) = frame else {
+                    return Ok(Ended::ServerClosed("the headset is stopping".into()));
+                };
                 meta.rtp_timestamp = clock.timestamp(meta.capture_time_us);
                 // Recorded before sending, so a stroke drawn on this frame always finds it.
                 history.push(meta);
@@ -166,23 +313,42 @@ pub async fn run(
             }
             message = signaling.recv() => {
                 let Some(message) = message else {
-                    anyhow::bail!("the server closed the signaling connection");
+                    return Ok(Ended::Lost(anyhow::anyhow!("the signaling connection closed")));
                 };
-                handle_message(message, &signaling, &history, &scene, &links)?;
+                if let Some(closing) = handle_message(message, signaling, &history, scene, links)? {
+                    return Ok(Ended::ServerClosed(closing));
+                }
+            }
+            changed = media.changed() => {
+                if changed.is_err() {
+                    return Ok(Ended::Lost(anyhow::anyhow!("the peer connection is gone")));
+                }
+                let state = *media.borrow_and_update();
+                match state {
+                    RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed => {
+                        return Ok(Ended::Lost(anyhow::anyhow!("media connection {state}")));
+                    }
+                    RTCPeerConnectionState::Disconnected => {
+                        media_lost_at.get_or_insert(tokio::time::Instant::now() + MEDIA_LOST_AFTER);
+                    }
+                    _ => media_lost_at = None,
+                }
+            }
+            _ = lost_deadline => {
+                return Ok(Ended::Lost(anyhow::anyhow!("media disconnected for {MEDIA_LOST_AFTER:?}")));
             }
         }
     }
-    peer.close().await;
-    Ok(())
 }
 
+/// Acts on one message from the server; `Some` with the server's message when it is closing.
 fn handle_message(
     message: ServerMessage,
     signaling: &Signaling,
     history: &FrameHistory,
     scene: &FactoryScene,
     links: &SessionLinks,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<String>> {
     match message {
         ServerMessage::ResolveRequest(request) => {
             let reply = match resolve(&request, history, scene) {
@@ -209,13 +375,13 @@ fn handle_message(
         ServerMessage::Error { code, message, .. } => {
             tracing::warn!("server error: {code}: {message}")
         }
-        ServerMessage::Closing { message } => anyhow::bail!("the server closed: {message}"),
+        ServerMessage::Closing { message } => return Ok(Some(message)),
         ServerMessage::ParticipantJoined { participant } => {
             tracing::info!(id = %participant.id, role = %participant.role, "participant joined")
         }
         _ => {}
     }
-    Ok(())
+    Ok(None)
 }
 
 #[cfg(test)]

@@ -1,6 +1,5 @@
 // End-to-end tests of the expert page against a running server with a simulated headset in
 // room `demo` (both started by the test script; see SPOTTER_URL).
-import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import type { Annotation } from '../src/generated/protocol';
 import {
@@ -12,6 +11,7 @@ import {
   dist,
   dist3,
   equipment,
+  headsetVoiceReports,
   invite,
   keyWorldPoint,
   markerWorld,
@@ -528,21 +528,6 @@ test("j) an observer's invite watches without tools; altered and missing invites
     await context.close();
   }
 });
-
-/** The headset's "voice heard" reports from its log (one per 5 s), oldest first. */
-function headsetVoiceReports(): { frames: number; voices: number; loudest: number }[] {
-  const path = process.env.SPOTTER_HEADSET_LOG;
-  if (!path) throw new Error('SPOTTER_HEADSET_LOG is not set (the test script sets it)');
-  const plain = readFileSync(path, 'utf8').replace(/\x1b\[[0-9;]*m/g, ''); // eslint-disable-line no-control-regex
-  return plain
-    .split('\n')
-    .filter((l) => l.includes('voice heard'))
-    .map((l) => ({
-      frames: Number(/frames=(\d+)/.exec(l)?.[1] ?? 0),
-      voices: Number(/voices=(\d+)/.exec(l)?.[1] ?? 0),
-      loudest: Number(/loudest_dbfs=(-?[\d.]+)/.exec(l)?.[1] ?? -100),
-    }));
-}
 
 test('k) voice flows both ways, and muting is shown and silences the microphone', async ({ browser }) => {
   test.setTimeout(60_000);

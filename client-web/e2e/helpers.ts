@@ -454,3 +454,18 @@ export async function videoPinkPixels(
     { uv, radius, rectWidth: rect?.width ?? null },
   );
 }
+
+/** The headset's "voice heard" reports from its log (one per 5 s), oldest first. */
+export function headsetVoiceReports(): { frames: number; voices: number; loudest: number }[] {
+  const path = process.env.SPOTTER_HEADSET_LOG;
+  if (!path) throw new Error('SPOTTER_HEADSET_LOG is not set (the test script sets it)');
+  const plain = readFileSync(path, 'utf8').replace(/\x1b\[[0-9;]*m/g, ''); // eslint-disable-line no-control-regex
+  return plain
+    .split('\n')
+    .filter((l) => l.includes('voice heard'))
+    .map((l) => ({
+      frames: Number(/frames=(\d+)/.exec(l)?.[1] ?? 0),
+      voices: Number(/voices=(\d+)/.exec(l)?.[1] ?? 0),
+      loudest: Number(/loudest_dbfs=(-?[\d.]+)/.exec(l)?.[1] ?? -100),
+    }));
+}

@@ -39,7 +39,16 @@ export interface AppView {
   video(stream: MediaStream): void;
   /** Close the connection to the server for good. */
   leave(): void;
+  /** Open a new connection to the server (after the last one was lost). */
+  reconnect(): void;
+  /** Close the connection to the server so that a new one replaces it. */
+  dropConnection(): void;
 }
+
+/** Waits before each attempt to reconnect, growing; the last repeats. */
+const RECONNECT_DELAYS_MS = [500, 1000, 2000, 3000, 5000];
+/** A video connection interrupted this long is rebuilt (ICE may recover before). */
+const PEER_LOST_AFTER_MS = 5000;
 
 const PENDING_TTL_MS = 30_000;
 
@@ -57,6 +66,12 @@ export class App {
   /** The microphone and the room's voices; made once, kept across reconnections. */
   voice: Voice | null = null;
   private nextClientRef = 1;
+  /** From `joined`: presented when joining again, to replace this participant's old self. */
+  private resumeKey: string | null = null;
+  private reconnectAttempts = 0;
+  /** Set when this page closed the connection on purpose: no reconnecting then. */
+  private left = false;
+  private peerLostTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly config: PageConfig,
@@ -69,6 +84,7 @@ export class App {
       close: null,
       joinError: null,
       joined: false,
+      reconnectAt: null,
       role: null,
       room: config.room,
       name: config.name,
@@ -91,15 +107,34 @@ export class App {
 
   socketOpened(): void {
     this.facts.socket = 'open';
+    this.facts.reconnectAt = null;
     const { room, token, name } = this.config;
-    this.send({ type: 'join', room, token, name });
+    this.send(
+      this.resumeKey === null
+        ? { type: 'join', room, token, name }
+        : { type: 'join', room, token, name, resume: this.resumeKey },
+    );
     this.view.status();
   }
 
   socketClosed(close: { code: number; reason: string; wasOpen: boolean }): void {
     this.facts.socket = 'closed';
     this.facts.close = close;
+    this.facts.joined = false;
+    // A refused join (a bad invite) would be refused again; anything else is worth retrying.
+    if (!this.left && this.facts.joinError === null) {
+      const delay = RECONNECT_DELAYS_MS[Math.min(this.reconnectAttempts, RECONNECT_DELAYS_MS.length - 1)] ?? 5000;
+      this.reconnectAttempts++;
+      this.facts.reconnectAt = performance.now() + delay;
+      setTimeout(() => this.view.reconnect(), delay);
+    }
     this.view.status();
+  }
+
+  /** Closes the connection for good. */
+  leave(): void {
+    this.left = true;
+    this.view.leave();
   }
 
   handle(m: ServerMessage): void {
@@ -109,11 +144,13 @@ export class App {
           // A browser must not take the headset's place in the room.
           this.facts.joinError = 'this invite is for the headset';
           this.view.notice('technician_invite');
-          this.view.leave();
+          this.leave();
           return;
         }
         this.participantId = m.participant_id;
         this.facts.role = m.role;
+        this.resumeKey = m.resume_key;
+        this.reconnectAttempts = 0;
         this.participants = m.snapshot.participants;
         this.setAnnotations(fromSnapshot(m.snapshot));
         this.equipment = equipmentNames(m.snapshot.equipment);
@@ -254,6 +291,22 @@ export class App {
     if (t) update(t);
   }
 
+  /**
+   * Starts over when the video connection failed or stayed interrupted too long: the network
+   * probably went, and the signaling socket with it even if the browser does not know yet. A
+   * new socket joins again (replacing this participant's old self) with a new connection.
+   */
+  private watchPeer(state: RTCPeerConnectionState): void {
+    if (this.peerLostTimer !== null) clearTimeout(this.peerLostTimer);
+    this.peerLostTimer = null;
+    if (state !== 'failed' && state !== 'disconnected') return;
+    const wait = state === 'failed' ? 0 : PEER_LOST_AFTER_MS;
+    this.peerLostTimer = setTimeout(() => {
+      this.peerLostTimer = null;
+      if (!this.left) this.view.dropConnection();
+    }, wait);
+  }
+
   /** Whether this participant's role sends voice. */
   get talks(): boolean {
     return this.facts.role === 'expert';
@@ -283,8 +336,9 @@ export class App {
       voice: (track) => voice.play(track),
       frameMeta: (meta) => this.sync.frameMeta(meta),
       connectionState: (state) => {
+        if (this.peer !== peer) return; // A replaced connection.
         this.facts.peer = state;
-        if (state === 'failed') this.view.notice('video_failed');
+        this.watchPeer(state);
         this.view.status();
       },
       channelState: () => this.view.status(),

@@ -47,12 +47,16 @@ const stage = new Stage(byId('stage', HTMLElement), video, overlay, (rect) => {
   marks.pending(app.pending, rect);
 });
 
-const signaling = new Signaling(signalingUrl(location), {
-  open: () => app.socketOpened(),
-  message: (m) => app.handle(m),
-  close: (info) => app.socketClosed(info),
-  garbage: (text) => messages.show('bad_message', text.slice(0, 200)),
-});
+function openSignaling(): Signaling {
+  return new Signaling(signalingUrl(location), {
+    open: () => app.socketOpened(),
+    message: (m) => app.handle(m),
+    close: (info) => app.socketClosed(info),
+    garbage: (text) => messages.show('bad_message', text.slice(0, 200)),
+  });
+}
+// Replaced by a new connection after a lost one (App.socketClosed decides).
+let signaling = openSignaling();
 
 function refreshStatus(): void {
   const f = app.facts;
@@ -90,6 +94,11 @@ const view: AppView = {
   status: refreshStatus,
   notice: (code, detail) => messages.show(code, detail),
   leave: () => signaling.close(),
+  reconnect: () => (signaling = openSignaling()),
+  dropConnection: () => {
+    signaling.abandon();
+    app.socketClosed({ code: 1006, reason: 'the connection was lost', wasOpen: true });
+  },
   video(stream) {
     freeze.unfreeze(); // A new stream is live video.
     video.srcObject = stream;
@@ -165,6 +174,7 @@ installTestHooks({
   },
   annotations: () => app.annotations,
   framesDecoded: () => app.peer?.framesDecoded() ?? Promise.resolve(0),
+  transport: () => app.peer?.transportProtocol() ?? Promise.resolve(null),
   videoRect: () => stage.videoRect(),
   overlayCanvas: overlay,
   drawnPositions: () => renderer.drawnPositions(),
@@ -182,7 +192,7 @@ installTestHooks({
 });
 
 window.addEventListener('pagehide', () => {
-  signaling.close();
+  app.leave();
   app.peer?.close();
   app.voice?.close();
 });

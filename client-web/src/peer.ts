@@ -70,6 +70,20 @@ export class Peer {
     return decoded;
   }
 
+  /** The transport protocol of the connection in use ('udp' or 'tcp'), once there is one. */
+  async transportProtocol(): Promise<string | null> {
+    const stats = await this.pc.getStats();
+    const byId = new Map<string, Record<string, unknown>>();
+    stats.forEach((report: Record<string, unknown>) => byId.set(String(report.id), report));
+    for (const report of byId.values()) {
+      if (report.type !== 'transport' || typeof report.selectedCandidatePairId !== 'string') continue;
+      const pair = byId.get(report.selectedCandidatePairId);
+      const local = pair ? byId.get(String(pair.localCandidateId)) : undefined;
+      return typeof local?.protocol === 'string' ? local.protocol : null;
+    }
+    return null;
+  }
+
   close(): void {
     this.pc.close();
   }

@@ -26,22 +26,34 @@ export function parseServerMessage(text: string): ServerMessage | null {
 export class Signaling {
   private readonly ws: WebSocket;
   private opened = false;
+  /** Set by `abandon`: this socket's events no longer reach the page. */
+  private abandoned = false;
 
   constructor(url: string, handlers: SignalingHandlers) {
     this.ws = new WebSocket(url);
     this.ws.addEventListener('open', () => {
       this.opened = true;
-      handlers.open();
+      if (!this.abandoned) handlers.open();
     });
     this.ws.addEventListener('message', (ev: MessageEvent<unknown>) => {
+      if (this.abandoned) return;
       const text = typeof ev.data === 'string' ? ev.data : '';
       const message = parseServerMessage(text);
       if (message) handlers.message(message);
       else handlers.garbage(text);
     });
     this.ws.addEventListener('close', (ev) => {
-      handlers.close({ code: ev.code, reason: ev.reason, wasOpen: this.opened });
+      if (!this.abandoned) handlers.close({ code: ev.code, reason: ev.reason, wasOpen: this.opened });
     });
+  }
+
+  /**
+   * Gives this socket up without waiting for its closing handshake (over a dead network that
+   * can take a minute): nothing it says reaches the page any more.
+   */
+  abandon(): void {
+    this.abandoned = true;
+    this.ws.close(1000, 'connection lost');
   }
 
   get isOpen(): boolean {

@@ -18,6 +18,8 @@ export interface SpotterHooks {
   readonly displayed: Displayed | null;
   annotations(): readonly Annotation[];
   framesDecoded(): Promise<number>;
+  /** 'udp' or 'tcp': how the media connection reaches the server. */
+  transport(): Promise<string | null>;
   videoRect(): Rect | null;
   readonly overlayCanvas: HTMLCanvasElement;
   drawnPositions(): readonly DrawnPosition[];

@@ -20,6 +20,7 @@ pub mod voice;
 
 pub use connection::{FramesChannel, Peer, PeerOptions};
 pub use publisher::VideoPublisher;
-pub use signaling::Signaling;
+pub use signaling::{JoinRefused, Signaling};
 pub use subscriber::{ReceivedPacket, VideoSubscriber};
 pub use voice::{AudioPublisher, HeardFrame, SpeechLikeSignal, VoiceEncoder, VoiceListener};
+pub use webrtc::peer_connection::RTCPeerConnectionState;

@@ -2,7 +2,9 @@
 
 use anyhow::{Context, bail};
 use futures_util::{SinkExt, StreamExt};
-use spotter_protocol::{ClientMessage, ParticipantId, Role, RoomId, RoomSnapshot, ServerMessage};
+use spotter_protocol::{
+    ClientMessage, ErrorCode, ParticipantId, Role, RoomId, RoomSnapshot, ServerMessage,
+};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
@@ -14,12 +16,22 @@ pub struct Signaling {
     incoming: mpsc::UnboundedReceiver<ServerMessage>,
 }
 
+/// The server refused a join; `code` says why (the error is an `anyhow` one, downcast to this).
+#[derive(Debug, thiserror::Error)]
+#[error("join refused: {code}: {message}")]
+pub struct JoinRefused {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
 /// What the server answered to a join.
 #[derive(Debug, Clone)]
 pub struct Joined {
     pub participant_id: ParticipantId,
     /// The role the token gave.
     pub role: Role,
+    /// What to send in `join.resume` after a lost connection.
+    pub resume_key: String,
     pub snapshot: RoomSnapshot,
 }
 
@@ -86,22 +98,37 @@ impl Signaling {
     /// Joins `room` with an access token (which says the role); fails with the server's error
     /// if it refuses.
     pub async fn join(&mut self, room: &str, token: &str, name: &str) -> anyhow::Result<Joined> {
+        self.join_again(room, token, name, None).await
+    }
+
+    /// Joins `room`, replacing the participant this client was before its connection was lost
+    /// (`resume`: that join's `resume_key`; see [`ClientMessage::Join`]).
+    pub async fn join_again(
+        &mut self,
+        room: &str,
+        token: &str,
+        name: &str,
+        resume: Option<String>,
+    ) -> anyhow::Result<Joined> {
         self.send(&ClientMessage::Join {
             room: RoomId::new(room),
             token: token.to_owned(),
             name: name.to_owned(),
+            resume,
         })?;
         match self.recv_timeout(Duration::from_secs(10)).await? {
             ServerMessage::Joined {
                 participant_id,
                 role,
                 snapshot,
+                resume_key,
             } => Ok(Joined {
                 participant_id,
                 role,
                 snapshot,
+                resume_key,
             }),
-            ServerMessage::Error { code, message, .. } => bail!("join refused: {code}: {message}"),
+            ServerMessage::Error { code, message, .. } => Err(JoinRefused { code, message }.into()),
             other => bail!("unexpected answer to join: {other:?}"),
         }
     }

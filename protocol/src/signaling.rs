@@ -32,6 +32,12 @@ pub enum ClientMessage {
         room: RoomId,
         token: String,
         name: String,
+        /// After a lost connection: the `resume_key` of the previous `joined`. The server
+        /// replaces that participant (if it still holds it, joined with the same token identity)
+        /// instead of refusing a second technician or showing a ghost.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        resume: Option<String>,
     },
     /// A WebRTC offer for this participant's one peer connection with the SFU.
     Offer { sdp: String },
@@ -65,6 +71,8 @@ pub enum ServerMessage {
         participant_id: ParticipantId,
         role: Role,
         snapshot: RoomSnapshot,
+        /// Private to this participant: sent back in `join.resume` after a lost connection.
+        resume_key: String,
     },
     Answer {
         sdp: String,
@@ -181,7 +189,15 @@ impl ClientMessage {
     fn validate(&self) -> Result<(), ProtocolError> {
         let invalid = |msg: String| Err(ProtocolError::new(ErrorCode::InvalidValue, msg));
         match self {
-            ClientMessage::Join { room, name, token } => {
+            ClientMessage::Join {
+                room,
+                name,
+                token,
+                resume,
+            } => {
+                if resume.as_ref().is_some_and(|k| k.len() > 64) {
+                    return invalid("a resume key is at most 64 characters".into());
+                }
                 if token.is_empty() || token.len() > MAX_TOKEN_BYTES {
                     return Err(ProtocolError::new(
                         ErrorCode::InvalidToken,

@@ -34,6 +34,7 @@ fn every_client_message_survives_a_json_round_trip() {
             room: "demo".into(),
             token: "header.claims.signature".into(),
             name: "Ana".into(),
+            resume: Some("0123abcd".into()),
         },
         ClientMessage::Offer {
             sdp: "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n".into(),

@@ -97,7 +97,12 @@ impl Session {
 
     async fn handle(&mut self, message: ClientMessage) -> Result<(), ProtocolError> {
         match message {
-            ClientMessage::Join { room, token, name } => self.join(room, token, name).await,
+            ClientMessage::Join {
+                room,
+                token,
+                name,
+                resume,
+            } => self.join(room, token, name, resume).await,
             ClientMessage::Offer { sdp } => {
                 let joined = self.joined(None)?;
                 let answer = self
@@ -201,6 +206,7 @@ impl Session {
         room: RoomId,
         token: String,
         name: String,
+        resume: Option<String>,
     ) -> Result<(), ProtocolError> {
         if self.joined.is_some() {
             return Err(ProtocolError::new(
@@ -218,7 +224,17 @@ impl Session {
             name: claims.name.unwrap_or_else(|| name.trim().to_owned()),
             muted: false,
         };
-        self.state.rooms.join(&room, info, self.outbox.clone())?;
+        let replaced = self.state.rooms.join(
+            &room,
+            info,
+            &claims.sub,
+            self.outbox.clone(),
+            resume.as_deref(),
+        )?;
+        if let Some(old) = replaced {
+            tracing::info!(%participant, %old, %room, "rejoined after a lost connection; the old connection is replaced");
+            self.state.sfu.disconnect(old).await;
+        }
         tracing::info!(%participant, %room, %role, subject = %claims.sub, "joined");
         self.joined = Some(Joined {
             room,

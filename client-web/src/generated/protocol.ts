@@ -84,9 +84,19 @@ equipment: Array<EquipmentInfo>,
  */
 version: number, };
 
-export type ClientMessage = { "type": "join", room: RoomId, token: string, name: string, } | { "type": "offer", sdp: string, } | { "type": "annotate", client_ref: number, request: AnnotationRequest, } | { "type": "delete_annotation", annotation_id: AnnotationId, } | { "type": "resolved", annotation: Annotation, } | { "type": "equipment", items: Array<EquipmentInfo>, } | { "type": "resolve_failed", annotation_id: AnnotationId, code: ErrorCode, message: string, } | { "type": "set_muted", muted: boolean, };
+export type ClientMessage = { "type": "join", room: RoomId, token: string, name: string, 
+/**
+ * After a lost connection: the `resume_key` of the previous `joined`. The server
+ * replaces that participant (if it still holds it, joined with the same token identity)
+ * instead of refusing a second technician or showing a ghost.
+ */
+resume?: string, } | { "type": "offer", sdp: string, } | { "type": "annotate", client_ref: number, request: AnnotationRequest, } | { "type": "delete_annotation", annotation_id: AnnotationId, } | { "type": "resolved", annotation: Annotation, } | { "type": "equipment", items: Array<EquipmentInfo>, } | { "type": "resolve_failed", annotation_id: AnnotationId, code: ErrorCode, message: string, } | { "type": "set_muted", muted: boolean, };
 
-export type ServerMessage = { "type": "joined", participant_id: ParticipantId, role: Role, snapshot: RoomSnapshot, } | { "type": "answer", sdp: string, } | { "type": "participant_joined", participant: Participant, } | { "type": "participant_left", participant_id: ParticipantId, } | { "type": "participant_updated", participant: Participant, } | { "type": "annotation_accepted", client_ref: number, annotation_id: AnnotationId, } | { "type": "annotation_added", annotation: Annotation, } | { "type": "annotation_deleted", annotation_id: AnnotationId, by: ParticipantId, } | { "type": "resolve_request" } & ResolveRequest | { "type": "equipment_updated", items: Array<EquipmentInfo>, } | { "type": "closing", message: string, } | { "type": "error", code: ErrorCode, message: string, 
+export type ServerMessage = { "type": "joined", participant_id: ParticipantId, role: Role, snapshot: RoomSnapshot, 
+/**
+ * Private to this participant: sent back in `join.resume` after a lost connection.
+ */
+resume_key: string, } | { "type": "answer", sdp: string, } | { "type": "participant_joined", participant: Participant, } | { "type": "participant_left", participant_id: ParticipantId, } | { "type": "participant_updated", participant: Participant, } | { "type": "annotation_accepted", client_ref: number, annotation_id: AnnotationId, } | { "type": "annotation_added", annotation: Annotation, } | { "type": "annotation_deleted", annotation_id: AnnotationId, by: ParticipantId, } | { "type": "resolve_request" } & ResolveRequest | { "type": "equipment_updated", items: Array<EquipmentInfo>, } | { "type": "closing", message: string, } | { "type": "error", code: ErrorCode, message: string, 
 /**
  * Set when the error answers an `annotate` message.
  */

@@ -7,6 +7,7 @@ const base: ConnectionFacts = {
   close: null,
   joinError: null,
   joined: true,
+  reconnectAt: null,
   role: 'expert',
   room: 'demo',
   name: 'Ana',
@@ -45,6 +46,14 @@ describe('status line', () => {
     const refused = describeStatus({ ...base, joined: false, joinError: 'no such room' });
     expect(refused.text).toMatch(/Could not join.*no such room/);
     expect(describeStatus({ ...base, peer: 'failed' }).text).toMatch(/video connection failed/);
+  });
+
+  it('says when it reconnects after a lost connection, and in how long', () => {
+    const lost = { ...base, socket: 'closed' as const, joined: false, close: { code: 1006, reason: '', wasOpen: true } };
+    const waiting = describeStatus({ ...lost, reconnectAt: base.now + 1500 });
+    expect(waiting.state).toBe('connecting');
+    expect(waiting.text).toMatch(/reconnecting in 2 s/);
+    expect(describeStatus({ ...lost, reconnectAt: base.now }).text).toMatch(/reconnecting…/);
   });
 });
 

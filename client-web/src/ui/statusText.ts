@@ -9,6 +9,8 @@ export interface ConnectionFacts {
   /** The server's error when joining failed. */
   joinError: string | null;
   joined: boolean;
+  /** performance.now() of the next attempt to reconnect, while the connection is lost. */
+  reconnectAt: number | null;
   /** The role the invite gave, once joined. */
   role: Role | null;
   room: string;
@@ -31,6 +33,13 @@ export const STALL_MS = 3000;
 export const NO_VIDEO_MS = 5000;
 
 export function describeStatus(f: ConnectionFacts): { state: StatusState; text: string } {
+  if (f.socket === 'closed' && f.reconnectAt !== null) {
+    const inS = Math.max(0, Math.ceil((f.reconnectAt - f.now) / 1000));
+    return {
+      state: 'connecting',
+      text: `Connection to the server lost — reconnecting${inS > 0 ? ` in ${inS} s` : '…'} (your marks are kept)`,
+    };
+  }
   if (f.socket === 'closed') {
     const c = f.close;
     const why = c ? ` (code ${c.code}${c.reason ? `: ${c.reason}` : ''})` : '';
@@ -48,7 +57,7 @@ export function describeStatus(f: ConnectionFacts): { state: StatusState; text: 
   if (!f.joined) return { state: 'connecting', text: `Joining room “${f.room}”…` };
   const where = `Room “${f.room}” as ${f.name}`;
   if (f.peer === 'failed') {
-    return { state: 'warning', text: `${where} — the video connection failed; reload to retry.` };
+    return { state: 'warning', text: `${where} — the video connection failed; reconnecting it…` };
   }
   if (f.peer === 'disconnected') {
     return { state: 'warning', text: `${where} — the video connection was interrupted…` };

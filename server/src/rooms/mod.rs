@@ -57,6 +57,10 @@ impl Outbox {
 
 struct Member {
     info: Participant,
+    /// Who the access token was issued to; a rejoin may replace only its own participant.
+    subject: String,
+    /// The secret a rejoin presents to replace this member.
+    resume_key: String,
     outbox: Outbox,
 }
 
@@ -89,6 +93,26 @@ impl Room {
         if let Some(member) = self.members.iter().find(|m| &m.info.id == id) {
             member.outbox.deliver(message);
         }
+    }
+
+    /// Removes the member at `index` and tells the others; a technician's pending requests fail.
+    fn remove_member(&mut self, index: usize) -> Member {
+        let member = self.members.remove(index);
+        if member.info.role == Role::Technician {
+            for (annotation_id, pending) in self.annotations.take_all_pending() {
+                let message = failure(
+                    ErrorCode::NoTechnician,
+                    "the headset left before placing the annotation".into(),
+                    annotation_id,
+                    &pending,
+                );
+                self.send_to(&pending.author, message);
+            }
+        }
+        self.broadcast(&ServerMessage::ParticipantLeft {
+            participant_id: member.info.id.clone(),
+        });
+        member
     }
 
     fn technician(&self) -> Option<&Member> {
@@ -219,14 +243,32 @@ impl RoomRegistry {
 
     /// Adds a participant: it gets `joined` with the room as it is now, the others hear of it.
     /// Both happen under the lock, so no change can reach the newcomer before its snapshot.
+    /// `resume` is the resume key of the participant this client was before it lost its
+    /// connection: if the room still holds it under the same `subject`, it is replaced (its old
+    /// connection is told so) and its id returned, so the caller can drop its media.
     pub fn join(
         &self,
         room: &RoomId,
         info: Participant,
+        subject: &str,
         outbox: Outbox,
-    ) -> Result<(), ProtocolError> {
+        resume: Option<&str>,
+    ) -> Result<Option<ParticipantId>, ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
         let r = rooms.get_mut(room).ok_or_else(|| unknown_room(room))?;
+        let replaced = resume
+            .and_then(|key| {
+                r.members
+                    .iter()
+                    .position(|m| m.resume_key == key && m.subject == subject)
+            })
+            .map(|index| {
+                let old = r.remove_member(index);
+                old.outbox.deliver(ServerMessage::Closing {
+                    message: "this participant joined again on a new connection".into(),
+                });
+                old.info.id
+            });
         if r.members.len() >= self.limits.participants_per_room {
             return Err(ProtocolError::new(
                 ErrorCode::LimitReached,
@@ -245,16 +287,20 @@ impl RoomRegistry {
         r.broadcast(&ServerMessage::ParticipantJoined {
             participant: info.clone(),
         });
+        let resume_key = format!("{:032x}", rand::random::<u128>());
         r.members.push(Member {
             info: info.clone(),
+            subject: subject.to_owned(),
+            resume_key: resume_key.clone(),
             outbox: outbox.clone(),
         });
         outbox.deliver(ServerMessage::Joined {
             participant_id: info.id,
             role: info.role,
             snapshot: r.snapshot(room),
+            resume_key,
         });
-        Ok(())
+        Ok(replaced)
     }
 
     /// Records that a participant muted or unmuted, and tells everyone.
@@ -283,24 +329,9 @@ impl RoomRegistry {
     pub fn leave(&self, room: &RoomId, id: &ParticipantId) {
         let mut rooms = self.rooms.lock().unwrap();
         let Some(r) = rooms.get_mut(room) else { return };
-        let Some(index) = r.members.iter().position(|m| &m.info.id == id) else {
-            return;
-        };
-        let member = r.members.remove(index);
-        if member.info.role == Role::Technician {
-            for (annotation_id, pending) in r.annotations.take_all_pending() {
-                let message = failure(
-                    ErrorCode::NoTechnician,
-                    "the headset left before placing the annotation".into(),
-                    annotation_id,
-                    &pending,
-                );
-                r.send_to(&pending.author, message);
-            }
+        if let Some(index) = r.members.iter().position(|m| &m.info.id == id) {
+            r.remove_member(index);
         }
-        r.broadcast(&ServerMessage::ParticipantLeft {
-            participant_id: id.clone(),
-        });
     }
 
     /// An expert's mark: sent to the headset for resolution.

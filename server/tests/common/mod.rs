@@ -85,6 +85,11 @@ impl TestServer {
 
     /// An access token for `role` in `room`, valid for an hour, signed by this server.
     pub fn token(&self, room: &str, role: Role) -> String {
+        self.token_for(room, role, &format!("test-{role}"))
+    }
+
+    /// Like [`TestServer::token`], issued to `subject`.
+    pub fn token_for(&self, room: &str, role: Role, subject: &str) -> String {
         self.running
             .as_ref()
             .expect("a running server")
@@ -93,7 +98,7 @@ impl TestServer {
             .issue(
                 &room.into(),
                 role,
-                format!("test-{role}"),
+                subject.to_owned(),
                 None,
                 Duration::from_secs(3600),
             )

@@ -1,0 +1,117 @@
+// The session over a bad link. scripts/test runs the headset in a network namespace behind
+// `spotter-link` (an emulated link: delay, loss, cuts) and the server on the link's host side;
+// the expert's page reaches the server directly. SPOTTER_LINK_CONTROL is the link's control
+// file: writing it changes the link at once.
+import { writeFileSync } from 'node:fs';
+import { expect, test, type Page } from '@playwright/test';
+import type { APIRequestContext } from '@playwright/test';
+import type { Annotation } from '../src/generated/protocol';
+import {
+  closePage,
+  equipment,
+  headsetVoiceReports,
+  markerWorld,
+  openExpert,
+  pointAtEquipment,
+  room,
+  setFrozen,
+  waitUntilInView,
+} from './helpers';
+
+function setLink(settings: string): void {
+  const path = process.env.SPOTTER_LINK_CONTROL;
+  if (!path) throw new Error('SPOTTER_LINK_CONTROL is not set (the test script sets it)');
+  writeFileSync(path, settings);
+}
+
+/**
+ * Marks equipment `id` on a frozen frame (at 30 frames/s the live frame often changes between
+ * aiming and clicking), then goes back to live video.
+ */
+async function mark(page: Page, request: APIRequestContext, id: string): Promise<Annotation> {
+  // Frozen on a frame where the marker is well inside the view.
+  await waitUntilInView(page, [markerWorld(equipment(id))], 0.15, 30_000);
+  await setFrozen(page, true);
+  try {
+    return (await pointAtEquipment(page, request, id)).annotation;
+  } finally {
+    await setFrozen(page, false);
+  }
+}
+
+async function framesDecoded(page: Page): Promise<number> {
+  return page.evaluate(() => window.__spotter?.framesDecoded() ?? Promise.resolve(0));
+}
+
+test.afterEach(() => setLink(''));
+
+test('5% loss and 100 ms RTT to the headset: 20+ frames/s decoded, every annotation arrives, voice both ways', async ({
+  browser,
+  request,
+}) => {
+  setLink('delay_ms=50\nloss=0.05\n');
+  const page = await openExpert(browser, 'Nadia');
+  try {
+    const d0 = await framesDecoded(page);
+    await page.waitForTimeout(10_000);
+    const fps = ((await framesDecoded(page)) - d0) / 10;
+    console.log(`decoded ${fps.toFixed(1)} frames/s over 10 s with 5% loss and 100 ms RTT`);
+    expect(fps).toBeGreaterThanOrEqual(20);
+
+    const placed = [];
+    for (const id of ['panel-1', 'conveyor-1', 'panel-1', 'conveyor-1', 'panel-1']) {
+      placed.push((await mark(page, request, id)).id);
+    }
+    const ids = new Set((await room(request)).annotations.map((a) => a.id));
+    expect(placed.every((id) => ids.has(id)), 'every annotation is in the room').toBe(true);
+    await expect
+      .poll(() => page.evaluate(() => window.__spotter?.annotations().length ?? 0))
+      .toBeGreaterThanOrEqual(placed.length);
+
+    await expect
+      .poll(() => page.evaluate(() => window.__spotter?.heardLevel() ?? -100), { timeout: 10_000 })
+      .toBeGreaterThan(-40);
+    const reports = headsetVoiceReports();
+    const last = reports[reports.length - 1];
+    console.log(`headset hears over the lossy link: ${JSON.stringify(last)}`);
+    expect(last?.voices ?? 0).toBeGreaterThanOrEqual(1);
+    expect(last?.loudest ?? -100).toBeGreaterThan(-50);
+  } finally {
+    await closePage(page);
+  }
+});
+
+test("the headset's link cut for 10 s: it comes back, the video resumes without reloading, no annotation is lost", async ({
+  browser,
+  request,
+}) => {
+  const page = await openExpert(browser, 'Ravi');
+  try {
+    const before = await mark(page, request, 'panel-1');
+    const marks = (await room(request)).annotations.map((a) => a.id);
+    const self = await page.evaluate(() => window.__spotter?.participantId);
+
+    setLink('cut=1\n');
+    await page.waitForTimeout(10_000);
+    const stalled = await framesDecoded(page);
+    setLink('');
+    const restored = Date.now();
+    await expect
+      .poll(async () => (await framesDecoded(page)) - stalled, { timeout: 30_000, intervals: [100] })
+      .toBeGreaterThan(5);
+    console.log(`video back ${Date.now() - restored} ms after the link returned (10 s cut)`);
+
+    // The same page (no reload), live again, every mark still there and drawable again.
+    expect(await page.evaluate(() => window.__spotter?.participantId)).toBe(self);
+    await expect(page.locator('#status')).toHaveAttribute('data-state', 'live', { timeout: 10_000 });
+    const after = (await room(request)).annotations.map((a) => a.id);
+    expect(after).toEqual(expect.arrayContaining(marks));
+    expect(after).toContain(before.id);
+    const technicians = (await room(request)).participants.filter((p) => p.role === 'technician');
+    expect(technicians).toHaveLength(1);
+    // The headset places marks again.
+    await mark(page, request, 'conveyor-1');
+  } finally {
+    await closePage(page);
+  }
+});
