@@ -1,10 +1,12 @@
 // The session over a bad link. scripts/test runs the headset in a network namespace behind
 // `spotter-link` (an emulated link: delay, loss, cuts) and the server on the link's host side;
-// the expert's page reaches the server directly. SPOTTER_LINK_CONTROL is the link's control
+// the expert's page reaches the server directly, except in the UDP test, whose browser runs in
+// a second namespace behind a link that drops UDP (SPOTTER_EXPERT_CHROMIUM starts it there). SPOTTER_LINK_CONTROL is the link's control
 // file: writing it changes the link at once.
 import { writeFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import type { APIRequestContext } from '@playwright/test';
+import { chromium, type APIRequestContext } from '@playwright/test';
+import networkConfig from '../playwright.network.config';
 import type { Annotation } from '../src/generated/protocol';
 import {
   closePage,
@@ -113,5 +115,27 @@ test("the headset's link cut for 10 s: it comes back, the video resumes without 
     await mark(page, request, 'conveyor-1');
   } finally {
     await closePage(page);
+  }
+});
+
+test('UDP blocked between an expert and the server: the page connects over TCP, plays and talks', async () => {
+  const executablePath = process.env.SPOTTER_EXPERT_CHROMIUM;
+  if (!executablePath) throw new Error('SPOTTER_EXPERT_CHROMIUM is not set (the test script sets it)');
+  // This expert's browser runs in a second namespace whose link drops every UDP packet.
+  const browser = await chromium.launch({ ...networkConfig.use?.launchOptions, executablePath });
+  try {
+    const page = await openExpert(browser, 'Uma');
+    const d0 = await framesDecoded(page);
+    await page.waitForTimeout(3000);
+    const fps = ((await framesDecoded(page)) - d0) / 3;
+    const transport = await page.evaluate(() => window.__spotter?.transport() ?? Promise.resolve(null));
+    console.log(`UDP blocked: media over ${transport ?? '?'}, ${fps.toFixed(1)} frames/s decoded`);
+    expect(transport).toBe('tcp');
+    expect(fps).toBeGreaterThan(10);
+    await expect
+      .poll(() => page.evaluate(() => window.__spotter?.heardLevel() ?? -100), { timeout: 10_000 })
+      .toBeGreaterThan(-40);
+  } finally {
+    await browser.close();
   }
 });

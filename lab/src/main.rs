@@ -96,6 +96,8 @@ fn main() -> anyhow::Result<()> {
     ])?;
     in_ns(&["link", "set", &ns_name, "up"])?;
     in_ns(&["link", "set", "lo", "up"])?;
+    // Everything leaves the namespace through the link (the host's other addresses included).
+    in_ns(&["route", "add", "default", "dev", &ns_name])?;
 
     if !args.control.exists() {
         std::fs::write(&args.control, "")?;

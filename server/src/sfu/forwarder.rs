@@ -2,10 +2,13 @@
 
 use super::Command;
 use super::peer::{AudioSlot, Peer, catch_panic};
+use super::tcp::TcpEvent;
 use crate::metrics::RelayMetrics;
+use bytes::Bytes;
 use spotter_protocol::{
     Action, ErrorCode, FRAMES_CHANNEL, FrameMeta, ParticipantId, ProtocolError,
 };
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -29,6 +32,8 @@ pub struct Forwarder {
     media_addr: SocketAddr,
     peers: Vec<Peer>,
     metrics: Arc<RelayMetrics>,
+    /// Open ICE-TCP connections by remote address: where TCP transmits go.
+    tcp: HashMap<SocketAddr, mpsc::Sender<Bytes>>,
 }
 
 impl Forwarder {
@@ -38,17 +43,31 @@ impl Forwarder {
             media_addr,
             peers: Vec::new(),
             metrics,
+            tcp: HashMap::new(),
         }
     }
 
-    pub async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+    pub async fn run(
+        mut self,
+        mut commands: mpsc::Receiver<Command>,
+        mut tcp_events: mpsc::Receiver<TcpEvent>,
+    ) {
         let mut buf = vec![0u8; 2000];
         loop {
             let deadline = self.drain_all();
             tokio::select! {
                 received = self.socket.recv_from(&mut buf) => match received {
-                    Ok((n, source)) => self.receive(source, &buf[..n]),
+                    Ok((n, source)) => self.receive(Protocol::Udp, source, &buf[..n]),
                     Err(e) => tracing::debug!("UDP receive: {e}"),
+                },
+                Some(event) = tcp_events.recv() => match event {
+                    TcpEvent::Opened { remote, outgoing } => {
+                        self.tcp.insert(remote, outgoing);
+                    }
+                    TcpEvent::Packet { remote, data } => self.receive(Protocol::Tcp, remote, &data),
+                    TcpEvent::Closed { remote } => {
+                        self.tcp.remove(&remote);
+                    }
                 },
                 command = commands.recv() => match command {
                     Some(command) => self.command(command),
@@ -141,8 +160,8 @@ impl Forwarder {
         }
     }
 
-    fn receive(&mut self, source: SocketAddr, datagram: &[u8]) {
-        let Ok(receive) = Receive::new(Protocol::Udp, source, self.media_addr, datagram) else {
+    fn receive(&mut self, proto: Protocol, source: SocketAddr, datagram: &[u8]) {
+        let Ok(receive) = Receive::new(proto, source, self.media_addr, datagram) else {
             return; // not STUN, DTLS or RTP: ignore
         };
         let input = Input::Receive(Instant::now(), receive);
@@ -173,8 +192,16 @@ impl Forwarder {
                     };
                     match output {
                         Ok(Output::Transmit(t)) => {
-                            // UDP: a full socket buffer drops the datagram, as the network would.
-                            let _ = self.socket.try_send_to(&t.contents, t.destination);
+                            // A full socket buffer or TCP queue drops the packet, as a network
+                            // would; the protocols above recover.
+                            if t.proto == Protocol::Tcp {
+                                if let Some(connection) = self.tcp.get(&t.destination) {
+                                    let _ =
+                                        connection.try_send(Bytes::copy_from_slice(&t.contents));
+                                }
+                            } else {
+                                let _ = self.socket.try_send_to(&t.contents, t.destination);
+                            }
                         }
                         Ok(Output::Timeout(t)) => {
                             deadline = deadline.min(t);

@@ -16,6 +16,7 @@
 mod forwarder;
 mod offer;
 mod peer;
+mod tcp;
 
 use spotter_protocol::{ErrorCode, ParticipantId, ProtocolError, Role, RoomId};
 use std::net::SocketAddr;
@@ -60,10 +61,17 @@ impl SfuHandle {
             !media_addr.ip().is_unspecified(),
             "the media socket is bound to {bind}: set the address to advertise to peers"
         );
+        // ICE-TCP on the same port number, for networks that block UDP.
+        let tcp_bind = SocketAddr::new(bind.ip(), socket.local_addr()?.port());
+        let listener = tokio::net::TcpListener::bind(tcp_bind)
+            .await
+            .map_err(|e| anyhow::anyhow!("binding TCP {tcp_bind} for ICE-TCP: {e}"))?;
+        let (tcp_events_tx, tcp_events) = mpsc::channel(1024);
+        tokio::spawn(tcp::accept(listener, tcp_events_tx));
         let (commands, rx) = mpsc::channel(64);
         let forwarder = forwarder::Forwarder::new(socket, media_addr, metrics);
-        tokio::spawn(forwarder.run(rx));
-        tracing::info!(%media_addr, "SFU listening (UDP)");
+        tokio::spawn(forwarder.run(rx, tcp_events));
+        tracing::info!(%media_addr, "SFU listening (UDP, and TCP for networks that block UDP)");
         Ok(Self {
             commands,
             media_addr,

@@ -7,6 +7,7 @@ use std::time::Instant;
 use str0m::change::SdpOffer;
 use str0m::channel::ChannelId;
 use str0m::media::Mid;
+use str0m::net::TcpType;
 use str0m::{Candidate, Rtc};
 
 pub struct Peer {
@@ -57,9 +58,18 @@ impl Peer {
             .enable_h264(true)
             .enable_opus(true, false)
             .build(Instant::now());
-        let candidate = Candidate::host(media_addr, "udp")
-            .map_err(|e| ProtocolError::new(ErrorCode::Internal, format!("candidate: {e}")))?;
-        rtc.add_local_candidate(candidate);
+        let candidate_error = |e: str0m::error::IceError| {
+            ProtocolError::new(ErrorCode::Internal, format!("candidate: {e}"))
+        };
+        rtc.add_local_candidate(Candidate::host(media_addr, "udp").map_err(candidate_error)?);
+        // The same port over TCP, where a firewall blocks UDP (RFC 6544, passive).
+        let tcp = Candidate::builder()
+            .tcp()
+            .host(media_addr)
+            .tcptype(TcpType::Passive)
+            .build()
+            .map_err(candidate_error)?;
+        rtc.add_local_candidate(tcp);
         let answer = rtc
             .sdp_api()
             .accept_offer(offer)
