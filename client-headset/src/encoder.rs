@@ -47,6 +47,24 @@ impl VideoEncoder {
         })
     }
 
+    /// Changes the target bitrate of the frames to come (no keyframe, no restart).
+    pub fn set_bitrate(&mut self, bps: u32) -> anyhow::Result<()> {
+        let mut info = openh264_sys2::SBitrateInfo {
+            iLayer: openh264_sys2::SPATIAL_LAYER_ALL,
+            iBitrate: i32::try_from(bps).unwrap_or(i32::MAX),
+        };
+        // SAFETY: ENCODER_OPTION_BITRATE takes a pointer to an SBitrateInfo, which lives for
+        // the call; the encoder is initialised.
+        let result = unsafe {
+            self.encoder.raw_api().set_option(
+                openh264_sys2::ENCODER_OPTION_BITRATE,
+                std::ptr::addr_of_mut!(info).cast(),
+            )
+        };
+        anyhow::ensure!(result == 0, "OpenH264 refused bitrate {bps}: {result}");
+        Ok(())
+    }
+
     /// Encodes tightly packed RGBA8 (sRGB) pixels; `keyframe` forces an IDR.
     pub fn encode(
         &mut self,

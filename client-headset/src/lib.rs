@@ -4,7 +4,8 @@
 //! - [`scene`]: the demo factory from `assets/factory.json` and exact ray casting;
 //! - [`look_around`]: the simulated wearer's head motion;
 //! - [`frame_history`]: the last seconds of frame poses, by RTP timestamp;
-//! - [`resolve`]: an expert's stroke on a past frame → an annotation anchored in 3D.
+//! - [`resolve`]: an expert's stroke on a past frame → an annotation anchored in 3D;
+//! - [`rate`]: the encoder's bitrate and frame rate following the congestion estimate.
 //!
 //! And the parts that drive real things:
 //! - [`render`]: Bevy renders the scene and the annotations (headless or in a window) and reads
@@ -19,6 +20,7 @@ pub mod clock;
 pub mod encoder;
 pub mod frame_history;
 pub mod look_around;
+pub mod rate;
 pub mod render;
 pub mod resolve;
 pub mod scene;

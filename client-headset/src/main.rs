@@ -5,13 +5,14 @@
 use clap::{Parser, ValueEnum};
 use spotter_headset::clock::unix_time_us;
 use spotter_headset::encoder::VideoEncoder;
+use spotter_headset::rate::RateFollower;
 use spotter_headset::render::{self, CapturedFrame, Display, RenderConfig, RenderLinks};
 use spotter_headset::scene::{FactoryScene, default_scene_path};
 use spotter_headset::session::{self, OutgoingFrame, SessionConfig, SessionLinks};
 use spotter_protocol::FrameMeta;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc as std_mpsc;
 use std::time::Instant;
 use tokio::sync::mpsc;
@@ -86,12 +87,28 @@ fn main() -> anyhow::Result<()> {
     let (outgoing_tx, outgoing_rx) = mpsc::channel::<OutgoingFrame>(2);
     let (annotations_tx, annotations_rx) = std_mpsc::channel();
     let keyframe_wanted = Arc::new(AtomicBool::new(true));
+    let estimate_bps = Arc::new(AtomicU64::new(0));
 
     let encoder = VideoEncoder::new(args.width, args.height, args.fps, args.bitrate)?;
     let wanted = keyframe_wanted.clone();
+    let estimate = estimate_bps.clone();
+    let follower = RateFollower::new(args.bitrate);
+    let fps = args.fps;
     std::thread::Builder::new()
         .name("encoder".into())
-        .spawn(move || encode_loop(encoder, captured_rx, outgoing_tx, wanted))?;
+        .spawn(move || {
+            encode_loop(
+                encoder,
+                captured_rx,
+                outgoing_tx,
+                EncoderControl {
+                    keyframe_wanted: wanted,
+                    estimate_bps: estimate,
+                    follower,
+                    fps,
+                },
+            )
+        })?;
 
     let session_config = SessionConfig {
         server: args.server.clone(),
@@ -99,6 +116,7 @@ fn main() -> anyhow::Result<()> {
         token: args.token.clone(),
         name: args.name.clone(),
         talk: !args.silent,
+        video_bitrate: args.bitrate,
     };
     let session_scene = scene.clone();
     std::thread::Builder::new()
@@ -109,6 +127,7 @@ fn main() -> anyhow::Result<()> {
                 frames: outgoing_rx,
                 annotations: annotations_tx,
                 keyframe_wanted,
+                estimate_bps,
             };
             if let Err(e) = runtime.block_on(session::run(session_config, session_scene, links)) {
                 eprintln!("spotter-headset: {e:#}");
@@ -137,17 +156,43 @@ fn main() -> anyhow::Result<()> {
 
 /// Encodes rendered frames as they come; reports the frame rate and how long frames take from
 /// capture (the pose they were rendered with) to encoded, every 5 s.
+/// What steers the encoder besides the frames.
+struct EncoderControl {
+    keyframe_wanted: Arc<AtomicBool>,
+    /// Congestion control's estimate (bits per second, 0: none yet).
+    estimate_bps: Arc<AtomicU64>,
+    follower: RateFollower,
+    fps: f32,
+}
+
 fn encode_loop(
     mut encoder: VideoEncoder,
     frames: std_mpsc::Receiver<CapturedFrame>,
     out: mpsc::Sender<OutgoingFrame>,
-    keyframe_wanted: Arc<AtomicBool>,
+    mut control: EncoderControl,
 ) {
     let mut window_start = Instant::now();
     let mut count = 0u32;
     let mut capture_to_encoded_ms = 0.0f64;
     for frame in frames {
-        let keyframe = keyframe_wanted.swap(false, Ordering::Relaxed);
+        let estimate = control.estimate_bps.load(Ordering::Relaxed);
+        if estimate > 0
+            && let Some(bps) = control.follower.update(estimate as f64, Instant::now())
+        {
+            if let Err(e) = encoder.set_bitrate(bps) {
+                tracing::warn!("{e:#}");
+            }
+            tracing::info!(
+                estimate_kbps = estimate / 1000,
+                video_kbps = bps / 1000,
+                fps = control.follower.kept_fps(control.fps),
+                "following the network's estimate"
+            );
+        }
+        if !control.follower.keep_frame() {
+            continue;
+        }
+        let keyframe = control.keyframe_wanted.swap(false, Ordering::Relaxed);
         let encoded = match encoder.encode(&frame.rgba, frame.capture_time_us / 1000, keyframe) {
             Ok(encoded) => encoded,
             Err(e) => {
@@ -172,6 +217,7 @@ fn encode_loop(
             tracing::info!(
                 fps = count as f32 / elapsed,
                 capture_to_encoded_ms = capture_to_encoded_ms / f64::from(count),
+                video_kbps = control.follower.video_bps() / 1000,
                 "headset frames per second"
             );
             window_start = Instant::now();

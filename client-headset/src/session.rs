@@ -9,14 +9,14 @@ use crate::scene::FactoryScene;
 use crate::voice;
 use anyhow::Context;
 use spotter_peer::{
-    AudioPublisher, JoinRefused, Peer, PeerOptions, RTCPeerConnectionState, Signaling,
-    VideoPublisher, VoiceListener,
+    AudioPublisher, BitrateRange, JoinRefused, Peer, PeerOptions, RTCPeerConnectionState,
+    Signaling, VideoPublisher, VoiceListener,
 };
 use spotter_protocol::{
     ClientMessage, EquipmentInfo, ErrorCode, FrameMeta, Role, ServerMessage, VIDEO_CLOCK_RATE,
 };
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc as std_mpsc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -30,7 +30,14 @@ pub struct SessionConfig {
     pub name: String,
     /// Whether to talk (the simulated headset's speech-like signal).
     pub talk: bool,
+    /// The highest video bitrate; congestion control sends less when the path carries less.
+    pub video_bitrate: u32,
 }
+
+/// Congestion control's range: the voice and overhead on top of the video's bitrate...
+const AUDIO_BITRATE_ALLOWANCE: f64 = 100_000.0;
+/// ...and the least it ever aims for.
+const MIN_SEND_BITRATE: f64 = 120_000.0;
 
 /// Voices the headset can hear at once (experts talking together).
 const VOICE_SLOTS: usize = 3;
@@ -47,6 +54,9 @@ pub struct SessionLinks {
     pub annotations: std_mpsc::Sender<AnnotationUpdate>,
     /// Set when a viewer asked for a keyframe; the encoder clears it.
     pub keyframe_wanted: Arc<AtomicBool>,
+    /// The congestion controller's estimate for everything sent, bits per second (0: none
+    /// yet); the encoder follows it.
+    pub estimate_bps: Arc<AtomicU64>,
 }
 
 /// Maps capture times to a 90 kHz RTP clock with a random origin (RFC 3550 §5.1).
@@ -218,7 +228,15 @@ async fn publish(
             .collect(),
     })?;
 
-    let mut peer = Peer::new(&PeerOptions::for_server(is_loopback(&config.server))).await?;
+    let max = f64::from(config.video_bitrate) + AUDIO_BITRATE_ALLOWANCE;
+    let options = PeerOptions::for_server(is_loopback(&config.server)).with_congestion_control(
+        BitrateRange {
+            initial: max,
+            min: MIN_SEND_BITRATE,
+            max,
+        },
+    );
+    let mut peer = Peer::new(&options).await?;
     let (publisher, keyframe_requests) = VideoPublisher::add_to(&peer).await?;
     let voice_out = if config.talk {
         Some(AudioPublisher::add_to(&peer).await?)
@@ -287,6 +305,7 @@ async fn serve(
         }
     }
     let mut media = peer.state();
+    let estimate = peer.target_bitrate();
     // Set while ICE is disconnected: it may come back by itself before this passes.
     let mut media_lost_at: Option<tokio::time::Instant> = None;
     loop {
@@ -301,6 +320,9 @@ async fn serve(
                 let Some(OutgoingFrame { encoded, mut meta }) = frame else {
                     return Ok(Ended::ServerClosed("the headset is stopping".into()));
                 };
+                if let Some(estimate) = &estimate {
+                    links.estimate_bps.store(estimate.bps() as u64, Ordering::Relaxed);
+                }
                 meta.rtp_timestamp = clock.timestamp(meta.capture_time_us);
                 // Recorded before sending, so a stroke drawn on this frame always finds it.
                 history.push(meta);

@@ -17,6 +17,7 @@ import {
   pointAtEquipment,
   room,
   setFrozen,
+  SPOTTER_URL,
   waitUntilInView,
 } from './helpers';
 
@@ -113,6 +114,39 @@ test("the headset's link cut for 10 s: it comes back, the video resumes without 
     expect(technicians).toHaveLength(1);
     // The headset places marks again.
     await mark(page, request, 'conveyor-1');
+  } finally {
+    await closePage(page);
+  }
+});
+
+/** Video bits per second the server received from the headset over `ms`, from /metrics. */
+async function videoInBps(request: APIRequestContext, ms: number): Promise<number> {
+  const bytes = async () => {
+    const text = await (await request.get(`${SPOTTER_URL}/metrics`)).text();
+    return Number(/^spotter_video_bytes_in_total (\d+)/m.exec(text)?.[1] ?? NaN);
+  };
+  const before = await bytes();
+  await new Promise((r) => setTimeout(r, ms));
+  return ((await bytes()) - before) * 8 / (ms / 1000);
+}
+
+test("the headset's link capped at 300 kbit/s: the video degrades but keeps playing", async ({ browser, request }) => {
+  const page = await openExpert(browser, 'Kai');
+  try {
+    const open = await videoInBps(request, 5000);
+    setLink('rate_kbps=300\n');
+    // Congestion control needs a few seconds to find the new capacity.
+    await page.waitForTimeout(12_000);
+    const capped = await videoInBps(request, 10_000);
+    const d0 = await framesDecoded(page);
+    await page.waitForTimeout(5000);
+    const fps = ((await framesDecoded(page)) - d0) / 5;
+    console.log(
+      `video from the headset: ${(open / 1000).toFixed(0)} kbit/s on an open link, ${(capped / 1000).toFixed(0)} kbit/s capped at 300 kbit/s, ${fps.toFixed(1)} frames/s decoded`,
+    );
+    expect(capped).toBeLessThan(300_000);
+    expect(fps, 'still moving: fewer frames, not a freeze').toBeGreaterThanOrEqual(8);
+    await expect(page.locator('#status')).toHaveAttribute('data-state', 'live');
   } finally {
     await closePage(page);
   }

@@ -1,9 +1,13 @@
 //! A peer connection with the SFU: built, offered (non-trickle) and answered.
 
+use crate::congestion::{BitrateRange, PublishingEstimator, TargetBitrate};
 use crate::keyframe::KeyframeRequestsToApp;
 use anyhow::Context;
 use rtc::ice::mdns::MulticastDnsMode;
 use rtc::interceptor::Slot;
+use rtc::peer_connection::configuration::interceptor_registry::{
+    CongestionFeedback, configure_congestion_control,
+};
 use rtc::peer_connection::configuration::media_engine::MIME_TYPE_H264;
 use rtc::rtp_transceiver::rtp_sender::{RTCRtpCodec, RTCRtpCodecParameters, RtpCodecKind};
 use std::net::IpAddr;
@@ -36,6 +40,8 @@ pub struct PeerOptions {
     /// The local address to bind (and so the only host candidate). `webrtc` skips loopback
     /// when given 0.0.0.0, so a server on loopback needs 127.0.0.1 here.
     pub bind_ip: IpAddr,
+    /// A publisher's send-side congestion control (TWCC + GCC); `None` for receivers.
+    pub congestion: Option<BitrateRange>,
 }
 
 impl PeerOptions {
@@ -47,7 +53,14 @@ impl PeerOptions {
             } else {
                 IpAddr::from([0, 0, 0, 0])
             },
+            congestion: None,
         }
+    }
+
+    /// With send-side congestion control: the bitrate to send follows the path's estimate.
+    pub fn with_congestion_control(mut self, range: BitrateRange) -> Self {
+        self.congestion = Some(range);
+        self
     }
 }
 
@@ -101,6 +114,7 @@ pub struct Peer {
     state: watch::Receiver<RTCPeerConnectionState>,
     pub(crate) video_tracks: Option<mpsc::UnboundedReceiver<Arc<dyn TrackRemote>>>,
     pub(crate) audio_tracks: Option<mpsc::UnboundedReceiver<Arc<dyn TrackRemote>>>,
+    target_bitrate: Option<TargetBitrate>,
 }
 
 impl Peer {
@@ -120,7 +134,21 @@ impl Peer {
             },
             RtpCodecKind::Audio,
         )?;
-        let registry = register_default_interceptors(Registry::new(), &mut media)?
+        let mut target_bitrate = None;
+        let registry = match options.congestion {
+            Some(range) => {
+                let (estimator, target) = PublishingEstimator::new(range);
+                target_bitrate = Some(target);
+                configure_congestion_control(
+                    Registry::new(),
+                    estimator,
+                    CongestionFeedback::Twcc,
+                    &mut media,
+                )?
+            }
+            None => Registry::new(),
+        };
+        let registry = register_default_interceptors(registry, &mut media)?
             .with(Slot::from(14_000), KeyframeRequestsToApp::default());
         let settings = SettingEngineBuilder::new()
             .with_multicast_dns_mode(MulticastDnsMode::Disabled)
@@ -149,7 +177,13 @@ impl Peer {
             state,
             video_tracks: Some(video_tracks),
             audio_tracks: Some(audio_tracks),
+            target_bitrate,
         })
+    }
+
+    /// The congestion controller's target, when this peer was built with one.
+    pub fn target_bitrate(&self) -> Option<TargetBitrate> {
+        self.target_bitrate.clone()
     }
 
     /// Creates the offer and waits until every candidate is in it.

@@ -10,6 +10,7 @@
 //! - [`voice`]: Opus voice out (a microphone's frames) and in (the room's voices, decoded),
 //!   a speech-like test signal, and levels.
 
+pub mod congestion;
 pub mod connection;
 mod keyframe;
 pub mod publisher;
@@ -18,6 +19,7 @@ pub mod signaling;
 pub mod subscriber;
 pub mod voice;
 
+pub use congestion::{BitrateRange, TargetBitrate};
 pub use connection::{FramesChannel, Peer, PeerOptions};
 pub use publisher::VideoPublisher;
 pub use signaling::{JoinRefused, Signaling};

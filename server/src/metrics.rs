@@ -19,6 +19,8 @@ pub struct RelayMetrics {
     pub audio_frames_in: AtomicU64,
     pub audio_frames_out: AtomicU64,
     pub audio_frames_unheard: AtomicU64,
+    /// Each connected peer's link, updated once a second by the SFU.
+    pub links: crate::sfu::link_stats::LinkTable,
 }
 
 impl RelayMetrics {
@@ -132,5 +134,76 @@ pub fn render(rooms: &RoomRegistry, relay: &RelayMetrics) -> String {
     for (name, kind, help, value) in relay_metrics {
         metric(name, kind, help, &plain(value.load(Ordering::Relaxed)));
     }
+    render_links(&mut out, relay);
     out
+}
+
+/// Per-peer link figures, labelled by room, participant and role.
+fn render_links(out: &mut String, relay: &RelayMetrics) {
+    let links = relay.links.lock().unwrap();
+    let mut rows: Vec<_> = links.iter().collect();
+    rows.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+    type Field = fn(&crate::sfu::link_stats::LinkStats) -> Option<f64>;
+    let fields: [(&str, &str, &str, Field); 8] = [
+        (
+            "spotter_peer_rtt_seconds",
+            "gauge",
+            "Round-trip time to the peer.",
+            |l| l.rtt.map(|d| d.as_secs_f64()),
+        ),
+        (
+            "spotter_peer_loss_in_ratio",
+            "gauge",
+            "Fraction of the peer's packets to the server that were lost.",
+            |l| l.loss_in.map(f64::from),
+        ),
+        (
+            "spotter_peer_loss_out_ratio",
+            "gauge",
+            "Fraction of the server's packets to the peer that were lost.",
+            |l| l.loss_out.map(f64::from),
+        ),
+        (
+            "spotter_peer_nacks_sent_total",
+            "counter",
+            "NACKs the server sent the peer (asking it to resend).",
+            |l| Some(l.nacks_sent() as f64),
+        ),
+        (
+            "spotter_peer_nacks_received_total",
+            "counter",
+            "NACKs the peer sent the server.",
+            |l| Some(l.nacks_received() as f64),
+        ),
+        (
+            "spotter_peer_bytes_in_total",
+            "counter",
+            "Bytes received from the peer.",
+            |l| Some(l.bytes_in as f64),
+        ),
+        (
+            "spotter_peer_bytes_out_total",
+            "counter",
+            "Bytes sent to the peer.",
+            |l| Some(l.bytes_out as f64),
+        ),
+        (
+            "spotter_peer_over_tcp",
+            "gauge",
+            "1 when the peer's media goes over TCP (UDP blocked).",
+            |l| Some(if l.over_tcp { 1.0 } else { 0.0 }),
+        ),
+    ];
+    for (name, kind, help, field) in fields {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        for (participant, link) in &rows {
+            if let Some(value) = field(link) {
+                let _ = writeln!(
+                    out,
+                    "{name}{{room=\"{}\",participant=\"{participant}\",role=\"{}\"}} {value}",
+                    link.room, link.role
+                );
+            }
+        }
+    }
 }

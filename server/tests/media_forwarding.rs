@@ -200,6 +200,39 @@ async fn one_publishers_video_reaches_two_subscribers_intact_and_in_order() {
         value("spotter_keyframe_requests_total") >= 2,
         "one per subscriber that connected"
     );
+
+    // Each peer's link: bytes both ways, no loss on loopback, a round-trip time once reports
+    // have crossed (str0m computes them every second).
+    let peer_values = |name: &str, role: &str| -> Vec<f64> {
+        metrics
+            .lines()
+            .filter(|l| {
+                l.starts_with(&format!("{name}{{")) && l.contains(&format!("role=\"{role}\""))
+            })
+            .filter_map(|l| l.rsplit(' ').next()?.parse().ok())
+            .collect()
+    };
+    let technician_in = peer_values("spotter_peer_bytes_in_total", "technician");
+    assert_eq!(technician_in.len(), 1, "{metrics}");
+    // Updated once a second, so they may trail the forwarding counters by up to a second.
+    assert!(
+        technician_in[0] > value("spotter_video_bytes_in_total") as f64 / 2.0,
+        "{metrics}"
+    );
+    let experts_out = peer_values("spotter_peer_bytes_out_total", "expert");
+    assert_eq!(experts_out.len(), 2);
+    assert!(experts_out.iter().all(|b| *b > 0.0));
+    for loss in peer_values("spotter_peer_loss_in_ratio", "technician") {
+        assert!(loss < 0.01, "loopback loses nothing: {loss}");
+    }
+    let rtts: Vec<f64> = ["technician", "expert"]
+        .iter()
+        .flat_map(|r| peer_values("spotter_peer_rtt_seconds", r))
+        .collect();
+    assert!(
+        !rtts.is_empty() && rtts.iter().all(|r| (0.0..0.5).contains(r)),
+        "{rtts:?}"
+    );
 }
 
 /// Every packet in order, none missing, and every frame's bytes as sent under its timestamp.

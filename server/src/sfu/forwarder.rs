@@ -1,6 +1,7 @@
 //! The SFU task: one socket, every peer, and the routing of their events (see `sfu/mod.rs`).
 
 use super::Command;
+use super::link_stats::LinkStats;
 use super::peer::{AudioSlot, Peer, catch_panic};
 use super::tcp::TcpEvent;
 use crate::metrics::RelayMetrics;
@@ -96,7 +97,7 @@ impl Forwarder {
                 .collect();
             self.peers.retain(|p| p.rtc.is_alive());
             for participant in &gone {
-                self.free_audio_slots(participant);
+                self.forget(participant);
             }
             self.metrics
                 .peers
@@ -146,7 +147,23 @@ impl Forwarder {
             peer.rtc.disconnect();
         }
         self.peers.retain(|p| &p.participant != participant);
+        self.forget(participant);
+    }
+
+    /// Frees what a peer that is gone held: its audio slots elsewhere, its link figures.
+    fn forget(&mut self, participant: &ParticipantId) {
         self.free_audio_slots(participant);
+        self.metrics.links.lock().unwrap().remove(participant);
+    }
+
+    /// Updates the published link figures of peer `index`.
+    fn link(&self, index: usize, update: impl FnOnce(&mut LinkStats)) {
+        let peer = &self.peers[index];
+        let mut links = self.metrics.links.lock().unwrap();
+        let entry = links
+            .entry(peer.participant.clone())
+            .or_insert_with(|| LinkStats::new(peer.room.clone(), peer.role));
+        update(entry);
     }
 
     /// Frees the slots that carried `talker`, so a new talker can take them.
@@ -287,6 +304,9 @@ impl Forwarder {
                 }
             }
             Event::KeyframeRequest(_) => self.request_keyframe(index, false),
+            Event::PeerStats(stats) => self.link(index, |l| l.peer(&stats)),
+            Event::MediaIngressStats(stats) => self.link(index, |l| l.ingress(&stats)),
+            Event::MediaEgressStats(stats) => self.link(index, |l| l.egress(&stats)),
             Event::ChannelOpen(id, label) if label == FRAMES_CHANNEL => {
                 self.peers[index].frames_channel = Some(id);
             }

@@ -14,6 +14,7 @@
 //! headset's frame and its pose.
 
 mod forwarder;
+pub mod link_stats;
 mod offer;
 mod peer;
 mod tcp;

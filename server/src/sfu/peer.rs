@@ -57,6 +57,7 @@ impl Peer {
             .clear_codecs()
             .enable_h264(true)
             .enable_opus(true, false)
+            .set_stats_interval(Some(super::link_stats::STATS_INTERVAL))
             .build(Instant::now());
         let candidate_error = |e: str0m::error::IceError| {
             ProtocolError::new(ErrorCode::Internal, format!("candidate: {e}"))
