@@ -218,6 +218,7 @@ fn encode_loop(
                 fps = count as f32 / elapsed,
                 capture_to_encoded_ms = capture_to_encoded_ms / f64::from(count),
                 video_kbps = control.follower.video_bps() / 1000,
+                estimate_kbps = control.estimate_bps.load(Ordering::Relaxed) / 1000,
                 "headset frames per second"
             );
             window_start = Instant::now();

@@ -77,6 +77,7 @@ mod tests {
     fn a_report_counts_voices_and_finds_the_loudest_frame() {
         let frame = |track, amplitude: i16| HeardFrame {
             track,
+            decoded_at: std::time::Instant::now(),
             rtp_timestamp: 0,
             samples: (0..FRAME_SAMPLES)
                 .map(|i| if i % 2 == 0 { amplitude } else { -amplitude })

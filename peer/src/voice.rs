@@ -155,8 +155,10 @@ impl AudioPublisher {
         })
     }
 
-    /// Sends one 20 ms Opus frame. Call after the answer was applied.
-    pub async fn send_frame(&mut self, opus: Bytes) -> anyhow::Result<()> {
+    /// Sends one 20 ms Opus frame and returns its RTP timestamp (which the SFU keeps, so a
+    /// listener can match what it hears to what was said). Call after the answer was applied.
+    pub async fn send_frame(&mut self, opus: Bytes) -> anyhow::Result<u32> {
+        let timestamp = self.timestamp;
         let packet = rtc::rtp::Packet {
             header: rtc::rtp::Header {
                 version: 2,
@@ -171,7 +173,7 @@ impl AudioPublisher {
         self.sequence = self.sequence.wrapping_add(1);
         self.timestamp = self.timestamp.wrapping_add(FRAME_SAMPLES as u32);
         self.out.track.write_rtp(packet).await?;
-        Ok(())
+        Ok(timestamp)
     }
 }
 
@@ -180,6 +182,8 @@ impl AudioPublisher {
 pub struct HeardFrame {
     /// Which of this peer's voice tracks it came on (in order of arrival).
     pub track: usize,
+    /// When it was decoded.
+    pub decoded_at: std::time::Instant,
     pub rtp_timestamp: u32,
     pub samples: Vec<i16>,
 }
@@ -229,6 +233,7 @@ impl VoiceListener {
                                 };
                                 let frame = HeardFrame {
                                     track: this,
+                                    decoded_at: std::time::Instant::now(),
                                     rtp_timestamp: packet.header.timestamp,
                                     samples: pcm[..n].to_vec(),
                                 };

@@ -30,6 +30,11 @@ pub struct HttpConfig {
     /// The address people open, for invite links (`https://spotter.plant.example`). Unset: the
     /// address the admin request came to.
     pub public_url: Option<String>,
+    /// TLS certificate chain (PEM). With `tls_key`, the server speaks HTTPS and WSS: browsers
+    /// give the microphone only to secure pages (localhost excepted).
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM) for `tls_cert`.
+    pub tls_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -109,6 +114,8 @@ impl Default for HttpConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             web_dir: PathBuf::from("client-web/dist"),
             public_url: None,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -172,6 +179,12 @@ pub struct Flags {
     /// [http] public_url: the address people open, for invite links.
     #[arg(long, env = "SPOTTER_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// [http] tls_cert: certificate chain (PEM) to serve HTTPS/WSS with (needs --tls-key).
+    #[arg(long, env = "SPOTTER_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// [http] tls_key: private key (PEM) of --tls-cert.
+    #[arg(long, env = "SPOTTER_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
     /// [auth] admin_key: key of the admin API (at least 16 characters) [default: off].
     #[arg(long, env = "SPOTTER_ADMIN_KEY", hide_env_values = true)]
     pub admin_key: Option<String>,
@@ -209,6 +222,10 @@ impl Config {
                 crate::auth::MIN_ADMIN_KEY_CHARS
             );
         }
+        anyhow::ensure!(
+            self.http.tls_cert.is_some() == self.http.tls_key.is_some(),
+            "[http] tls_cert and tls_key go together: set both for HTTPS, or neither"
+        );
         if let Some(url) = &self.http.public_url {
             anyhow::ensure!(
                 url.starts_with("http://") || url.starts_with("https://"),
@@ -247,6 +264,12 @@ impl Config {
         }
         if flags.admin_key.is_some() {
             self.auth.admin_key = flags.admin_key;
+        }
+        if flags.tls_cert.is_some() {
+            self.http.tls_cert = flags.tls_cert;
+        }
+        if flags.tls_key.is_some() {
+            self.http.tls_key = flags.tls_key;
         }
         self
     }

@@ -62,6 +62,25 @@ async fn stop_storage(persister: &store::Persister) {
     let _ = tokio::task::spawn_blocking(move || persister.stop()).await;
 }
 
+/// The TLS configuration from `[http] tls_cert` and `tls_key`, when set.
+async fn tls_config(
+    config: &Config,
+) -> anyhow::Result<Option<axum_server::tls_rustls::RustlsConfig>> {
+    let (Some(cert), Some(key)) = (&config.http.tls_cert, &config.http.tls_key) else {
+        return Ok(None);
+    };
+    let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+        .await
+        .with_context(|| {
+            format!(
+                "loading the TLS certificate {} and key {}",
+                cert.display(),
+                key.display()
+            )
+        })?;
+    Ok(Some(tls))
+}
+
 /// Opens storage, starts the SFU and the HTTP server.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
     config.check()?;
@@ -94,31 +113,51 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         relay_metrics,
         auth,
         public_url: config.http.public_url.clone(),
-        scheme: "http",
+        scheme: if config.http.tls_cert.is_some() {
+            "https"
+        } else {
+            "http"
+        },
         invite_ttl: std::time::Duration::from_secs(config.auth.invite_ttl_seconds),
     };
-    let listener = tokio::net::TcpListener::bind(config.http.listen)
-        .await
+    let listener = std::net::TcpListener::bind(config.http.listen)
         .with_context(|| format!("binding {}", config.http.listen))?;
+    listener.set_nonblocking(true)?;
     let http_addr = listener.local_addr()?;
     let app = http::app(state.clone(), &config.http.web_dir);
     let stop = Arc::new(tokio::sync::Notify::new());
     let stopped = stop.clone();
     let rooms = state.rooms.clone();
-    let serve = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = stopped.notified() => {}
-                }
-                tracing::info!("shutting down");
-                rooms.announce_closing("the server is shutting down");
-                // Time for the notice to leave the queues before the connections close.
-                tokio::time::sleep(CLOSING_NOTICE_TIME).await;
+    // Ctrl-C or `shutdown`: tell every participant, give the notice time to leave, then stop.
+    let closing = async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = stopped.notified() => {}
+        }
+        tracing::info!("shutting down");
+        rooms.announce_closing("the server is shutting down");
+        tokio::time::sleep(CLOSING_NOTICE_TIME).await;
+    };
+    let serve = match tls_config(&config).await? {
+        None => {
+            let listener = tokio::net::TcpListener::from_std(listener)?;
+            tokio::spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(closing)
+                    .await
             })
-            .await
-    });
+        }
+        Some(tls) => {
+            let handle = axum_server::Handle::new();
+            let stopper = handle.clone();
+            tokio::spawn(async move {
+                closing.await;
+                stopper.graceful_shutdown(Some(CLOSING_NOTICE_TIME));
+            });
+            let server = axum_server::from_tcp_rustls(listener, tls)?.handle(handle);
+            tokio::spawn(async move { server.serve(app.into_make_service()).await })
+        }
+    };
     Ok(Running {
         http_addr,
         media_addr: sfu.media_addr(),
