@@ -5,7 +5,7 @@
 // file: writing it changes the link at once.
 import { writeFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import { chromium, type APIRequestContext } from '@playwright/test';
+import { chromium, type APIRequestContext, type Browser } from '@playwright/test';
 import networkConfig from '../playwright.network.config';
 import type { Annotation } from '../src/generated/protocol';
 import {
@@ -152,11 +152,21 @@ test("the headset's link capped at 300 kbit/s: the video degrades but keeps play
   }
 });
 
-test('UDP blocked between an expert and the server: the page connects over TCP, plays and talks', async () => {
+/** A browser in the expert's namespace, whose link drops every UDP packet. */
+async function expertBrowser(): Promise<Browser> {
   const executablePath = process.env.SPOTTER_EXPERT_CHROMIUM;
   if (!executablePath) throw new Error('SPOTTER_EXPERT_CHROMIUM is not set (the test script sets it)');
-  // This expert's browser runs in a second namespace whose link drops every UDP packet.
-  const browser = await chromium.launch({ ...networkConfig.use?.launchOptions, executablePath });
+  return chromium.launch({ ...networkConfig.use?.launchOptions, executablePath });
+}
+
+function setExpertLink(settings: string): void {
+  const path = process.env.SPOTTER_EXPERT_LINK_CONTROL;
+  if (!path) throw new Error('SPOTTER_EXPERT_LINK_CONTROL is not set (the test script sets it)');
+  writeFileSync(path, settings);
+}
+
+test('UDP blocked between an expert and the server: the page connects over TCP, plays and talks', async () => {
+  const browser = await expertBrowser();
   try {
     const page = await openExpert(browser, 'Uma');
     const d0 = await framesDecoded(page);
@@ -170,6 +180,33 @@ test('UDP blocked between an expert and the server: the page connects over TCP, 
       .poll(() => page.evaluate(() => window.__spotter?.heardLevel() ?? -100), { timeout: 10_000 })
       .toBeGreaterThan(-40);
   } finally {
+    await browser.close();
+  }
+});
+
+test("an expert's link cut for 12 s: the page reconnects by itself and the video comes back", async ({ request }) => {
+  const browser = await expertBrowser();
+  try {
+    const page = await openExpert(browser, 'Lea');
+    await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+    const marks = (await room(request)).annotations.map((a) => a.id);
+    setExpertLink('block_udp=1\ncut=1\n');
+    await page.waitForTimeout(12_000);
+    setExpertLink('block_udp=1\n');
+    const restored = Date.now();
+    // Live: frames displayed and matched with their camera data within the last 3 s.
+    await expect(page.locator('#status')).toHaveAttribute('data-state', 'live', { timeout: 45_000 });
+    console.log(`page live again ${Date.now() - restored} ms after its link returned (12 s cut)`);
+    const d0 = await framesDecoded(page);
+    await page.waitForTimeout(2000);
+    expect((await framesDecoded(page)) - d0, 'the video plays on').toBeGreaterThan(10);
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    // One expert in the room (the old self was replaced, not duplicated), marks intact.
+    const snapshot = await room(request);
+    expect(snapshot.participants.filter((p) => p.name === 'Lea')).toHaveLength(1);
+    expect(snapshot.annotations.map((a) => a.id)).toEqual(expect.arrayContaining(marks));
+  } finally {
+    setExpertLink('block_udp=1\n');
     await browser.close();
   }
 });
