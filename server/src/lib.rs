@@ -86,12 +86,22 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     config.check()?;
     let secret = auth::load_or_create_secret(&config.secret_path())?;
     let auth = auth::Auth::new(&secret, config.auth.admin_key.clone())?;
-    let store = store::RedbStore::open(&config.storage.data_dir)?;
+    // A database this version cannot read (an earlier development layout) is named, with what
+    // to do, rather than reported as a bare table error.
+    let unreadable = || {
+        format!(
+            "cannot use the database in {} (if an earlier development version of Spotter wrote it, move the directory aside to start with an empty one)",
+            config.storage.data_dir.display()
+        )
+    };
+    let store = store::RedbStore::open(&config.storage.data_dir).with_context(unreadable)?;
     for name in &config.rooms.create {
         anyhow::ensure!(is_valid_room_name(name), "invalid room name {name:?}");
-        store.create_room(&RoomId::new(name.as_str()))?;
+        store
+            .create_room(&RoomId::new(name.as_str()))
+            .with_context(unreadable)?;
     }
-    let stored_rooms = store.load()?;
+    let stored_rooms = store.load().with_context(unreadable)?;
     let persister = store::Persister::start(Box::new(store));
     let rooms = rooms::RoomRegistry::new(persister.clone(), config.limits.clone());
     for (room, stored) in stored_rooms {

@@ -10,13 +10,22 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let config = Config::load(Flags::parse())?;
-    let rooms = config.rooms.create.clone();
+    let scheme = if config.http.tls_cert.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let admin = config.auth.admin_key.is_some();
     let running = spotter_server::start(config).await?;
-    println!("Spotter server on http://{}", running.http_addr);
-    for room in rooms {
+    let base = format!("{scheme}://{}", running.http_addr);
+    println!("Spotter server on {base}");
+    if admin {
         println!(
-            "Expert view of room {room}: http://{}/?room={room}&role=expert",
-            running.http_addr
+            "Invite links: POST {base}/api/admin/rooms/<room>/invites with the admin key (see the README)"
+        );
+    } else {
+        println!(
+            "The admin API is off: set SPOTTER_ADMIN_KEY (or [auth] admin_key) to create rooms and invites"
         );
     }
     running.wait().await
