@@ -20,6 +20,8 @@ pub mod clock;
 pub mod encoder;
 pub mod frame_history;
 pub mod look_around;
+#[cfg(feature = "audio-device")]
+pub mod microphone;
 pub mod rate;
 pub mod render;
 pub mod resolve;

@@ -9,6 +9,7 @@ use spotter_headset::rate::RateFollower;
 use spotter_headset::render::{self, CapturedFrame, Display, RenderConfig, RenderLinks};
 use spotter_headset::scene::{FactoryScene, default_scene_path};
 use spotter_headset::session::{self, OutgoingFrame, SessionConfig, SessionLinks};
+use spotter_headset::voice::VoiceSource;
 use spotter_protocol::FrameMeta;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -16,6 +17,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc as std_mpsc;
 use std::time::Instant;
 use tokio::sync::mpsc;
+
+#[derive(Debug, Clone, Copy, PartialEq, ValueEnum)]
+enum Voice {
+    Simulated,
+    Microphone,
+    Off,
+}
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Mode {
@@ -56,9 +64,13 @@ struct Args {
     /// Highest frame rate to render and send.
     #[arg(long, default_value_t = 30.0)]
     fps: f32,
-    /// Do not talk (the simulated headset otherwise sends a speech-like signal as its voice).
+    /// The technician's voice: a speech-like test signal, the microphone (built with the
+    /// `audio-device` feature), or none.
+    #[arg(long, value_enum, default_value = "simulated")]
+    voice: Voice,
+    /// The microphone's cpal device id (e.g. `alsa:default`); the system default otherwise.
     #[arg(long)]
-    silent: bool,
+    audio_device: Option<String>,
     /// Video bitrate, bits per second.
     #[arg(long, default_value_t = 1_500_000)]
     bitrate: u32,
@@ -110,18 +122,43 @@ fn main() -> anyhow::Result<()> {
             )
         })?;
 
+    // The microphone's frames, when the voice comes from it (opened on the network thread).
+    let (mic_tx, mut mic_frames) = if args.voice == Voice::Microphone {
+        let (tx, rx) = mpsc::channel(50);
+        (Some(tx), Some(rx))
+    } else {
+        (None, None)
+    };
     let session_config = SessionConfig {
         server: args.server.clone(),
         room: args.room.clone(),
         token: args.token.clone(),
         name: args.name.clone(),
-        talk: !args.silent,
+        voice: match args.voice {
+            Voice::Simulated => VoiceSource::Simulated,
+            Voice::Off => VoiceSource::Off,
+            Voice::Microphone => VoiceSource::Microphone(Arc::new(tokio::sync::Mutex::new(
+                mic_frames.take().expect("the microphone's frames"),
+            ))),
+        },
         video_bitrate: args.bitrate,
     };
     let session_scene = scene.clone();
+    let audio_device = args.audio_device.clone();
     std::thread::Builder::new()
         .name("network".into())
         .spawn(move || {
+            // The microphone's stream lives on this thread, for as long as the session runs.
+            let _microphone = match mic_tx {
+                Some(tx) => match open_microphone(audio_device.as_deref(), tx) {
+                    Ok(mic) => Some(mic),
+                    Err(e) => {
+                        eprintln!("spotter-headset: {e:#}");
+                        std::process::exit(1);
+                    }
+                },
+                None => None,
+            };
             let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
             let links = SessionLinks {
                 frames: outgoing_rx,
@@ -156,6 +193,29 @@ fn main() -> anyhow::Result<()> {
 
 /// Encodes rendered frames as they come; reports the frame rate and how long frames take from
 /// capture (the pose they were rendered with) to encoded, every 5 s.
+#[cfg(feature = "audio-device")]
+type Microphone = spotter_headset::microphone::Microphone;
+#[cfg(not(feature = "audio-device"))]
+type Microphone = ();
+
+#[cfg(feature = "audio-device")]
+fn open_microphone(
+    device: Option<&str>,
+    frames: mpsc::Sender<[i16; spotter_peer::voice::FRAME_SAMPLES]>,
+) -> anyhow::Result<Microphone> {
+    spotter_headset::microphone::open(device, frames)
+}
+
+#[cfg(not(feature = "audio-device"))]
+fn open_microphone(
+    _device: Option<&str>,
+    _frames: mpsc::Sender<[i16; spotter_peer::voice::FRAME_SAMPLES]>,
+) -> anyhow::Result<Microphone> {
+    anyhow::bail!(
+        "this headset was built without the microphone: rebuild with --features audio-device"
+    )
+}
+
 /// What steers the encoder besides the frames.
 struct EncoderControl {
     keyframe_wanted: Arc<AtomicBool>,

@@ -28,8 +28,8 @@ pub struct SessionConfig {
     /// A technician's access token for the room.
     pub token: String,
     pub name: String,
-    /// Whether to talk (the simulated headset's speech-like signal).
-    pub talk: bool,
+    /// Where the technician's voice comes from.
+    pub voice: voice::VoiceSource,
     /// The highest video bitrate; congestion control sends less when the path carries less.
     pub video_bitrate: u32,
 }
@@ -238,7 +238,7 @@ async fn publish(
     );
     let mut peer = Peer::new(&options).await?;
     let (publisher, keyframe_requests) = VideoPublisher::add_to(&peer).await?;
-    let voice_out = if config.talk {
+    let voice_out = if !matches!(config.voice, voice::VoiceSource::Off) {
         Some(AudioPublisher::add_to(&peer).await?)
     } else {
         None
@@ -256,8 +256,9 @@ async fn publish(
     // Viewers need a keyframe to start from on the new connection.
     links.keyframe_wanted.store(true, Ordering::Relaxed);
     let talking = voice_out.map(|publisher| {
+        let source = config.voice.clone();
         tokio::spawn(async move {
-            if let Err(e) = voice::talk_simulated(publisher).await {
+            if let Err(e) = voice::talk(publisher, &source).await {
                 tracing::warn!("voice stopped: {e:#}");
             }
         })

@@ -4,6 +4,7 @@
 
 use spotter_peer::voice::{FRAME_SAMPLES, SILENCE_DBFS, rms_dbfs};
 use spotter_peer::{AudioPublisher, HeardFrame, SpeechLikeSignal, VoiceEncoder};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -20,6 +21,36 @@ pub async fn talk_simulated(mut publisher: AudioPublisher) -> anyhow::Result<()>
         tick.tick().await;
         let frame: [i16; FRAME_SAMPLES] = signal.next_frame();
         publisher.send_frame(encoder.encode(&frame)?).await?;
+    }
+}
+
+/// Where the headset's voice comes from.
+#[derive(Clone)]
+pub enum VoiceSource {
+    /// Says nothing.
+    Off,
+    /// The speech-like test signal.
+    Simulated,
+    /// 20 ms frames from a microphone; kept across reconnections, each session takes it.
+    Microphone(Arc<tokio::sync::Mutex<mpsc::Receiver<[i16; FRAME_SAMPLES]>>>),
+}
+
+/// Sends the voice of `source` until the connection goes.
+pub async fn talk(publisher: AudioPublisher, source: &VoiceSource) -> anyhow::Result<()> {
+    match source {
+        VoiceSource::Off => Ok(()),
+        VoiceSource::Simulated => talk_simulated(publisher).await,
+        VoiceSource::Microphone(frames) => {
+            let mut frames = frames.lock().await;
+            // Frames that piled up while no one was sending are stale.
+            while frames.try_recv().is_ok() {}
+            let mut publisher = publisher;
+            let mut encoder = VoiceEncoder::new()?;
+            while let Some(frame) = frames.recv().await {
+                publisher.send_frame(encoder.encode(&frame)?).await?;
+            }
+            Ok(())
+        }
     }
 }
 

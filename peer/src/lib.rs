@@ -24,5 +24,7 @@ pub use connection::{FramesChannel, Peer, PeerOptions};
 pub use publisher::VideoPublisher;
 pub use signaling::{JoinRefused, Signaling};
 pub use subscriber::{ReceivedPacket, VideoSubscriber};
-pub use voice::{AudioPublisher, HeardFrame, SpeechLikeSignal, VoiceEncoder, VoiceListener};
+pub use voice::{
+    AudioPublisher, FrameAssembler, HeardFrame, SpeechLikeSignal, VoiceEncoder, VoiceListener,
+};
 pub use webrtc::peer_connection::RTCPeerConnectionState;

@@ -99,6 +99,36 @@ impl SpeechLikeSignal {
     }
 }
 
+/// Turns a device's interleaved samples, in whatever chunks it delivers them, into 20 ms mono
+/// frames (channels averaged).
+pub struct FrameAssembler {
+    channels: usize,
+    pending: Vec<i16>,
+}
+
+impl FrameAssembler {
+    pub fn new(channels: u16) -> Self {
+        Self {
+            channels: usize::from(channels.max(1)),
+            pending: Vec::with_capacity(FRAME_SAMPLES),
+        }
+    }
+
+    /// Takes interleaved samples; calls `frame` for every complete 20 ms frame.
+    pub fn push(&mut self, interleaved: &[i16], mut frame: impl FnMut([i16; FRAME_SAMPLES])) {
+        for group in interleaved.chunks_exact(self.channels) {
+            let sum: i32 = group.iter().map(|s| i32::from(*s)).sum();
+            self.pending.push((sum / self.channels as i32) as i16);
+            if self.pending.len() == FRAME_SAMPLES {
+                let mut out = [0i16; FRAME_SAMPLES];
+                out.copy_from_slice(&self.pending);
+                self.pending.clear();
+                frame(out);
+            }
+        }
+    }
+}
+
 /// Opus encoding of 20 ms mono frames.
 pub struct VoiceEncoder {
     encoder: opus::Encoder,
@@ -293,6 +323,21 @@ mod tests {
             decoded_loud >= loud - 3,
             "{decoded_loud} of {loud} loud after Opus"
         );
+    }
+
+    #[test]
+    fn device_chunks_of_any_size_become_whole_mono_frames() {
+        let mut assembler = FrameAssembler::new(2);
+        let mut frames = Vec::new();
+        // Stereo, left 1000 and right 3000: mono 2000, in chunks that cut frames anywhere.
+        let stereo: Vec<i16> = (0..FRAME_SAMPLES * 5 / 2)
+            .flat_map(|_| [1000, 3000])
+            .collect();
+        for chunk in stereo.chunks(734) {
+            assembler.push(chunk, |f| frames.push(f));
+        }
+        assert_eq!(frames.len(), 2, "two whole frames, half a frame pending");
+        assert!(frames.iter().all(|f| f.iter().all(|s| *s == 2000)));
     }
 
     #[test]
