@@ -27,5 +27,7 @@ pub mod render;
 pub mod resolve;
 pub mod scene;
 pub mod session;
+#[cfg(feature = "audio-device")]
+pub mod speakers;
 pub mod voice;
 pub mod xr;

@@ -9,7 +9,7 @@ use spotter_headset::rate::RateFollower;
 use spotter_headset::render::{self, CapturedFrame, Display, RenderConfig, RenderLinks};
 use spotter_headset::scene::{FactoryScene, default_scene_path};
 use spotter_headset::session::{self, OutgoingFrame, SessionConfig, SessionLinks};
-use spotter_headset::voice::VoiceSource;
+use spotter_headset::voice::{HeardSink, VoiceSource};
 use spotter_protocol::FrameMeta;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -71,6 +71,12 @@ struct Args {
     /// The microphone's cpal device id (e.g. `alsa:default`); the system default otherwise.
     #[arg(long)]
     audio_device: Option<String>,
+    /// Play the voices heard on the speakers (built with the `audio-device` feature).
+    #[arg(long)]
+    speakers: bool,
+    /// The speakers' cpal device id; the system default otherwise.
+    #[arg(long)]
+    audio_output: Option<String>,
     /// Video bitrate, bits per second.
     #[arg(long, default_value_t = 1_500_000)]
     bitrate: u32,
@@ -145,6 +151,7 @@ fn main() -> anyhow::Result<()> {
     };
     let session_scene = scene.clone();
     let audio_device = args.audio_device.clone();
+    let (speakers_wanted, audio_output) = (args.speakers, args.audio_output.clone());
     std::thread::Builder::new()
         .name("network".into())
         .spawn(move || {
@@ -159,12 +166,24 @@ fn main() -> anyhow::Result<()> {
                 },
                 None => None,
             };
+            let speakers = if speakers_wanted {
+                match open_speakers(audio_output.as_deref()) {
+                    Ok(speakers) => Some(speakers),
+                    Err(e) => {
+                        eprintln!("spotter-headset: {e:#}");
+                        std::process::exit(1);
+                    }
+                }
+            } else {
+                None
+            };
             let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
             let links = SessionLinks {
                 frames: outgoing_rx,
                 annotations: annotations_tx,
                 keyframe_wanted,
                 estimate_bps,
+                heard: speakers.as_ref().map(|(_, sink)| sink.clone()),
             };
             if let Err(e) = runtime.block_on(session::run(session_config, session_scene, links)) {
                 eprintln!("spotter-headset: {e:#}");
@@ -214,6 +233,22 @@ fn open_microphone(
     anyhow::bail!(
         "this headset was built without the microphone: rebuild with --features audio-device"
     )
+}
+
+/// The speakers and what queues voice on them.
+#[cfg(feature = "audio-device")]
+fn open_speakers(
+    device: Option<&str>,
+) -> anyhow::Result<(spotter_headset::speakers::Speakers, HeardSink)> {
+    let speakers = spotter_headset::speakers::open(device)?;
+    let player = speakers.player();
+    let sink: HeardSink = Arc::new(move |track, samples| player.play(track, samples));
+    Ok((speakers, sink))
+}
+
+#[cfg(not(feature = "audio-device"))]
+fn open_speakers(_device: Option<&str>) -> anyhow::Result<((), HeardSink)> {
+    anyhow::bail!("this headset was built without speakers: rebuild with --features audio-device")
 }
 
 /// What steers the encoder besides the frames.

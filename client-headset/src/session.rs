@@ -57,6 +57,8 @@ pub struct SessionLinks {
     /// The congestion controller's estimate for everything sent, bits per second (0: none
     /// yet); the encoder follows it.
     pub estimate_bps: Arc<AtomicU64>,
+    /// Where the voices heard are played (the speakers), if anywhere.
+    pub heard: Option<voice::HeardSink>,
 }
 
 /// Maps capture times to a 90 kHz RTP clock with a random origin (RFC 3550 §5.1).
@@ -263,7 +265,7 @@ async fn publish(
             }
         })
     });
-    let listening = tokio::spawn(voice::listen(voices_in.frames()));
+    let listening = tokio::spawn(voice::listen(voices_in.frames(), links.heard.clone()));
     let ended = serve(
         links,
         &mut signaling,

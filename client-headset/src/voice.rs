@@ -80,15 +80,23 @@ impl HeardReport {
     }
 }
 
-/// Logs what is heard, every [`REPORT_INTERVAL`], until the voices stop.
-pub async fn listen(mut heard: mpsc::UnboundedReceiver<HeardFrame>) {
+/// Where heard voices go besides the level report: the speakers, when there are some.
+pub type HeardSink = Arc<dyn Fn(usize, &[i16]) + Send + Sync>;
+
+/// Logs what is heard, every [`REPORT_INTERVAL`], and hands it to `sink`, until the voices stop.
+pub async fn listen(mut heard: mpsc::UnboundedReceiver<HeardFrame>, sink: Option<HeardSink>) {
     let mut window = Vec::new();
     let mut report = tokio::time::interval(REPORT_INTERVAL);
     report.tick().await;
     loop {
         tokio::select! {
             frame = heard.recv() => match frame {
-                Some(frame) => window.push(frame),
+                Some(frame) => {
+                    if let Some(sink) = &sink {
+                        sink(frame.track, &frame.samples);
+                    }
+                    window.push(frame);
+                }
                 None => return,
             },
             _ = report.tick() => {
