@@ -6,6 +6,22 @@ use spotter_peer::FrameAssembler;
 use spotter_peer::voice::{FRAME_SAMPLES, VOICE_CLOCK_RATE};
 use tokio::sync::mpsc;
 
+/// The device with cpal id `id`, or the default one `default` picks.
+pub(crate) fn find_device(
+    id: Option<&str>,
+    default: impl FnOnce(&cpal::Host) -> anyhow::Result<cpal::Device>,
+) -> anyhow::Result<cpal::Device> {
+    let host = cpal::default_host();
+    let Some(id) = id else {
+        return default(&host);
+    };
+    let parsed = id
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{id:?} is not an audio device id: {e}"))?;
+    host.device_by_id(&parsed)
+        .ok_or_else(|| anyhow::anyhow!("no audio device {id:?}"))
+}
+
 /// An open microphone; frames flow while it lives. (A cpal stream stays on the thread that
 /// made it.)
 pub struct Microphone {
@@ -20,19 +36,10 @@ pub fn open(
     device: Option<&str>,
     frames: mpsc::Sender<[i16; FRAME_SAMPLES]>,
 ) -> anyhow::Result<Microphone> {
-    let host = cpal::default_host();
-    let device = match device {
-        Some(id) => {
-            let id = id
-                .parse()
-                .map_err(|e| anyhow::anyhow!("{id:?} is not an audio device id: {e}"))?;
-            host.device_by_id(&id)
-                .ok_or_else(|| anyhow::anyhow!("no audio device {id:?}"))?
-        }
-        None => host
-            .default_input_device()
-            .ok_or_else(|| anyhow::anyhow!("no microphone: this system has no default input"))?,
-    };
+    let device = find_device(device, |host| {
+        host.default_input_device()
+            .ok_or_else(|| anyhow::anyhow!("no microphone: this system has no default input"))
+    })?;
     let name = device.to_string();
     let default = device.default_input_config()?;
     let channels = default.channels();

@@ -57,19 +57,10 @@ impl Speakers {
 
 /// Opens `device` (a cpal device id), or the system's default output, at 48 kHz.
 pub fn open(device: Option<&str>) -> anyhow::Result<Speakers> {
-    let host = cpal::default_host();
-    let device = match device {
-        Some(id) => {
-            let parsed = id
-                .parse()
-                .map_err(|e| anyhow::anyhow!("{id:?} is not an audio device id: {e}"))?;
-            host.device_by_id(&parsed)
-                .ok_or_else(|| anyhow::anyhow!("no audio device {id:?}"))?
-        }
-        None => host
-            .default_output_device()
-            .ok_or_else(|| anyhow::anyhow!("no speakers: this system has no default output"))?,
-    };
+    let device = crate::microphone::find_device(device, |host| {
+        host.default_output_device()
+            .ok_or_else(|| anyhow::anyhow!("no speakers: this system has no default output"))
+    })?;
     let name = device.to_string();
     let channels = device.default_output_config()?.channels();
     let config = cpal::StreamConfig {
