@@ -81,3 +81,15 @@ invite() {
     -H 'Content-Type: application/json' -d "{\"role\":\"$4\"}" \
     | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s)[process.argv[1]]))' "$5"
 }
+
+# start_link NAMESPACE HOST_IP NS_IP CONTROL_FILE SETTINGS LOG : an emulated link (spotter-link)
+# between this host and a new network namespace, with SETTINGS in its control file; waits until
+# it is up and adds its pid to LINKS.
+start_link() {
+  ip netns del "$1" 2>/dev/null || true
+  printf '%s\n' "$5" >"$4"
+  "$CARGO_TARGET_DIR/debug/spotter-link" --netns "$1" --host-ip "$2" --ns-ip "$3" --control "$4" >"$6" 2>&1 &
+  LINKS+=($!)
+  for _ in $(seq 50); do grep -q ready "$6" && break; sleep 0.1; done
+  grep -q ready "$6" || { echo "the emulated link to $1 did not come up" >&2; cat "$6" >&2; exit 1; }
+}

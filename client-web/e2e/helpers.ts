@@ -457,15 +457,24 @@ export async function videoPinkPixels(
 
 /** The headset's "voice heard" reports from its log (one per 5 s), oldest first. */
 export function headsetVoiceReports(): { frames: number; voices: number; loudest: number }[] {
-  const path = process.env.SPOTTER_HEADSET_LOG;
-  if (!path) throw new Error('SPOTTER_HEADSET_LOG is not set (the test script sets it)');
-  const plain = readFileSync(path, 'utf8').replace(/\x1b\[[0-9;]*m/g, ''); // eslint-disable-line no-control-regex
-  return plain
-    .split('\n')
-    .filter((l) => l.includes('voice heard'))
-    .map((l) => ({
+  return headsetLogLines('voice heard').map((l) => ({
       frames: Number(/frames=(\d+)/.exec(l)?.[1] ?? 0),
       voices: Number(/voices=(\d+)/.exec(l)?.[1] ?? 0),
       loudest: Number(/loudest_dbfs=(-?[\d.]+)/.exec(l)?.[1] ?? -100),
     }));
+}
+
+/** The headset's log lines (colours stripped) that contain `marker`, oldest first. */
+function headsetLogLines(marker: string): string[] {
+  const path = process.env.SPOTTER_HEADSET_LOG;
+  if (!path) throw new Error('SPOTTER_HEADSET_LOG is not set (the test script sets it)');
+  const plain = readFileSync(path, 'utf8').replace(/\x1b\[[0-9;]*m/g, ''); // eslint-disable-line no-control-regex
+  return plain.split('\n').filter((l) => l.includes(marker));
+}
+
+/** The video bitrate the headset's encoder aims at, from its latest 5 s report (kbit/s). */
+export function headsetVideoKbps(): number | null {
+  const last = headsetLogLines('headset frames per second').at(-1);
+  const kbps = last ? /video_kbps=(\d+)/.exec(last)?.[1] : undefined;
+  return kbps === undefined ? null : Number(kbps);
 }

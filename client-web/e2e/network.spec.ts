@@ -11,6 +11,7 @@ import type { Annotation } from '../src/generated/protocol';
 import {
   closePage,
   equipment,
+  headsetVideoKbps,
   headsetVoiceReports,
   markerWorld,
   openExpert,
@@ -74,6 +75,10 @@ test('5% loss and 100 ms RTT to the headset: 20+ frames/s decoded, every annotat
     await expect
       .poll(() => page.evaluate(() => window.__spotter?.heardLevel() ?? -100), { timeout: 10_000 })
       .toBeGreaterThan(-40);
+    // A figure, not asserted: whether lost video is asked for again (see docs/architecture.md).
+    const nacks = await peerMetric(request, 'spotter_peer_nacks_sent_total', 'technician');
+    console.log(`NACKs the server sent the headset so far: ${nacks}`);
+
     const reports = headsetVoiceReports();
     const last = reports[reports.length - 1];
     console.log(`headset hears over the lossy link: ${JSON.stringify(last)}`);
@@ -119,6 +124,13 @@ test("the headset's link cut for 10 s: it comes back, the video resumes without 
   }
 });
 
+/** The value of per-peer metric `name` for the (one) participant in `role`, from /metrics. */
+async function peerMetric(request: APIRequestContext, name: string, role: string): Promise<number> {
+  const text = await (await request.get(`${SPOTTER_URL}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(`role="${role}"`));
+  return Number(line?.split(' ').at(-1) ?? NaN);
+}
+
 /** Video bits per second the server received from the headset over `ms`, from /metrics. */
 async function videoInBps(request: APIRequestContext, ms: number): Promise<number> {
   const bytes = async () => {
@@ -144,7 +156,13 @@ test("the headset's link capped at 300 kbit/s: the video degrades but keeps play
     console.log(
       `video from the headset: ${(open / 1000).toFixed(0)} kbit/s on an open link, ${(capped / 1000).toFixed(0)} kbit/s capped at 300 kbit/s, ${fps.toFixed(1)} frames/s decoded`,
     );
-    expect(capped).toBeLessThan(300_000);
+    // The link cannot carry more than its cap whatever the headset does; what shows that the
+    // headset followed it is its encoder's own target, well down from the configured 1.5 Mbit/s
+    // (the estimate wobbles around the cap, so not below the cap at every moment).
+    const target = headsetVideoKbps();
+    console.log(`the headset's encoder aims at ${target ?? '?'} kbit/s behind the cap`);
+    expect(target).not.toBeNull();
+    expect(target ?? Infinity).toBeLessThan(750);
     expect(fps, 'still moving: fewer frames, not a freeze').toBeGreaterThanOrEqual(8);
     await expect(page.locator('#status')).toHaveAttribute('data-state', 'live');
   } finally {

@@ -108,6 +108,17 @@ impl Default for LimitsConfig {
     }
 }
 
+impl HttpConfig {
+    /// `https` when the server terminates TLS, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls_cert.is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+}
+
 impl Default for HttpConfig {
     fn default() -> Self {
         Self {
@@ -208,9 +219,8 @@ impl Config {
             Some(path) => Self::from_file(path)?,
             None => Self::default(),
         };
-        let config = config.with_flags(flags);
-        config.check()?;
-        Ok(config)
+        // `spotter_server::start` checks the values (`Config::check`).
+        Ok(config.with_flags(flags))
     }
 
     /// Refuses values that parse but cannot work.

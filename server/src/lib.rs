@@ -123,11 +123,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         relay_metrics,
         auth,
         public_url: config.http.public_url.clone(),
-        scheme: if config.http.tls_cert.is_some() {
-            "https"
-        } else {
-            "http"
-        },
+        scheme: config.http.scheme(),
         invite_ttl: std::time::Duration::from_secs(config.auth.invite_ttl_seconds),
     };
     let listener = std::net::TcpListener::bind(config.http.listen)

@@ -10,11 +10,7 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let config = Config::load(Flags::parse())?;
-    let scheme = if config.http.tls_cert.is_some() {
-        "https"
-    } else {
-        "http"
-    };
+    let scheme = config.http.scheme();
     let admin = config.auth.admin_key.is_some();
     let running = spotter_server::start(config).await?;
     let base = format!("{scheme}://{}", running.http_addr);

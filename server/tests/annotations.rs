@@ -106,13 +106,7 @@ async fn a_resolved_annotation_reaches_everyone_late_joiners_and_the_api() {
     assert_eq!(status, 200);
     assert_eq!(room["annotations"][0]["anchor"]["equipment_id"], "pump-1");
     assert_eq!(room["annotations"][0]["points"][0][1], 0.6);
-    let roles: Vec<_> = room["participants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["role"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(roles, ["technician", "expert"]);
+    assert_eq!(server.roles_in_demo().await, ["technician", "expert"]);
 
     // A second expert joining later gets everything in its snapshot.
     let mut late = server.connect().await;

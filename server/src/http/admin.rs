@@ -82,7 +82,7 @@ pub async fn create_invite(
     let Json(body) = body.map_err(bad_body)?;
     let room = parse_room(&room)?;
     // Only rooms that exist get invites: a typo in the room fails here, not at the door.
-    state.rooms.snapshot(&room)?;
+    state.rooms.check_exists(&room)?;
     let invalid = |m: String| ApiError(ProtocolError::new(ErrorCode::InvalidValue, m));
     let name = body.name.map(|n| n.trim().to_owned());
     if let Some(name) = &name

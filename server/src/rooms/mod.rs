@@ -235,6 +235,15 @@ impl RoomRegistry {
         Ok(())
     }
 
+    /// `unknown_room` unless this node holds `room`.
+    pub fn check_exists(&self, room: &RoomId) -> Result<(), ProtocolError> {
+        if self.rooms.lock().unwrap().contains_key(room) {
+            Ok(())
+        } else {
+            Err(unknown_room(room))
+        }
+    }
+
     pub fn snapshot(&self, room: &RoomId) -> Result<RoomSnapshot, ProtocolError> {
         let rooms = self.rooms.lock().unwrap();
         let r = rooms.get(room).ok_or_else(|| unknown_room(room))?;

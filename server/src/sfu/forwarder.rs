@@ -169,11 +169,7 @@ impl Forwarder {
     /// Frees the slots that carried `talker`, so a new talker can take them.
     fn free_audio_slots(&mut self, talker: &ParticipantId) {
         for peer in &mut self.peers {
-            for slot in &mut peer.audio_slots {
-                if slot.talker.as_ref() == Some(talker) {
-                    slot.talker = None;
-                }
-            }
+            peer.release_audio_slot(talker);
         }
     }
 
@@ -345,19 +341,11 @@ impl Forwarder {
         RelayMetrics::add(&self.metrics.video_bytes_in, bytes);
         for i in self.subscribers_of(publisher) {
             let peer = &mut self.peers[i];
-            let Some(mid) = peer.video_out else { continue };
-            let Some(writer) = peer.rtc.writer(mid) else {
-                continue;
-            };
-            let Some(pt) = writer.match_params(data.params) else {
-                continue;
-            };
-            match writer.write(pt, data.network_time, data.time, data.data.clone()) {
-                Ok(()) => {
-                    RelayMetrics::add(&self.metrics.video_frames_out, 1);
-                    RelayMetrics::add(&self.metrics.video_bytes_out, bytes);
-                }
-                Err(e) => tracing::debug!(participant = %peer.participant, "video write: {e}"),
+            if let Some(mid) = peer.video_out
+                && peer.write_media(mid, data)
+            {
+                RelayMetrics::add(&self.metrics.video_frames_out, 1);
+                RelayMetrics::add(&self.metrics.video_bytes_out, bytes);
             }
         }
     }
@@ -367,38 +355,21 @@ impl Forwarder {
     fn forward_audio(&mut self, talker: usize, data: &MediaData) {
         RelayMetrics::add(&self.metrics.audio_frames_in, 1);
         let talker_id = self.peers[talker].participant.clone();
-        let room = self.peers[talker].room.clone();
-        for (i, peer) in self.peers.iter_mut().enumerate() {
-            if i == talker || peer.room != room || !peer.connected || !peer.role.may(Action::Listen)
-            {
+        for i in 0..self.peers.len() {
+            if i == talker || self.peers[i].room != self.peers[talker].room {
                 continue;
             }
-            let slot = match peer
-                .audio_slots
-                .iter()
-                .position(|s| s.talker.as_ref() == Some(&talker_id))
-            {
-                Some(slot) => slot,
-                None => match peer.audio_slots.iter().position(|s| s.talker.is_none()) {
-                    Some(free) => {
-                        peer.audio_slots[free].talker = Some(talker_id.clone());
-                        free
-                    }
-                    None => {
-                        RelayMetrics::add(&self.metrics.audio_frames_unheard, 1);
-                        continue;
-                    }
-                },
-            };
-            let Some(writer) = peer.rtc.writer(peer.audio_slots[slot].mid) else {
+            let peer = &mut self.peers[i];
+            if !peer.connected || !peer.role.may(Action::Listen) {
                 continue;
-            };
-            let Some(pt) = writer.match_params(data.params) else {
-                continue;
-            };
-            match writer.write(pt, data.network_time, data.time, data.data.clone()) {
-                Ok(()) => RelayMetrics::add(&self.metrics.audio_frames_out, 1),
-                Err(e) => tracing::debug!(participant = %peer.participant, "audio write: {e}"),
+            }
+            match peer.audio_slot_for(&talker_id) {
+                Some(mid) => {
+                    if peer.write_media(mid, data) {
+                        RelayMetrics::add(&self.metrics.audio_frames_out, 1);
+                    }
+                }
+                None => RelayMetrics::add(&self.metrics.audio_frames_unheard, 1),
             }
         }
     }

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::time::Instant;
 use str0m::change::SdpOffer;
 use str0m::channel::ChannelId;
-use str0m::media::Mid;
+use str0m::media::{MediaData, Mid};
 use str0m::net::TcpType;
 use str0m::{Candidate, Rtc};
 
@@ -94,6 +94,48 @@ impl Peer {
 }
 
 impl Peer {
+    /// The mid that carries `talker`'s voice to this listener; a talker's first frame takes a
+    /// free slot. `None` when every slot carries someone else.
+    pub fn audio_slot_for(&mut self, talker: &ParticipantId) -> Option<Mid> {
+        if let Some(slot) = self
+            .audio_slots
+            .iter()
+            .find(|s| s.talker.as_ref() == Some(talker))
+        {
+            return Some(slot.mid);
+        }
+        let free = self.audio_slots.iter_mut().find(|s| s.talker.is_none())?;
+        free.talker = Some(talker.clone());
+        Some(free.mid)
+    }
+
+    /// Frees the slot that carried `talker` (who left), for the next talker.
+    pub fn release_audio_slot(&mut self, talker: &ParticipantId) {
+        for slot in &mut self.audio_slots {
+            if slot.talker.as_ref() == Some(talker) {
+                slot.talker = None;
+            }
+        }
+    }
+
+    /// Writes one relayed frame on `mid` with the sender's own timestamps; `false` when this
+    /// stream cannot take it (not negotiated yet, or no matching codec).
+    pub fn write_media(&mut self, mid: Mid, data: &MediaData) -> bool {
+        let Some(writer) = self.rtc.writer(mid) else {
+            return false;
+        };
+        let Some(pt) = writer.match_params(data.params) else {
+            return false;
+        };
+        match writer.write(pt, data.network_time, data.time, data.data.clone()) {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::debug!(participant = %self.participant, %mid, "media write: {e}");
+                false
+            }
+        }
+    }
+
     /// Runs a call into this peer's str0m state machine so that a panic on hostile input
     /// costs this peer (it is dropped), not the relay.
     pub fn guarded<T>(&mut self, call: impl FnOnce(&mut Rtc) -> T) -> Option<T> {

@@ -111,6 +111,17 @@ impl TestServer {
         self.request_text("GET", path, None, None).await.1
     }
 
+    /// The roles of the participants in room `demo`, in the order the API lists them.
+    pub async fn roles_in_demo(&self) -> Vec<String> {
+        let (_, room) = self.get("/api/rooms/demo").await;
+        room["participants"]
+            .as_array()
+            .expect("a participants list")
+            .iter()
+            .map(|p| p["role"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
     /// `GET` a path as the admin, returning the status and the JSON body.
     pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
         self.request("GET", path, Some(ADMIN_KEY), None).await
