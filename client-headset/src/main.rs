@@ -254,7 +254,8 @@ fn open_speakers(_device: Option<&str>) -> anyhow::Result<((), HeardSink)> {
 /// What steers the encoder besides the frames.
 struct EncoderControl {
     keyframe_wanted: Arc<AtomicBool>,
-    /// Congestion control's estimate (bits per second, 0: none yet).
+    /// Congestion control's estimate less what retransmissions take: what new video and voice
+    /// may use (bits per second, 0: none yet).
     estimate_bps: Arc<AtomicU64>,
     follower: RateFollower,
     fps: f32,

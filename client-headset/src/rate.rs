@@ -18,6 +18,38 @@ const FRAME_RATE_RISE_MARGIN: f64 = 1.3;
 /// Rises wait this long after the last change; falls act at once.
 const RISE_HOLD: Duration = Duration::from_secs(2);
 
+/// The bit rate of retransmissions, from the sender's cumulative byte count: what the network's
+/// estimate carries besides new video, so the encoder leaves room for it. Without this, a loss
+/// burst on a full link makes repairs compete with new frames and both arrive late.
+#[derive(Default)]
+pub struct RetransmissionRate {
+    last: Option<(Instant, u64)>,
+    bps: f64,
+}
+
+impl RetransmissionRate {
+    /// Weight of the newest interval in the smoothed rate.
+    const NEWEST_WEIGHT: f64 = 0.5;
+
+    /// Takes the cumulative retransmitted bytes at `now`; returns the smoothed rate (bit/s).
+    pub fn update(&mut self, now: Instant, total_bytes: u64) -> f64 {
+        if let Some((then, bytes)) = self.last {
+            let seconds = now.duration_since(then).as_secs_f64();
+            if seconds > 0.0 {
+                // A new connection starts counting from zero again.
+                let sent = total_bytes.saturating_sub(bytes) as f64 * 8.0 / seconds;
+                self.bps += Self::NEWEST_WEIGHT * (sent - self.bps);
+            }
+        }
+        self.last = Some((now, total_bytes));
+        self.bps
+    }
+
+    pub fn bps(&self) -> f64 {
+        self.bps
+    }
+}
+
 pub struct RateFollower {
     max_bps: u32,
     current_bps: u32,
@@ -92,6 +124,26 @@ impl RateFollower {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_retransmission_rate_follows_the_byte_count_smoothly() {
+        let t0 = Instant::now();
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        let mut r = RetransmissionRate::default();
+        assert_eq!(r.update(at(0), 0), 0.0, "one sample is no rate");
+        assert_eq!(r.update(at(1), 10_000), 40_000.0, "80 kbit/s, half weight");
+        assert_eq!(r.update(at(2), 20_000), 60_000.0);
+        assert_eq!(
+            r.update(at(3), 20_000),
+            30_000.0,
+            "repairs stopped: it falls"
+        );
+        assert_eq!(
+            r.update(at(4), 0),
+            15_000.0,
+            "a new connection's count restarts"
+        );
+    }
 
     #[test]
     fn the_bitrate_follows_the_estimate_down_at_once_and_up_after_a_hold() {

@@ -221,13 +221,18 @@ pub fn parse_color(hex: &str) -> [f32; 3] {
     [channel(0), channel(1), channel(2)]
 }
 
-/// The demo scene shipped in `assets/`.
+/// The demo scene shipped in `assets/`: from the repository's root (where the scripts run), or
+/// from this package's directory (where `cargo test` runs). Looked up at run time, never baked in
+/// at compile time: clones at other paths may share one target directory.
 pub fn default_scene_path() -> std::path::PathBuf {
     let local = Path::new("assets/factory.json");
     if local.exists() {
         return local.to_path_buf();
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/factory.json")
+    match std::env::var_os("CARGO_MANIFEST_DIR") {
+        Some(dir) => Path::new(&dir).join("../assets/factory.json"),
+        None => local.to_path_buf(),
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use crate::encoder::EncodedFrame;
 use crate::frame_history::FrameHistory;
+use crate::rate::RetransmissionRate;
 use crate::render::AnnotationUpdate;
 use crate::resolve::resolve;
 use crate::scene::FactoryScene;
@@ -54,8 +55,8 @@ pub struct SessionLinks {
     pub annotations: std_mpsc::Sender<AnnotationUpdate>,
     /// Set when a viewer asked for a keyframe; the encoder clears it.
     pub keyframe_wanted: Arc<AtomicBool>,
-    /// The congestion controller's estimate for everything sent, bits per second (0: none
-    /// yet); the encoder follows it.
+    /// The congestion controller's estimate for everything sent less the retransmissions' rate,
+    /// bits per second (0: none yet); the encoder follows it.
     pub estimate_bps: Arc<AtomicU64>,
     /// Where the voices heard are played (the speakers), if anywhere.
     pub heard: Option<voice::HeardSink>,
@@ -111,6 +112,8 @@ const REJOIN_DELAYS: [Duration; 4] = [
 const MEDIA_LOST_AFTER: Duration = Duration::from_secs(4);
 /// A connection attempt to a server that does not answer gives up after this.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The video sender's retransmissions are measured every second and logged every this many.
+const REPAIRS_REPORT_EVERY: u32 = 5;
 
 /// Why a session ended.
 enum Ended {
@@ -311,6 +314,9 @@ async fn serve(
     let estimate = peer.target_bitrate();
     // Set while ICE is disconnected: it may come back by itself before this passes.
     let mut media_lost_at: Option<tokio::time::Instant> = None;
+    let mut repairs_tick = tokio::time::interval(Duration::from_secs(1));
+    let mut repairs_ticks = 0u32;
+    let mut retransmission = RetransmissionRate::default();
     loop {
         let lost_deadline = async {
             match media_lost_at {
@@ -324,7 +330,8 @@ async fn serve(
                     return Ok(Ended::ServerClosed("the headset is stopping".into()));
                 };
                 if let Some(estimate) = &estimate {
-                    links.estimate_bps.store(estimate.bps() as u64, Ordering::Relaxed);
+                    let for_new_video = (estimate.bps() - retransmission.bps()).max(1.0);
+                    links.estimate_bps.store(for_new_video as u64, Ordering::Relaxed);
                 }
                 meta.rtp_timestamp = clock.timestamp(meta.capture_time_us);
                 // Recorded before sending, so a stroke drawn on this frame always finds it.
@@ -357,6 +364,19 @@ async fn serve(
                         media_lost_at.get_or_insert(tokio::time::Instant::now() + MEDIA_LOST_AFTER);
                     }
                     _ => media_lost_at = None,
+                }
+            }
+            _ = repairs_tick.tick() => {
+                let r = peer.video_repairs().await;
+                let rtx_bps = retransmission.update(std::time::Instant::now(), r.retransmitted_bytes);
+                repairs_ticks += 1;
+                if repairs_ticks.is_multiple_of(REPAIRS_REPORT_EVERY) {
+                    tracing::info!(
+                        packets_sent = r.packets_sent,
+                        retransmitted = r.retransmitted_packets,
+                        retransmit_kbps = (rtx_bps / 1000.0).round(),
+                        "video repairs"
+                    );
                 }
             }
             _ = lost_deadline => {

@@ -2,7 +2,7 @@
 //! headset's microphone comes through the same publisher); what it hears from the room is
 //! decoded and its level logged every few seconds, so a test can tell that voices arrive.
 
-use spotter_peer::voice::{FRAME_SAMPLES, SILENCE_DBFS, rms_dbfs};
+use spotter_peer::voice::{FRAME_MS, FRAME_SAMPLES, SILENCE_DBFS, rms_dbfs};
 use spotter_peer::{AudioPublisher, HeardFrame, SpeechLikeSignal, VoiceEncoder};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,12 +15,21 @@ const REPORT_INTERVAL: Duration = Duration::from_secs(5);
 pub async fn talk_simulated(mut publisher: AudioPublisher) -> anyhow::Result<()> {
     let mut signal = SpeechLikeSignal::new();
     let mut encoder = VoiceEncoder::new()?;
-    let mut tick = tokio::time::interval(Duration::from_millis(20));
+    let mut tick = tokio::time::interval(Duration::from_millis(FRAME_MS));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    // Frame n leaves at the first tick + n × 20 ms holding what was "spoken" in the 20 ms
+    // before, as a microphone's would: the first word began one frame before the first tick.
+    // The schedule lets a listener time each word's arrival (one clock on one machine).
+    tick.tick().await;
+    tracing::info!(
+        first_word_unix_ms = crate::clock::unix_time_us() / 1000 - FRAME_MS,
+        word_period_ms = (SpeechLikeSignal::WORD_PERIOD_SECONDS * 1000.0) as u64,
+        "simulated voice talking"
+    );
     loop {
-        tick.tick().await;
         let frame: [i16; FRAME_SAMPLES] = signal.next_frame();
         publisher.send_frame(encoder.encode(&frame)?).await?;
+        tick.tick().await;
     }
 }
 

@@ -12,12 +12,14 @@ import {
   dist3,
   equipment,
   headsetVoiceReports,
+  headsetWordSchedule,
   invite,
   keyWorldPoint,
   markerWorld,
   newAnnotation,
   openExpert,
   overlayPixels,
+  percentile,
   pointAtEquipment,
   pointer,
   projectNormalized,
@@ -561,6 +563,38 @@ test('k) voice flows both ways, and muting is shown and silences the microphone'
     const whileMuted = headsetVoiceReports()[muted + 1];
     console.log(`headset while the expert is muted: ${JSON.stringify(whileMuted)}`);
     expect(whileMuted?.loudest ?? -100).toBeLessThan(-60);
+  } finally {
+    await closePage(page);
+  }
+});
+
+test('l) mouth-to-ear figures: headset voice to the page (printed, not asserted)', async ({ browser }) => {
+  test.setTimeout(60_000);
+  const page = await openExpert(browser, 'Ines');
+  try {
+    await expect
+      .poll(() => page.evaluate(() => window.__spotter?.heardLevel() ?? -100), { timeout: 10_000 })
+      .toBeGreaterThan(-40);
+    await page.evaluate(() => window.__spotter?.logVoiceOnsets());
+    await page.waitForTimeout(16_500);
+    const onsets = await page.evaluate(() => [...(window.__spotter?.voiceOnsets() ?? [])]);
+    const schedule = headsetWordSchedule();
+    expect(schedule, "the headset logs its voice's schedule").not.toBeNull();
+    const { originMs, periodMs } = schedule ?? { originMs: 0, periodMs: 1 };
+    // Each onset heard belongs to the latest word begun before it (words are 1.6 s apart,
+    // far more than any delay here).
+    const delays = onsets
+      .map((t) => {
+        const word = Math.floor((t - originMs) / periodMs);
+        return t - (originMs + word * periodMs);
+      })
+      .filter((d) => d < periodMs / 2);
+    console.log(
+      `mouth-to-ear (headset's voice generated -> heard in the page's audio graph, jitter buffer included), ` +
+        `${delays.length} words: median ${percentile(delays, 50).toFixed(1)} ms, p95 ${percentile(delays, 95).toFixed(1)} ms, ` +
+        `max ${Math.max(...delays).toFixed(1)} ms`,
+    );
+    expect(delays.length, 'the page heard the words begin').toBeGreaterThanOrEqual(8);
   } finally {
     await closePage(page);
   }

@@ -472,6 +472,30 @@ function headsetLogLines(marker: string): string[] {
   return plain.split('\n').filter((l) => l.includes(marker));
 }
 
+/**
+ * When the headset's simulated voice begins its words: the latest session's schedule (a word
+ * every `periodMs` from `originMs`, wall clock), from its log; null before it talks.
+ */
+export function headsetWordSchedule(): { originMs: number; periodMs: number } | null {
+  const last = headsetLogLines('simulated voice').at(-1);
+  const origin = last ? /first_word_unix_ms=(\d+)/.exec(last)?.[1] : undefined;
+  const period = last ? /word_period_ms=(\d+)/.exec(last)?.[1] : undefined;
+  return origin && period ? { originMs: Number(origin), periodMs: Number(period) } : null;
+}
+
+/** Percentile `p` (0–100) of `values`, nearest rank. */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+}
+
+/** The headset's latest count of retransmitted video packets (its 5 s "video repairs" report). */
+export function headsetRetransmissions(): number | null {
+  const last = headsetLogLines('video repairs').at(-1);
+  const count = last ? /retransmitted=(\d+)/.exec(last)?.[1] : undefined;
+  return count === undefined ? null : Number(count);
+}
+
 /** The video bitrate the headset's encoder aims at, from its latest 5 s report (kbit/s). */
 export function headsetVideoKbps(): number | null {
   const last = headsetLogLines('headset frames per second').at(-1);

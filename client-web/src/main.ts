@@ -166,6 +166,8 @@ document.addEventListener('pointerdown', () => app.voice?.resume());
 installTestHooks({
   heardLevel: () => app.voice?.heardLevel() ?? SILENCE_DBFS,
   micLevel: () => app.voice?.micLevel() ?? SILENCE_DBFS,
+  logVoiceOnsets: () => app.voice?.logOnsets(),
+  voiceOnsets: () => app.voice?.onsets() ?? [],
   get muted() {
     return app.voice?.isMuted ?? false;
   },
@@ -174,6 +176,7 @@ installTestHooks({
   },
   annotations: () => app.annotations,
   framesDecoded: () => app.peer?.framesDecoded() ?? Promise.resolve(0),
+  videoInbound: () => app.peer?.videoInbound() ?? Promise.resolve(null),
   transport: () => app.peer?.transportProtocol() ?? Promise.resolve(null),
   videoRect: () => stage.videoRect(),
   overlayCanvas: overlay,

@@ -5,6 +5,16 @@ import { FRAMES_CHANNEL, type FrameMeta } from './generated/protocol';
 import { parseFrameMeta } from './frames';
 import { AUDIO_SLOTS } from './voice';
 
+/** Cumulative counters of the received video, from `getStats()`'s inbound-rtp. */
+export interface VideoInbound {
+  framesDecoded: number;
+  packetsLost: number;
+  /** NACK messages this page sent, asking for lost packets again. */
+  nackCount: number;
+  /** Packets that came back as retransmissions (RTX). */
+  retransmittedPacketsReceived: number;
+}
+
 export interface PeerHandlers {
   track(stream: MediaStream): void;
   /** A remote voice (one per audio slot). */
@@ -60,14 +70,18 @@ export class Peer {
 
   /** `framesDecoded` of the inbound video stream (0 before there is one). */
   async framesDecoded(): Promise<number> {
+    return (await this.videoInbound()).framesDecoded;
+  }
+
+  /** Counters of the inbound video stream (zeros before there is one). */
+  async videoInbound(): Promise<VideoInbound> {
     const stats = await this.pc.getStats();
-    let decoded = 0;
-    stats.forEach((report: { type?: string; kind?: string; framesDecoded?: number }) => {
-      if (report.type === 'inbound-rtp' && report.kind === 'video') {
-        decoded += report.framesDecoded ?? 0;
-      }
+    const sum: VideoInbound = { framesDecoded: 0, packetsLost: 0, nackCount: 0, retransmittedPacketsReceived: 0 };
+    stats.forEach((report: Partial<VideoInbound> & { type?: string; kind?: string }) => {
+      if (report.type !== 'inbound-rtp' || report.kind !== 'video') return;
+      for (const key of Object.keys(sum) as (keyof VideoInbound)[]) sum[key] += report[key] ?? 0;
     });
-    return decoded;
+    return sum;
   }
 
   /** The transport protocol of the connection in use ('udp' or 'tcp'), once there is one. */

@@ -4,6 +4,7 @@ import type { Rect } from './overlay/layout';
 import type { DrawnPosition } from './overlay/renderer';
 import type { Displayed, FrameSample } from './overlay/sync';
 import type { RoundTrip } from './app';
+import type { VideoInbound } from './peer';
 
 export interface Timing {
   /** performance.now() when the page's script started. */
@@ -18,6 +19,8 @@ export interface SpotterHooks {
   readonly displayed: Displayed | null;
   annotations(): readonly Annotation[];
   framesDecoded(): Promise<number>;
+  /** The received video's counters: decoded frames, lost packets, NACKs, retransmissions. */
+  videoInbound(): Promise<VideoInbound | null>;
   /** 'udp' or 'tcp': how the media connection reaches the server. */
   transport(): Promise<string | null>;
   videoRect(): Rect | null;
@@ -32,6 +35,10 @@ export interface SpotterHooks {
   readonly frozen: boolean;
   /** The loudest remote voice now, dBFS. */
   heardLevel(): number;
+  /** Starts noting when remote voices begin after a pause; `voiceOnsets` lists them. */
+  logVoiceOnsets(): void;
+  /** Wall-clock ms (performance.timeOrigin-based) of the voice onsets noted, oldest first. */
+  voiceOnsets(): readonly number[];
   /** This page's microphone level now, dBFS (silence when muted). */
   micLevel(): number;
   readonly muted: boolean;

@@ -29,9 +29,18 @@ export async function openMicrophone(): Promise<MediaStreamTrack | null> {
   }
 }
 
+/** A voice starts when it rises above this after at least ONSET_QUIET_MS below QUIET_DBFS. */
+const ONSET_DBFS = -40;
+const QUIET_DBFS = -60;
+const ONSET_QUIET_MS = 200;
+
 export class Voice {
   private readonly players: HTMLAudioElement[] = [];
   private readonly analysers: AnalyserNode[] = [];
+  /** The remote voices' sources in the audio graph (the microphone's is not one). */
+  private readonly sources: MediaStreamAudioSourceNode[] = [];
+  private onsetTimer: number | null = null;
+  private readonly onsetTimes: number[] = [];
   private context: AudioContext | null = null;
   private micAnalyser: AnalyserNode | null = null;
   private muted = false;
@@ -41,7 +50,7 @@ export class Voice {
     /** Called when the browser refuses to play sound before a click on the page. */
     private readonly blocked: () => void,
   ) {
-    if (mic) this.micAnalyser = this.analyse(new MediaStream([mic]));
+    if (mic) this.micAnalyser = this.analyse(new MediaStream([mic]))?.analyser ?? null;
   }
 
   get hasMicrophone(): boolean {
@@ -70,8 +79,11 @@ export class Voice {
     player.srcObject = stream;
     player.play().catch(() => this.blocked());
     this.players.push(player);
-    const analyser = this.analyse(stream);
-    if (analyser) this.analysers.push(analyser);
+    const tapped = this.analyse(stream);
+    if (tapped) {
+      this.analysers.push(tapped.analyser);
+      this.sources.push(tapped.source);
+    }
   }
 
   /** Retries playback after a click (browsers allow sound once the person interacted). */
@@ -90,19 +102,53 @@ export class Voice {
     return this.micAnalyser && !this.muted ? level(this.micAnalyser) : SILENCE_DBFS;
   }
 
+  /**
+   * Starts noting when a remote voice begins after a pause (wall-clock ms, a few ms precise),
+   * so that a test can measure mouth-to-ear latency against the talker's own clock.
+   */
+  logOnsets(): void {
+    if (this.onsetTimer !== null || !this.context) return;
+    const context = this.context;
+    // A short window (5 ms at 48 kHz): onsets are timed by when the level crosses.
+    const analysers = this.sources.map((source) => {
+      const analyser = context.createAnalyser();
+      analyser.fftSize = 256;
+      source.connect(analyser);
+      return analyser;
+    });
+    let quietSince: number | null = null;
+    this.onsetTimer = window.setInterval(() => {
+      const now = performance.timeOrigin + performance.now();
+      const loudest = Math.max(SILENCE_DBFS, ...analysers.map(level));
+      if (loudest < QUIET_DBFS) {
+        quietSince ??= now;
+      } else if (loudest > ONSET_DBFS) {
+        if (quietSince !== null && now - quietSince >= ONSET_QUIET_MS) this.onsetTimes.push(now);
+        quietSince = null;
+      }
+    }, 2);
+  }
+
+  /** Onsets noted since `logOnsets()` (wall-clock ms), oldest first. */
+  onsets(): readonly number[] {
+    return this.onsetTimes;
+  }
+
   close(): void {
+    if (this.onsetTimer !== null) window.clearInterval(this.onsetTimer);
     for (const p of this.players) p.srcObject = null;
     this.mic?.stop();
     void this.context?.close();
   }
 
-  private analyse(stream: MediaStream): AnalyserNode | null {
+  private analyse(stream: MediaStream): { analyser: AnalyserNode; source: MediaStreamAudioSourceNode } | null {
     try {
       this.context ??= new AudioContext();
       const analyser = this.context.createAnalyser();
       analyser.fftSize = 2048;
-      this.context.createMediaStreamSource(stream).connect(analyser);
-      return analyser;
+      const source = this.context.createMediaStreamSource(stream);
+      source.connect(analyser);
+      return { analyser, source };
     } catch {
       return null; // No Web Audio: levels stay at silence; playback is unaffected.
     }

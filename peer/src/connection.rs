@@ -2,13 +2,13 @@
 
 use crate::congestion::{BitrateRange, PublishingEstimator, TargetBitrate};
 use crate::keyframe::KeyframeRequestsToApp;
+use crate::voice_first_pacer::VoiceFirstPacer;
 use anyhow::Context;
 use rtc::ice::mdns::MulticastDnsMode;
+use rtc::interceptor::CongestionControlBuilder;
 use rtc::interceptor::Slot;
-use rtc::peer_connection::configuration::interceptor_registry::{
-    CongestionFeedback, configure_congestion_control,
-};
-use rtc::peer_connection::configuration::media_engine::MIME_TYPE_H264;
+use rtc::peer_connection::configuration::interceptor_registry::configure_twcc;
+use rtc::peer_connection::configuration::media_engine::{MIME_TYPE_H264, MIME_TYPE_RTX};
 use rtc::rtp_transceiver::rtp_sender::{RTCRtpCodec, RTCRtpCodecParameters, RtpCodecKind};
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -20,8 +20,11 @@ use webrtc::media_stream::track_remote::TrackRemote;
 use webrtc::peer_connection::{
     MediaEngine, PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler,
     RTCIceGatheringState, RTCPeerConnectionState, RTCSessionDescription, Registry,
-    SettingEngineBuilder, register_default_interceptors,
+    SettingEngineBuilder, StatsSelector, register_default_interceptors,
 };
+
+/// The payload type the peers offer H.264 on; its retransmissions (RTX) use the next one.
+const H264_PAYLOAD_TYPE: u8 = 102;
 
 /// The H.264 flavour every Spotter peer uses: constrained baseline, packetization mode 1,
 /// which browsers decode in hardware or with OpenH264.
@@ -107,6 +110,15 @@ impl FramesChannel {
     }
 }
 
+/// Cumulative counts of a sender's video packets and their repair.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct VideoRepairs {
+    pub packets_sent: u64,
+    /// Packets sent again (on the RTX stream) in answer to NACKs.
+    pub retransmitted_packets: u64,
+    pub retransmitted_bytes: u64,
+}
+
 /// A peer connection and what it reports.
 pub struct Peer {
     pub pc: Arc<dyn PeerConnection>,
@@ -123,7 +135,22 @@ impl Peer {
         media.register_codec(
             RTCRtpCodecParameters {
                 rtp_codec: h264_codec(),
-                payload_type: 102,
+                payload_type: H264_PAYLOAD_TYPE,
+            },
+            RtpCodecKind::Video,
+        )?;
+        // Retransmissions on their own stream (RFC 4588). Without a negotiated RTX stream the
+        // SFU (str0m) never asks for a lost packet again, and loss is repaired by keyframes only.
+        media.register_codec(
+            RTCRtpCodecParameters {
+                rtp_codec: RTCRtpCodec {
+                    mime_type: MIME_TYPE_RTX.to_owned(),
+                    clock_rate: spotter_protocol::VIDEO_CLOCK_RATE,
+                    channels: 0,
+                    sdp_fmtp_line: format!("apt={H264_PAYLOAD_TYPE}"),
+                    rtcp_feedback: vec![],
+                },
+                payload_type: H264_PAYLOAD_TYPE + 1,
             },
             RtpCodecKind::Video,
         )?;
@@ -139,12 +166,14 @@ impl Peer {
             Some(range) => {
                 let (estimator, target) = PublishingEstimator::new(range);
                 target_bitrate = Some(target);
-                configure_congestion_control(
-                    Registry::new(),
-                    estimator,
-                    CongestionFeedback::Twcc,
-                    &mut media,
-                )?
+                // What `configure_congestion_control` assembles, but with a pacer that lets
+                // voice through ahead of video.
+                configure_twcc(Registry::new(), &mut media)?
+                    .with(
+                        Slot::CongestionControl,
+                        CongestionControlBuilder::new(estimator).build(),
+                    )
+                    .with(Slot::Pacer, VoiceFirstPacer::default())
             }
             None => Registry::new(),
         };
@@ -184,6 +213,22 @@ impl Peer {
     /// The congestion controller's target, when this peer was built with one.
     pub fn target_bitrate(&self) -> Option<TargetBitrate> {
         self.target_bitrate.clone()
+    }
+
+    /// What this peer's video senders were asked to resend, and did (cumulative).
+    pub async fn video_repairs(&self) -> VideoRepairs {
+        let report = self
+            .pc
+            .get_stats(std::time::Instant::now(), StatsSelector::None)
+            .await;
+        report
+            .outbound_rtp_streams()
+            .filter(|s| s.sent_rtp_stream_stats.rtp_stream_stats.kind == RtpCodecKind::Video)
+            .fold(VideoRepairs::default(), |sum, s| VideoRepairs {
+                packets_sent: sum.packets_sent + s.sent_rtp_stream_stats.packets_sent,
+                retransmitted_packets: sum.retransmitted_packets + s.retransmitted_packets_sent,
+                retransmitted_bytes: sum.retransmitted_bytes + s.retransmitted_bytes_sent,
+            })
     }
 
     /// Creates the offer and waits until every candidate is in it.

@@ -18,9 +18,10 @@ mod send_track;
 pub mod signaling;
 pub mod subscriber;
 pub mod voice;
+mod voice_first_pacer;
 
 pub use congestion::{BitrateRange, TargetBitrate};
-pub use connection::{FramesChannel, Peer, PeerOptions};
+pub use connection::{FramesChannel, Peer, PeerOptions, VideoRepairs};
 pub use publisher::VideoPublisher;
 pub use signaling::{JoinRefused, Signaling};
 pub use subscriber::{ReceivedPacket, VideoSubscriber};

@@ -17,6 +17,8 @@ use webrtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit}
 pub const VOICE_CLOCK_RATE: u32 = 48_000;
 /// Samples in one 20 ms frame at 48 kHz.
 pub const FRAME_SAMPLES: usize = 960;
+/// The same frame in milliseconds.
+pub const FRAME_MS: u64 = 20;
 /// Level reported for digital silence, dBFS.
 pub const SILENCE_DBFS: f32 = -100.0;
 /// Voice bitrate: wideband speech with room for in-band FEC on lossy links.
@@ -68,6 +70,9 @@ impl Default for SpeechLikeSignal {
 }
 
 impl SpeechLikeSignal {
+    /// A word begins every this many seconds, the first with the first sample.
+    pub const WORD_PERIOD_SECONDS: f64 = 1.6;
+
     pub fn new() -> Self {
         Self {
             sample: 0,
@@ -81,9 +86,10 @@ impl SpeechLikeSignal {
         for out in &mut frame {
             let t = self.sample as f64 / rate;
             // A word of 1.2 s, then 0.4 s of pause.
-            let in_word = t % 1.6 < 1.2;
-            // Syllables at 5 Hz: a raised sine envelope.
-            let syllable = 0.5 - 0.5 * (2.0 * std::f64::consts::PI * 5.0 * t).cos();
+            let in_word = t % Self::WORD_PERIOD_SECONDS < 1.2;
+            // Syllables at 5 Hz: a raised cosine envelope, at its peak as a word begins so that
+            // a listener can time the onset to a few milliseconds (mouth-to-ear latency).
+            let syllable = 0.5 + 0.5 * (2.0 * std::f64::consts::PI * 5.0 * t).cos();
             let envelope = if in_word { syllable } else { 0.0 };
             let pitch = 150.0 + 40.0 * (2.0 * std::f64::consts::PI * 0.7 * t).sin();
             self.phase = (self.phase + pitch / rate) % 1.0;
