@@ -110,7 +110,7 @@ fn main() -> anyhow::Result<()> {
     let encoder = VideoEncoder::new(args.width, args.height, args.fps, args.bitrate)?;
     let wanted = keyframe_wanted.clone();
     let estimate = estimate_bps.clone();
-    let follower = RateFollower::new(args.bitrate);
+    let follower = RateFollower::new(args.bitrate, args.width, args.height, args.fps);
     let fps = args.fps;
     std::thread::Builder::new()
         .name("encoder".into())
@@ -275,12 +275,18 @@ fn encode_loop(
         if estimate > 0
             && let Some(bps) = control.follower.update(estimate as f64, Instant::now())
         {
-            if let Err(e) = encoder.set_bitrate(bps) {
+            // A new size restarts the encoder; the bitrate then applies to the new stream.
+            if let Err(e) = encoder
+                .set_scale(control.follower.rung().scale)
+                .and_then(|()| encoder.set_bitrate(bps))
+            {
                 tracing::warn!("{e:#}");
             }
+            let (width, height) = encoder.encoded_size();
             tracing::info!(
                 estimate_kbps = estimate / 1000,
                 video_kbps = bps / 1000,
+                size = %format!("{width}x{height}"),
                 fps = control.follower.kept_fps(control.fps),
                 "following the network's estimate"
             );
@@ -315,6 +321,10 @@ fn encode_loop(
                 capture_to_encoded_ms = capture_to_encoded_ms / f64::from(count),
                 video_kbps = control.follower.video_bps() / 1000,
                 estimate_kbps = control.estimate_bps.load(Ordering::Relaxed) / 1000,
+                size = %{
+                    let (width, height) = encoder.encoded_size();
+                    format!("{width}x{height}")
+                },
                 "headset frames per second"
             );
             window_start = Instant::now();
