@@ -72,7 +72,11 @@ impl VideoEncoder {
         );
         self.encoder = open_encoder(self.fps, self.bitrate_bps)?;
         self.yuv = YUVBuffer::new(w, h);
-        self.scaled = vec![0; w * h * 4];
+        self.scaled = if scale > 1 {
+            vec![0; w * h * 4]
+        } else {
+            Vec::new()
+        };
         self.scale = scale;
         Ok(())
     }

@@ -276,10 +276,11 @@ fn encode_loop(
             && let Some(bps) = control.follower.update(estimate as f64, Instant::now())
         {
             // A new size restarts the encoder; the bitrate then applies to the new stream.
-            if let Err(e) = encoder
-                .set_scale(control.follower.rung().scale)
-                .and_then(|()| encoder.set_bitrate(bps))
-            {
+            // The follower only offers sizes the encoder can take (`scales_exactly`).
+            if let Err(e) = encoder.set_scale(control.follower.rung().scale) {
+                tracing::warn!("{e:#}");
+            }
+            if let Err(e) = encoder.set_bitrate(bps) {
                 tracing::warn!("{e:#}");
             }
             let (width, height) = encoder.encoded_size();

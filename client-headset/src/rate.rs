@@ -36,16 +36,20 @@ pub struct RetransmissionRate {
 impl RetransmissionRate {
     /// Weight of the newest interval in the smoothed rate.
     const NEWEST_WEIGHT: f64 = 0.5;
+    /// Intervals shorter than this are left to accumulate.
+    const MIN_INTERVAL_SECONDS: f64 = 0.5;
 
     /// Takes the cumulative retransmitted bytes at `now`; returns the smoothed rate (bit/s).
     pub fn update(&mut self, now: Instant, total_bytes: u64) -> f64 {
         if let Some((then, bytes)) = self.last {
             let seconds = now.duration_since(then).as_secs_f64();
-            if seconds > 0.0 {
-                // A new connection starts counting from zero again.
-                let sent = total_bytes.saturating_sub(bytes) as f64 * 8.0 / seconds;
-                self.bps += Self::NEWEST_WEIGHT * (sent - self.bps);
+            // Over a few milliseconds one resend would read as megabits per second.
+            if seconds < Self::MIN_INTERVAL_SECONDS {
+                return self.bps;
             }
+            // A new connection starts counting from zero again.
+            let sent = total_bytes.saturating_sub(bytes) as f64 * 8.0 / seconds;
+            self.bps += Self::NEWEST_WEIGHT * (sent - self.bps);
         }
         self.last = Some((now, total_bytes));
         self.bps
@@ -101,6 +105,7 @@ impl RateFollower {
                 BITS_PER_PIXEL * pixels * f64::from(fps) / r.keep_one_in as f64
             })
             .collect();
+        let max_bps = max_bps.max(MIN_VIDEO_BPS);
         Self {
             max_bps,
             current_bps: max_bps,
@@ -131,7 +136,8 @@ impl RateFollower {
         if !estimate_bps.is_finite() || estimate_bps <= 0.0 {
             return None;
         }
-        let available = (estimate_bps - AUDIO_AND_OVERHEAD_BPS).max(0.0) * VIDEO_SHARE;
+        let available = ((estimate_bps - AUDIO_AND_OVERHEAD_BPS).max(0.0) * VIDEO_SHARE)
+            .min(f64::from(self.max_bps));
         // Down the ladder at once; up only with a margin, so an estimate wobbling around a
         // step does not make the picture flip between sizes.
         let last = self.ladder.len() - 1;
@@ -181,6 +187,11 @@ mod tests {
         let at = |s: u64| t0 + Duration::from_secs(s);
         let mut r = RetransmissionRate::default();
         assert_eq!(r.update(at(0), 0), 0.0, "one sample is no rate");
+        assert_eq!(
+            r.update(t0 + Duration::from_millis(2), 1200),
+            0.0,
+            "2 ms is too short to tell a rate"
+        );
         assert_eq!(r.update(at(1), 10_000), 40_000.0, "80 kbit/s, half weight");
         assert_eq!(r.update(at(2), 20_000), 60_000.0);
         assert_eq!(

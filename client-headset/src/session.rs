@@ -315,6 +315,8 @@ async fn serve(
     // Set while ICE is disconnected: it may come back by itself before this passes.
     let mut media_lost_at: Option<tokio::time::Instant> = None;
     let mut repairs_tick = tokio::time::interval(Duration::from_secs(1));
+    // After a stall, one tick rather than a burst of them milliseconds apart.
+    repairs_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut repairs_ticks = 0u32;
     let mut retransmission = RetransmissionRate::default();
     loop {
@@ -375,6 +377,8 @@ async fn serve(
                         packets_sent = r.packets_sent,
                         retransmitted = r.retransmitted_packets,
                         retransmit_kbps = (rtx_bps / 1000.0).round(),
+                        too_late_to_resend = r.late_retransmissions,
+                        refused_by_full_queue = r.refused_video,
                         "video repairs"
                     );
                 }

@@ -11,15 +11,15 @@ import {
   dist,
   dist3,
   equipment,
+  describeDelays,
   headsetVoiceReports,
-  headsetWordSchedule,
   invite,
   keyWorldPoint,
   markerWorld,
   newAnnotation,
+  mouthToEarDelays,
   openExpert,
   overlayPixels,
-  percentile,
   pointAtEquipment,
   pointer,
   projectNormalized,
@@ -575,24 +575,9 @@ test('l) mouth-to-ear figures: headset voice to the page (printed, not asserted)
     await expect
       .poll(() => page.evaluate(() => window.__spotter?.heardLevel() ?? -100), { timeout: 10_000 })
       .toBeGreaterThan(-40);
-    await page.evaluate(() => window.__spotter?.logVoiceOnsets());
-    await page.waitForTimeout(16_500);
-    const onsets = await page.evaluate(() => [...(window.__spotter?.voiceOnsets() ?? [])]);
-    const schedule = headsetWordSchedule();
-    expect(schedule, "the headset logs its voice's schedule").not.toBeNull();
-    const { originMs, periodMs } = schedule ?? { originMs: 0, periodMs: 1 };
-    // Each onset heard belongs to the latest word begun before it (words are 1.6 s apart,
-    // far more than any delay here).
-    const delays = onsets
-      .map((t) => {
-        const word = Math.floor((t - originMs) / periodMs);
-        return t - (originMs + word * periodMs);
-      })
-      .filter((d) => d < periodMs / 2);
+    const delays = await mouthToEarDelays(page, 16_500);
     console.log(
-      `mouth-to-ear (headset's voice generated -> heard in the page's audio graph, jitter buffer included), ` +
-        `${delays.length} words: median ${percentile(delays, 50).toFixed(1)} ms, p95 ${percentile(delays, 95).toFixed(1)} ms, ` +
-        `max ${Math.max(...delays).toFixed(1)} ms`,
+      `mouth-to-ear (headset's voice generated -> heard in the page's audio graph, jitter buffer included): ${describeDelays(delays)}`,
     );
     expect(delays.length, 'the page heard the words begin').toBeGreaterThanOrEqual(8);
   } finally {

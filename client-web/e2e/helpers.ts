@@ -483,6 +483,38 @@ export function headsetWordSchedule(): { originMs: number; periodMs: number } | 
   return origin && period ? { originMs: Number(origin), periodMs: Number(period) } : null;
 }
 
+/**
+ * Listens in `page` for `ms` and returns, for each word of the headset's voice heard begin,
+ * how long after it was "spoken" it reached the page's audio graph (ms; one clock here).
+ */
+export async function mouthToEarDelays(page: Page, ms: number): Promise<number[]> {
+  await page.evaluate(() => window.__spotter?.logVoiceOnsets());
+  const from = (await page.evaluate(() => window.__spotter?.voiceOnsets().length)) ?? 0;
+  await page.waitForTimeout(ms);
+  const onsets = await page.evaluate((n) => (window.__spotter?.voiceOnsets() ?? []).slice(n), from);
+  const schedule = headsetWordSchedule();
+  if (!schedule) throw new Error("the headset's log has no voice schedule");
+  const { originMs, periodMs } = schedule;
+  // Each onset belongs to the latest word begun before it (words are 1.6 s apart, far more
+  // than any delay here).
+  return onsets
+    .map((t) => t - (originMs + Math.floor((t - originMs) / periodMs) * periodMs))
+    .filter((d) => d < periodMs / 2);
+}
+
+/** "median …, p95 …, max … ms over n words" for printing. */
+export function describeDelays(delays: readonly number[]): string {
+  return (
+    `median ${percentile(delays, 50).toFixed(1)} ms, p95 ${percentile(delays, 95).toFixed(1)} ms, ` +
+    `max ${Math.max(...delays).toFixed(1)} ms over ${delays.length} words`
+  );
+}
+
+/** How many times the headset's log says it joined (a rejoin adds one). */
+export function headsetJoins(): number {
+  return headsetLogLines('joined as technician').length;
+}
+
 /** Percentile `p` (0–100) of `values`, nearest rank. */
 export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -12,10 +12,13 @@ import type { Annotation } from '../src/generated/protocol';
 import {
   closePage,
   equipment,
+  describeDelays,
+  headsetJoins,
   headsetRetransmissions,
   headsetVideoKbps,
   headsetVoiceReports,
   markerWorld,
+  mouthToEarDelays,
   openExpert,
   pointAtEquipment,
   room,
@@ -99,7 +102,7 @@ test('5% loss and 100 ms RTT to the headset: 20+ frames/s decoded, every annotat
  * on its own, the video resume on the same page (no reload), every mark stay, one technician
  * be in the room, and the headset place marks again.
  */
-async function cutHeadsetLink(browser: Browser, request: APIRequestContext, seconds: number): Promise<void> {
+async function cutHeadsetLink(browser: Browser, request: APIRequestContext, seconds: number): Promise<number> {
   const page = await openExpert(browser, 'Ravi');
   try {
     const before = await mark(page, request, 'panel-1');
@@ -126,6 +129,7 @@ async function cutHeadsetLink(browser: Browser, request: APIRequestContext, seco
     expect(technicians).toHaveLength(1);
     // The headset places marks again.
     await mark(page, request, 'conveyor-1');
+    return headsetJoins();
   } finally {
     await closePage(page);
   }
@@ -143,7 +147,8 @@ test("the headset's link cut for 30 s: it has given the connection up, and joins
   request,
 }) => {
   test.setTimeout(90_000);
-  await cutHeadsetLink(browser, request, 30);
+  const joins = headsetJoins();
+  expect(await cutHeadsetLink(browser, request, 30), 'the headset joined again').toBeGreaterThan(joins);
 });
 
 /** The value of per-peer metric `name` for the (one) participant in `role`, from /metrics. */
@@ -187,10 +192,12 @@ test("the headset's link capped at 300 kbit/s: the video degrades but keeps play
     expect(target ?? Infinity).toBeLessThan(750);
     expect(fps, 'still moving: fewer frames, not a freeze').toBeGreaterThanOrEqual(8);
     await expect(page.locator('#status')).toHaveAttribute('data-state', 'live');
-    // Voice goes ahead of video on the full link: the technician is still heard.
+    // The technician is still heard on the full link (that voice goes ahead of the video in
+    // the headset's pacer is shown by its unit tests; the delay is printed here).
     await expect
       .poll(() => page.evaluate(() => window.__spotter?.heardLevel() ?? -100), { timeout: 5000 })
       .toBeGreaterThan(-40);
+    console.log(`mouth-to-ear behind the 300 kbit/s cap: ${describeDelays(await mouthToEarDelays(page, 8000))}`);
   } finally {
     await closePage(page);
   }

@@ -110,16 +110,21 @@ export class Voice {
     if (this.onsetTimer !== null || !this.context) return;
     const context = this.context;
     // A short window (5 ms at 48 kHz): onsets are timed by when the level crosses.
-    const analysers = this.sources.map((source) => {
+    // Only the voices playing now are watched (a test calls this once they play).
+    const taps = this.sources.map((source) => {
       const analyser = context.createAnalyser();
       analyser.fftSize = 256;
       source.connect(analyser);
-      return analyser;
+      return { analyser, samples: new Float32Array(analyser.fftSize) };
     });
     let quietSince: number | null = null;
     this.onsetTimer = window.setInterval(() => {
       const now = performance.timeOrigin + performance.now();
-      const loudest = Math.max(SILENCE_DBFS, ...analysers.map(level));
+      let loudest = SILENCE_DBFS;
+      for (const { analyser, samples } of taps) {
+        analyser.getFloatTimeDomainData(samples);
+        loudest = Math.max(loudest, rmsDbfs(samples));
+      }
       if (loudest < QUIET_DBFS) {
         quietSince ??= now;
       } else if (loudest > ONSET_DBFS) {

@@ -2,7 +2,7 @@
 
 use crate::congestion::{BitrateRange, PublishingEstimator, TargetBitrate};
 use crate::keyframe::KeyframeRequestsToApp;
-use crate::voice_first_pacer::VoiceFirstPacer;
+use crate::voice_first_pacer::{PacerDrops, VoiceFirstPacer};
 use anyhow::Context;
 use rtc::ice::mdns::MulticastDnsMode;
 use rtc::interceptor::CongestionControlBuilder;
@@ -117,6 +117,10 @@ pub struct VideoRepairs {
     /// Packets sent again (on the RTX stream) in answer to NACKs.
     pub retransmitted_packets: u64,
     pub retransmitted_bytes: u64,
+    /// Retransmissions the pacer did not send: they would have arrived too late.
+    pub late_retransmissions: u64,
+    /// Video the pacer refused because its queue was full.
+    pub refused_video: u64,
 }
 
 /// A peer connection and what it reports.
@@ -127,6 +131,7 @@ pub struct Peer {
     pub(crate) video_tracks: Option<mpsc::UnboundedReceiver<Arc<dyn TrackRemote>>>,
     pub(crate) audio_tracks: Option<mpsc::UnboundedReceiver<Arc<dyn TrackRemote>>>,
     target_bitrate: Option<TargetBitrate>,
+    pacer_drops: Arc<PacerDrops>,
 }
 
 impl Peer {
@@ -162,6 +167,7 @@ impl Peer {
             RtpCodecKind::Audio,
         )?;
         let mut target_bitrate = None;
+        let pacer_drops = Arc::new(PacerDrops::default());
         let registry = match options.congestion {
             Some(range) => {
                 let (estimator, target) = PublishingEstimator::new(range);
@@ -173,7 +179,10 @@ impl Peer {
                         Slot::CongestionControl,
                         CongestionControlBuilder::new(estimator).build(),
                     )
-                    .with(Slot::Pacer, VoiceFirstPacer::default())
+                    .with(
+                        Slot::Pacer,
+                        VoiceFirstPacer::new(range.initial, pacer_drops.clone()),
+                    )
             }
             None => Registry::new(),
         };
@@ -207,6 +216,7 @@ impl Peer {
             video_tracks: Some(video_tracks),
             audio_tracks: Some(audio_tracks),
             target_bitrate,
+            pacer_drops,
         })
     }
 
@@ -224,11 +234,22 @@ impl Peer {
         report
             .outbound_rtp_streams()
             .filter(|s| s.sent_rtp_stream_stats.rtp_stream_stats.kind == RtpCodecKind::Video)
-            .fold(VideoRepairs::default(), |sum, s| VideoRepairs {
-                packets_sent: sum.packets_sent + s.sent_rtp_stream_stats.packets_sent,
-                retransmitted_packets: sum.retransmitted_packets + s.retransmitted_packets_sent,
-                retransmitted_bytes: sum.retransmitted_bytes + s.retransmitted_bytes_sent,
-            })
+            .fold(
+                VideoRepairs {
+                    late_retransmissions: self
+                        .pacer_drops
+                        .late_retransmissions
+                        .load(Ordering::Relaxed),
+                    refused_video: self.pacer_drops.refused_video.load(Ordering::Relaxed),
+                    ..VideoRepairs::default()
+                },
+                |sum, s| VideoRepairs {
+                    packets_sent: sum.packets_sent + s.sent_rtp_stream_stats.packets_sent,
+                    retransmitted_packets: sum.retransmitted_packets + s.retransmitted_packets_sent,
+                    retransmitted_bytes: sum.retransmitted_bytes + s.retransmitted_bytes_sent,
+                    ..sum
+                },
+            )
     }
 
     /// Creates the offer and waits until every candidate is in it.

@@ -17,41 +17,74 @@ use rtc::interceptor::{Attribute, Interceptor, Pacer, Packet, StreamInfo, Tagged
 use rtc::sansio::Protocol;
 use rtc::shared::error::Error;
 use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-
-/// The starting rate, until congestion control's first estimate arrives.
-const INITIAL_BPS: f64 = 1_000_000.0;
 /// Video packets held at most; arrivals beyond are refused (the receiver asks for them again).
 const VIDEO_QUEUE_LIMIT: usize = 1000;
 /// The longest a retransmission may wait here: past this the receiver has asked again or given
 /// the frame up.
 const RETRANSMISSION_MAX_WAIT: Duration = Duration::from_millis(200);
 
+/// What the pacer did not send, for the application to report.
+#[derive(Debug, Default)]
+pub struct PacerDrops {
+    /// Retransmissions refused or dropped for being too late.
+    pub late_retransmissions: AtomicU64,
+    /// Video refused because the queue was full.
+    pub refused_video: AtomicU64,
+}
+
 pub struct VoiceFirstPacer {
     bucket: Pacer,
+    /// The latest instant the bucket was refilled at: retransmissions are stamped with their
+    /// NACK's arrival, which may be earlier, and must not refill the same time twice.
+    clock: Option<Instant>,
     /// The SSRCs of this peer's audio streams.
     voice: HashSet<u32>,
     video: VecDeque<TaggedPacket>,
     /// The bits in `video`.
     video_bits: f64,
-    /// Retransmissions refused or dropped for being too late.
-    late_retransmissions: u64,
+    drops: Arc<PacerDrops>,
     /// Packets free to go now: RTCP, voice, and video the budget released.
     write: VecDeque<TaggedPacket>,
     read: VecDeque<TaggedPacket>,
 }
 
-impl Default for VoiceFirstPacer {
-    fn default() -> Self {
+impl VoiceFirstPacer {
+    /// Paced at `initial_bps` until congestion control sets another rate: the estimator's own
+    /// starting value, which it does not announce (it only announces changes).
+    pub fn new(initial_bps: f64, drops: Arc<PacerDrops>) -> Self {
         Self {
-            bucket: Pacer::new(INITIAL_BPS),
+            bucket: Pacer::new(initial_bps),
+            clock: None,
             voice: HashSet::new(),
             video: VecDeque::new(),
             video_bits: 0.0,
-            late_retransmissions: 0,
+            drops,
             write: VecDeque::new(),
             read: VecDeque::new(),
         }
+    }
+
+    fn refill(&mut self, now: Instant) {
+        let now = self.clock.map_or(now, |c| c.max(now));
+        self.clock = Some(now);
+        self.bucket.refill(now);
+    }
+
+    /// How long the video queued now takes to leave at the current rate.
+    fn queue_delay(&self) -> Duration {
+        let rate = self.bucket.target_bitrate();
+        if rate <= 0.0 {
+            return Duration::MAX;
+        }
+        let owed = self.video_bits - self.bucket.budget_bits();
+        Duration::from_secs_f64(owed.max(0.0) / rate)
+    }
+
+    fn count(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -63,17 +96,6 @@ fn bits_of(packet: &TaggedPacket) -> f64 {
     match &packet.message.packet {
         Packet::Rtp(rtp) => (rtc::shared::marshal::MarshalSize::marshal_size(rtp) * 8) as f64,
         _ => 0.0,
-    }
-}
-
-impl VoiceFirstPacer {
-    /// How long the video queued now takes to leave at the current rate.
-    fn queue_delay(&self) -> Duration {
-        let rate = self.bucket.target_bitrate();
-        if rate <= 0.0 {
-            return Duration::MAX;
-        }
-        Duration::from_secs_f64(self.video_bits.max(0.0) / rate)
     }
 }
 
@@ -109,16 +131,18 @@ impl Protocol<TaggedPacket, TaggedPacket, ()> for VoiceFirstPacer {
             return Ok(());
         };
         let ssrc = rtp.header.ssrc;
-        self.bucket.refill(msg.now);
+        self.refill(msg.now);
         if self.voice.contains(&ssrc) {
             // Charged, so the budget stays honest: the video behind waits for it.
             self.bucket.consume(bits_of(&msg));
             self.write.push_back(msg);
         } else if is_retransmission(&msg) && self.queue_delay() > RETRANSMISSION_MAX_WAIT {
-            self.late_retransmissions += 1;
+            Self::count(&self.drops.late_retransmissions);
         } else if self.video.len() < VIDEO_QUEUE_LIMIT {
             self.video_bits += bits_of(&msg);
             self.video.push_back(msg);
+        } else {
+            Self::count(&self.drops.refused_video);
         }
         Ok(())
     }
@@ -128,7 +152,7 @@ impl Protocol<TaggedPacket, TaggedPacket, ()> for VoiceFirstPacer {
     }
 
     fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
-        self.bucket.refill(now);
+        self.refill(now);
         while let Some(head) = self.video.front() {
             let bits = bits_of(head);
             if !self.bucket.can_release(bits) {
@@ -139,7 +163,7 @@ impl Protocol<TaggedPacket, TaggedPacket, ()> for VoiceFirstPacer {
             if is_retransmission(&packet)
                 && now.saturating_duration_since(packet.now) > RETRANSMISSION_MAX_WAIT
             {
-                self.late_retransmissions += 1;
+                Self::count(&self.drops.late_retransmissions);
                 continue;
             }
             self.bucket.consume(bits);
@@ -219,8 +243,7 @@ mod tests {
     }
 
     fn pacer() -> VoiceFirstPacer {
-        let mut pacer = VoiceFirstPacer::default();
-        pacer.bucket.set_target_bitrate(300_000.0);
+        let mut pacer = VoiceFirstPacer::new(300_000.0, Arc::default());
         pacer.bind_local_stream(&StreamInfo {
             ssrc: VOICE,
             mime_type: "audio/opus".into(),
@@ -287,7 +310,7 @@ mod tests {
             pacer.handle_write(rtp(VIDEO, seq, 1200, t0)).unwrap();
         }
         pacer.handle_write(retransmission(101, t0)).unwrap();
-        assert_eq!(pacer.late_retransmissions, 1);
+        assert_eq!(pacer.drops.late_retransmissions.load(Ordering::Relaxed), 1);
 
         // The queued one is sent when its turn comes within the limit...
         let (sent, late) = drain(&mut pacer, t0);
@@ -297,14 +320,15 @@ mod tests {
         pacer.handle_write(rtp(VIDEO, 12, 1200, late)).unwrap();
         pacer.handle_write(retransmission(102, late)).unwrap();
         assert_eq!(
-            pacer.late_retransmissions, 1,
+            pacer.drops.late_retransmissions.load(Ordering::Relaxed),
+            1,
             "accepted: 32 ms of video ahead"
         );
         pacer.bucket.set_target_bitrate(30_000.0);
         let (released, _) = drain(&mut pacer, late);
         assert_eq!(released.len(), 1, "only the new packet left");
         assert!(!is_retransmission(&released[0]));
-        assert_eq!(pacer.late_retransmissions, 2);
+        assert_eq!(pacer.drops.late_retransmissions.load(Ordering::Relaxed), 2);
     }
 
     #[test]
