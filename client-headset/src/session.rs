@@ -56,7 +56,8 @@ pub struct SessionLinks {
     /// Set when a viewer asked for a keyframe; the encoder clears it.
     pub keyframe_wanted: Arc<AtomicBool>,
     /// The congestion controller's estimate for everything sent less the retransmissions' rate,
-    /// bits per second (0: none yet); the encoder follows it.
+    /// and at most the slowest viewer's downlink, bits per second (0: none yet); the encoder
+    /// follows it.
     pub estimate_bps: Arc<AtomicU64>,
     /// Where the voices heard are played (the speakers), if anywhere.
     pub heard: Option<voice::HeardSink>,
@@ -332,8 +333,11 @@ async fn serve(
                     return Ok(Ended::ServerClosed("the headset is stopping".into()));
                 };
                 if let Some(estimate) = &estimate {
-                    let for_new_video = (estimate.bps() - retransmission.bps()).max(1.0);
-                    links.estimate_bps.store(for_new_video as u64, Ordering::Relaxed);
+                    // The uplink's estimate less retransmissions, and no more than the slowest
+                    // viewer's downlink (the SFU's REMB).
+                    let uplink = estimate.bps() - retransmission.bps();
+                    let allowed = publisher.viewers_cap_bps().map_or(uplink, |cap| uplink.min(cap));
+                    links.estimate_bps.store(allowed.max(1.0) as u64, Ordering::Relaxed);
                 }
                 meta.rtp_timestamp = clock.timestamp(meta.capture_time_us);
                 // Recorded before sending, so a stroke drawn on this frame always finds it.

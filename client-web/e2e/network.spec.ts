@@ -256,6 +256,28 @@ test("5% loss and 100 ms RTT to an expert: the page asks for lost video again an
   }
 });
 
+test("an expert's downlink capped at 300 kbit/s: the headset's video follows the slowest viewer", async () => {
+  const browser = await expertBrowser();
+  setExpertLink('rate_kbps=300\n');
+  try {
+    const page = await openExpert(browser, 'Dara');
+    // The server's estimate of this page's downlink reaches the headset (REMB), whose
+    // encoder takes the lower of it and its own uplink's estimate.
+    await page.waitForTimeout(15_000);
+    const target = headsetVideoKbps();
+    const d0 = await framesDecoded(page);
+    await page.waitForTimeout(5000);
+    const fps = ((await framesDecoded(page)) - d0) / 5;
+    console.log(`expert's downlink capped at 300 kbit/s: the headset aims at ${target ?? '?'} kbit/s; ${fps.toFixed(1)} frames/s decoded`);
+    expect(target ?? Infinity, "the headset's encoder follows the expert's downlink").toBeLessThan(750);
+    expect(fps, 'still moving').toBeGreaterThanOrEqual(8);
+    await expect(page.locator('#status')).toHaveAttribute('data-state', 'live');
+  } finally {
+    setExpertLink('block_udp=1\n');
+    await browser.close();
+  }
+});
+
 test("an expert's link cut for 12 s: the page reconnects by itself and the video comes back", async ({ request }) => {
   const browser = await expertBrowser();
   try {

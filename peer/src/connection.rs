@@ -1,7 +1,7 @@
 //! A peer connection with the SFU: built, offered (non-trickle) and answered.
 
 use crate::congestion::{BitrateRange, PublishingEstimator, TargetBitrate};
-use crate::keyframe::KeyframeRequestsToApp;
+use crate::feedback::FeedbackToApp;
 use crate::voice_first_pacer::{PacerDrops, VoiceFirstPacer};
 use anyhow::Context;
 use rtc::ice::mdns::MulticastDnsMode;
@@ -187,7 +187,7 @@ impl Peer {
             None => Registry::new(),
         };
         let registry = register_default_interceptors(registry, &mut media)?
-            .with(Slot::from(14_000), KeyframeRequestsToApp::default());
+            .with(Slot::from(14_000), FeedbackToApp::default());
         let settings = SettingEngineBuilder::new()
             .with_multicast_dns_mode(MulticastDnsMode::Disabled)
             .build();

@@ -12,7 +12,7 @@
 
 pub mod congestion;
 pub mod connection;
-mod keyframe;
+mod feedback;
 pub mod publisher;
 mod send_track;
 pub mod signaling;

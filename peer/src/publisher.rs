@@ -1,22 +1,30 @@
 //! Publishing H.264 with the application's own RTP timestamps.
 
 use crate::connection::{Peer, h264_codec};
-use crate::keyframe::is_keyframe_request;
+use crate::feedback::{is_keyframe_request, max_bitrate};
 use crate::send_track::SendTrack;
 use bytes::Bytes;
 use rtc::rtp::codec::h264::H264Payloader;
 use rtc::rtp::packetizer::Payloader;
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use webrtc::media_stream::track_local::{TrackLocal, TrackLocalEvent};
 
 /// RTP payload size: keeps packets under a 1280-byte path MTU with SRTP and headers.
 const MAX_PAYLOAD: usize = 1188;
 
+/// The SFU repeats the slowest viewer's bitrate every second; one not repeated for this long
+/// no longer holds (that viewer left, or the SFU stopped asking).
+const VIEWERS_CAP_LIFETIME: Duration = Duration::from_secs(3);
+
 pub struct VideoPublisher {
     out: SendTrack,
     payloader: H264Payloader,
     sequence: u16,
+    /// The latest bitrate the receiving side allowed (REMB), and when it came.
+    viewers_cap: Arc<Mutex<Option<(Instant, f64)>>>,
 }
 
 impl VideoPublisher {
@@ -32,11 +40,18 @@ impl VideoPublisher {
         )
         .await?;
         let (keyframes_tx, keyframes) = mpsc::unbounded_channel();
+        let viewers_cap = Arc::new(Mutex::new(None));
+        let cap = viewers_cap.clone();
         let poller = out.track.clone();
         tokio::spawn(async move {
             while let Some(event) = poller.poll().await {
-                if let TrackLocalEvent::OnRtcpPacket(packets) = event
-                    && packets.iter().any(|p| is_keyframe_request(p.as_ref()))
+                let TrackLocalEvent::OnRtcpPacket(packets) = event else {
+                    continue;
+                };
+                if let Some(bps) = packets.iter().find_map(|p| max_bitrate(p.as_ref())) {
+                    *cap.lock().unwrap() = Some((Instant::now(), bps));
+                }
+                if packets.iter().any(|p| is_keyframe_request(p.as_ref()))
                     && keyframes_tx.send(()).is_err()
                 {
                     break;
@@ -47,8 +62,15 @@ impl VideoPublisher {
             out,
             payloader: H264Payloader::default(),
             sequence: rand::random(),
+            viewers_cap,
         };
         Ok((publisher, keyframes))
+    }
+
+    /// The most the viewers can take (bits per second), when the SFU said so recently.
+    pub fn viewers_cap_bps(&self) -> Option<f64> {
+        let (at, bps) = (*self.viewers_cap.lock().unwrap())?;
+        (at.elapsed() < VIEWERS_CAP_LIFETIME).then_some(bps)
     }
 
     /// Sends one Annex-B access unit as the frame with RTP timestamp `rtp_timestamp`.

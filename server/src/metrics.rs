@@ -144,7 +144,7 @@ fn render_links(out: &mut String, relay: &RelayMetrics) {
     let mut rows: Vec<_> = links.iter().collect();
     rows.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
     type Field = fn(&crate::sfu::link_stats::LinkStats) -> Option<f64>;
-    let fields: [(&str, &str, &str, Field); 8] = [
+    let fields: [(&str, &str, &str, Field); 9] = [
         (
             "spotter_peer_rtt_seconds",
             "gauge",
@@ -192,6 +192,12 @@ fn render_links(out: &mut String, relay: &RelayMetrics) {
             "gauge",
             "1 when the peer's media goes over TCP (UDP blocked).",
             |l| Some(if l.over_tcp { 1.0 } else { 0.0 }),
+        ),
+        (
+            "spotter_peer_downlink_estimate_bps",
+            "gauge",
+            "The server's estimate of its path to a viewer (the slowest caps the publisher).",
+            |l| l.downlink,
         ),
     ];
     for (name, kind, help, field) in fields {

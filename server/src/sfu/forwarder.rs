@@ -7,13 +7,14 @@ use super::tcp::TcpEvent;
 use crate::metrics::RelayMetrics;
 use bytes::Bytes;
 use spotter_protocol::{
-    Action, ErrorCode, FRAMES_CHANNEL, FrameMeta, ParticipantId, ProtocolError,
+    Action, ErrorCode, FRAMES_CHANNEL, FrameMeta, ParticipantId, ProtocolError, RoomId,
 };
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
+use str0m::bwe::BweKind;
 use str0m::media::{Direction, KeyframeRequestKind, MediaData, MediaKind};
 use str0m::net::{Protocol, Receive};
 use str0m::{Event, IceConnectionState, Input, Output};
@@ -25,6 +26,8 @@ use tokio::sync::mpsc;
 const KEYFRAME_REQUEST_INTERVAL: Duration = Duration::from_millis(500);
 /// Upper bound on how long the loop sleeps, so time-driven work is never starved.
 const MAX_SLEEP: Duration = Duration::from_millis(100);
+/// How often the publisher is reminded of the slowest viewer's downlink.
+const CAP_INTERVAL: Duration = Duration::from_secs(1);
 /// ICE may come back after a network blip; a peer disconnected longer than this is dropped.
 const DISCONNECTED_GRACE: Duration = Duration::from_secs(10);
 
@@ -300,7 +303,22 @@ impl Forwarder {
                 }
             }
             Event::KeyframeRequest(_) => self.request_keyframe(index, false),
-            Event::PeerStats(stats) => self.link(index, |l| l.peer(&stats)),
+            Event::EgressBitrateEstimate(BweKind::Twcc {
+                estimate,
+                can_probe,
+            }) => {
+                // Without probing (no transport-wide feedback) the figure is only the start value.
+                let downlink = can_probe.then_some(estimate);
+                self.peers[index].downlink = downlink;
+                self.link(index, |l| l.downlink = downlink.map(|b| b.as_f64()));
+                self.cap_publisher(index);
+            }
+            Event::PeerStats(stats) => {
+                self.link(index, |l| l.peer(&stats));
+                // Estimates come only when they change; the cap is repeated (once a second per
+                // peer's statistics) so that the publisher does not let it lapse.
+                self.cap_publisher(index);
+            }
             Event::MediaIngressStats(stats) => self.link(index, |l| l.ingress(&stats)),
             Event::MediaEgressStats(stats) => self.link(index, |l| l.egress(&stats)),
             Event::ChannelOpen(id, label) if label == FRAMES_CHANNEL => {
@@ -389,16 +407,50 @@ impl Forwarder {
         }
     }
 
+    /// Tells the publisher of the room of peer `index` the slowest viewer's downlink (REMB), so
+    /// that its encoder does not send more than that viewer can take: without simulcast there is
+    /// one stream for all. Sent at most once per `CAP_INTERVAL`, sooner when it falls; the
+    /// headset forgets a cap that is not repeated (a slow viewer who left).
+    fn cap_publisher(&mut self, index: usize) {
+        let room = self.peers[index].room.clone();
+        let now = Instant::now();
+        let slowest = self
+            .peers
+            .iter()
+            .filter(|p| p.room == room && p.video_out.is_some())
+            .filter_map(|p| p.downlink)
+            .min_by(|a, b| a.as_f64().total_cmp(&b.as_f64()));
+        let Some(slowest) = slowest else {
+            return;
+        };
+        let Some(publisher) = self.room_publisher(&room) else {
+            return;
+        };
+        let due = publisher.last_cap.is_none_or(|(at, cap)| {
+            now.duration_since(at) >= CAP_INTERVAL || slowest.as_f64() < cap.as_f64() * 0.8
+        });
+        let Some(mid) = publisher.video_in.filter(|_| due) else {
+            return;
+        };
+        if let Some(stream) = publisher.rtc.direct_api().stream_rx_by_mid(mid, None) {
+            stream.request_remb(slowest);
+            publisher.last_cap = Some((now, slowest));
+        }
+    }
+
+    /// The peer that publishes video in `room`.
+    fn room_publisher(&mut self, room: &RoomId) -> Option<&mut Peer> {
+        self.peers
+            .iter_mut()
+            .find(|p| &p.room == room && p.role.may(Action::Publish) && p.video_in.is_some())
+    }
+
     /// Asks the technician of the room of peer `index` for a keyframe; `force` skips the
     /// throttle (a new subscriber must not wait).
     fn request_keyframe(&mut self, index: usize, force: bool) {
         let room = self.peers[index].room.clone();
         let now = Instant::now();
-        let Some(publisher) = self
-            .peers
-            .iter_mut()
-            .find(|p| p.room == room && p.role.may(Action::Publish) && p.video_in.is_some())
-        else {
+        let Some(publisher) = self.room_publisher(&room) else {
             return;
         };
         let recent = publisher

@@ -28,6 +28,8 @@ pub struct LinkStats {
     nacks_received: HashMap<Mid, u64>,
     /// Whether this is TCP (ICE-TCP) rather than UDP.
     pub over_tcp: bool,
+    /// The estimate of the server-to-peer path (bits per second), for viewers with feedback.
+    pub downlink: Option<f64>,
 }
 
 impl LinkStats {
@@ -43,6 +45,7 @@ impl LinkStats {
             nacks_sent: HashMap::new(),
             nacks_received: HashMap::new(),
             over_tcp: false,
+            downlink: None,
         }
     }
 

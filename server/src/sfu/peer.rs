@@ -1,9 +1,10 @@
 //! One participant's peer connection as the SFU sees it.
 
 use super::offer::OfferedMedia;
-use spotter_protocol::{ErrorCode, ParticipantId, ProtocolError, Role, RoomId};
+use spotter_protocol::{Action, ErrorCode, ParticipantId, ProtocolError, Role, RoomId};
 use std::net::SocketAddr;
 use std::time::Instant;
+use str0m::bwe::Bitrate;
 use str0m::change::SdpOffer;
 use str0m::channel::ChannelId;
 use str0m::media::{MediaData, Mid};
@@ -31,6 +32,10 @@ pub struct Peer {
     pub last_keyframe_request: Option<Instant>,
     /// Since when ICE has been disconnected; it may recover, so the peer is kept a while.
     pub disconnected_since: Option<Instant>,
+    /// Subscriber: the estimate of its downlink, when its feedback allows one.
+    pub downlink: Option<Bitrate>,
+    /// Publisher: the cap we last sent it (REMB) and when.
+    pub last_cap: Option<(Instant, Bitrate)>,
 }
 
 /// One of a listener's audio streams and the talker it carries. A listener offers a few; the
@@ -39,6 +44,10 @@ pub struct AudioSlot {
     pub mid: Mid,
     pub talker: Option<ParticipantId>,
 }
+
+/// A viewer's downlink is assumed this fast until its feedback says otherwise: the headset's
+/// default ceiling, so a new viewer caps nothing.
+const DOWNLINK_START: Bitrate = Bitrate::kbps(1600);
 
 impl Peer {
     /// Builds the peer's `Rtc` from its offer and returns it with the SDP answer.
@@ -53,12 +62,17 @@ impl Peer {
         OfferedMedia::read(offer).check(role)?;
         let offer = SdpOffer::from_sdp_string(offer)
             .map_err(|e| rejected(format!("the offer is not valid SDP: {e}")))?;
-        let mut rtc = Rtc::builder()
+        let mut config = Rtc::builder()
             .clear_codecs()
             .enable_h264(true)
             .enable_opus(true, false)
-            .set_stats_interval(Some(super::link_stats::STATS_INTERVAL))
-            .build(Instant::now());
+            .set_stats_interval(Some(super::link_stats::STATS_INTERVAL));
+        if role.may(Action::Subscribe) {
+            // Estimates this viewer's downlink from its transport-wide feedback; the slowest
+            // viewer's estimate caps the publisher (see `Forwarder::cap_publisher`).
+            config = config.enable_bwe(Some(DOWNLINK_START));
+        }
+        let mut rtc = config.build(Instant::now());
         let candidate_error = |e: str0m::error::IceError| {
             ProtocolError::new(ErrorCode::Internal, format!("candidate: {e}"))
         };
@@ -88,6 +102,8 @@ impl Peer {
             frames_channel: None,
             last_keyframe_request: None,
             disconnected_since: None,
+            downlink: None,
+            last_cap: None,
         };
         Ok((peer, answer.to_sdp_string()))
     }
