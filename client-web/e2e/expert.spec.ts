@@ -34,6 +34,7 @@ import {
   type Shown,
   type VideoPixels,
   videoPinkPixels,
+  voiceJitterBuffer,
 } from './helpers';
 
 test('a) the page decodes the headset video', async ({ browser }) => {
@@ -577,7 +578,7 @@ test('l) mouth-to-ear figures: headset voice to the page (printed, not asserted)
       .toBeGreaterThan(-40);
     const delays = await mouthToEarDelays(page, 16_500);
     console.log(
-      `mouth-to-ear (headset's voice generated -> heard in the page's audio graph, jitter buffer included): ${describeDelays(delays)}`,
+      `mouth-to-ear (headset's voice generated -> heard in the page's audio graph): ${describeDelays(delays)}; ${await voiceJitterBuffer(page)}`,
     );
     expect(delays.length, 'the page heard the words begin').toBeGreaterThanOrEqual(8);
   } finally {

@@ -495,15 +495,20 @@ export async function mouthToEarDelays(page: Page, ms: number): Promise<number[]
   const schedule = headsetWordSchedule();
   if (!schedule) throw new Error("the headset's log has no voice schedule");
   const { originMs, periodMs } = schedule;
-  // Each onset belongs to the latest word begun before it (words are 1.6 s apart, far more
-  // than any delay here).
-  return onsets
-    .map((t) => t - (originMs + Math.floor((t - originMs) / periodMs) * periodMs))
-    .filter((d) => d < periodMs / 2);
+  // Each onset belongs to the latest word begun before it: right while delays stay under the
+  // 1.6 s between words.
+  return onsets.map((t) => t - (originMs + Math.floor((t - originMs) / periodMs) * periodMs));
+}
+
+/** The page's mean jitter-buffer wait for voice, for printing next to mouth-to-ear. */
+export async function voiceJitterBuffer(page: Page): Promise<string> {
+  const ms = await page.evaluate(() => window.__spotter?.voiceJitterBufferMs() ?? Promise.resolve(null));
+  return ms === null ? 'no voice received' : `jitter buffer ${ms.toFixed(0)} ms on average`;
 }
 
 /** "median …, p95 …, max … ms over n words" for printing. */
 export function describeDelays(delays: readonly number[]): string {
+  if (delays.length === 0) return 'no word heard begin';
   return (
     `median ${percentile(delays, 50).toFixed(1)} ms, p95 ${percentile(delays, 95).toFixed(1)} ms, ` +
     `max ${Math.max(...delays).toFixed(1)} ms over ${delays.length} words`

@@ -24,6 +24,7 @@ import {
   room,
   setFrozen,
   SPOTTER_URL,
+  voiceJitterBuffer,
   waitUntilInView,
 } from './helpers';
 
@@ -197,7 +198,8 @@ test("the headset's link capped at 300 kbit/s: the video degrades but keeps play
     await expect
       .poll(() => page.evaluate(() => window.__spotter?.heardLevel() ?? -100), { timeout: 5000 })
       .toBeGreaterThan(-40);
-    console.log(`mouth-to-ear behind the 300 kbit/s cap: ${describeDelays(await mouthToEarDelays(page, 8000))}`);
+    const delays = await mouthToEarDelays(page, 8000);
+    console.log(`mouth-to-ear behind the 300 kbit/s cap: ${describeDelays(delays)}; ${await voiceJitterBuffer(page)}`);
   } finally {
     await closePage(page);
   }

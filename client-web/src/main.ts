@@ -177,6 +177,7 @@ installTestHooks({
   annotations: () => app.annotations,
   framesDecoded: () => app.peer?.framesDecoded() ?? Promise.resolve(0),
   videoInbound: () => app.peer?.videoInbound() ?? Promise.resolve(null),
+  voiceJitterBufferMs: () => app.peer?.voiceJitterBufferMs() ?? Promise.resolve(null),
   transport: () => app.peer?.transportProtocol() ?? Promise.resolve(null),
   videoRect: () => stage.videoRect(),
   overlayCanvas: overlay,

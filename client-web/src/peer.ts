@@ -84,6 +84,22 @@ export class Peer {
     return sum;
   }
 
+  /**
+   * The mean time received voice waited in the jitter buffer (ms) over the streams heard so
+   * far, or null before any: how much of mouth-to-ear this page adds to the network's share.
+   */
+  async voiceJitterBufferMs(): Promise<number | null> {
+    const stats = await this.pc.getStats();
+    let delay = 0;
+    let emitted = 0;
+    stats.forEach((r: { type?: string; kind?: string; jitterBufferDelay?: number; jitterBufferEmittedCount?: number }) => {
+      if (r.type !== 'inbound-rtp' || r.kind !== 'audio') return;
+      delay += r.jitterBufferDelay ?? 0;
+      emitted += r.jitterBufferEmittedCount ?? 0;
+    });
+    return emitted > 0 ? (delay / emitted) * 1000 : null;
+  }
+
   /** The transport protocol of the connection in use ('udp' or 'tcp'), once there is one. */
   async transportProtocol(): Promise<string | null> {
     const stats = await this.pc.getStats();

@@ -21,6 +21,8 @@ export interface SpotterHooks {
   framesDecoded(): Promise<number>;
   /** The received video's counters: decoded frames, lost packets, NACKs, retransmissions. */
   videoInbound(): Promise<VideoInbound | null>;
+  /** Mean jitter-buffer wait of the voices received (ms), null before any. */
+  voiceJitterBufferMs(): Promise<number | null>;
   /** 'udp' or 'tcp': how the media connection reaches the server. */
   transport(): Promise<string | null>;
   videoRect(): Rect | null;
