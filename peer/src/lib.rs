@@ -3,9 +3,11 @@
 //!
 //! - [`signaling`]: the WebSocket connection to the server, typed with `spotter-protocol`;
 //! - [`connection`]: a peer connection bound to one address, with non-trickle negotiation
-//!   (the whole offer, candidates included, in one message);
+//!   (the whole offer, candidates included, in one message), H.264 with RTX, and for a
+//!   publisher congestion control with a pacer that sends voice before video;
 //! - [`publisher`]: an H.264 video track whose RTP timestamps the application chooses, so
-//!   frame metadata can name the exact frame, and keyframe requests from the SFU;
+//!   frame metadata can name the exact frame, and the SFU's feedback: keyframe requests and
+//!   the slowest viewer's bitrate (REMB);
 //! - [`subscriber`]: a receive-only video track handing out raw RTP packets;
 //! - [`voice`]: Opus voice out (a microphone's frames) and in (the room's voices, decoded),
 //!   a speech-like test signal, and levels.
