@@ -15,9 +15,9 @@ use webrtc::media_stream::track_local::{TrackLocal, TrackLocalEvent};
 /// RTP payload size: keeps packets under a 1280-byte path MTU with SRTP and headers.
 const MAX_PAYLOAD: usize = 1188;
 
-/// The SFU repeats the slowest viewer's bitrate every second; one not repeated for this long
-/// no longer holds (that viewer left, or the SFU stopped asking).
-const VIEWERS_CAP_LIFETIME: Duration = Duration::from_secs(3);
+/// The SFU repeats the slowest viewer's bitrate about every second; one not repeated for this
+/// long no longer holds (that viewer left, or the SFU stopped asking).
+const VIEWERS_CAP_LIFETIME: Duration = Duration::from_secs(5);
 
 pub struct VideoPublisher {
     out: SendTrack,

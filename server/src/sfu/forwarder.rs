@@ -14,7 +14,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
-use str0m::bwe::BweKind;
 use str0m::media::{Direction, KeyframeRequestKind, MediaData, MediaKind};
 use str0m::net::{Protocol, Receive};
 use str0m::{Event, IceConnectionState, Input, Output};
@@ -26,8 +25,9 @@ use tokio::sync::mpsc;
 const KEYFRAME_REQUEST_INTERVAL: Duration = Duration::from_millis(500);
 /// Upper bound on how long the loop sleeps, so time-driven work is never starved.
 const MAX_SLEEP: Duration = Duration::from_millis(100);
-/// How often the publisher is reminded of the slowest viewer's downlink.
-const CAP_INTERVAL: Duration = Duration::from_secs(1);
+/// How often the publisher is reminded of the slowest viewer's downlink (it forgets a cap not
+/// repeated for 5 s: a few reminders may be lost on a bad uplink).
+const CAP_INTERVAL: Duration = Duration::from_millis(500);
 /// ICE may come back after a network blip; a peer disconnected longer than this is dropped.
 const DISCONNECTED_GRACE: Duration = Duration::from_secs(10);
 
@@ -303,20 +303,18 @@ impl Forwarder {
                 }
             }
             Event::KeyframeRequest(_) => self.request_keyframe(index, false),
-            Event::EgressBitrateEstimate(BweKind::Twcc {
-                estimate,
-                can_probe,
-            }) => {
-                // Without probing (no transport-wide feedback) the figure is only the start value.
-                let downlink = can_probe.then_some(estimate);
-                self.peers[index].downlink = downlink;
-                self.link(index, |l| l.downlink = downlink.map(|b| b.as_f64()));
-                self.cap_publisher(index);
-            }
             Event::PeerStats(stats) => {
                 self.link(index, |l| l.peer(&stats));
-                // Estimates come only when they change; the cap is repeated (once a second per
-                // peer's statistics) so that the publisher does not let it lapse.
+                // A viewer's downlink, from str0m's latest estimate (its `EgressBitrateEstimate`
+                // events are a 3 s average, sent only on a change, so slow to show a drop).
+                // Until transport-wide feedback arrives the estimate is only the start value.
+                let downlink = stats
+                    .bwe_tx
+                    .filter(|b| b.as_f64() != super::peer::DOWNLINK_START.as_f64());
+                self.peers[index].downlink = downlink;
+                self.link(index, |l| l.downlink = downlink.map(|b| b.as_f64()));
+                // Repeated with every peer's statistics (about once a second each), so that
+                // the publisher does not let the cap lapse.
                 self.cap_publisher(index);
             }
             Event::MediaIngressStats(stats) => self.link(index, |l| l.ingress(&stats)),
@@ -417,7 +415,8 @@ impl Forwarder {
         let slowest = self
             .peers
             .iter()
-            .filter(|p| p.room == room && p.video_out.is_some())
+            // A viewer whose network dropped is not watching; it may come back in a moment.
+            .filter(|p| p.room == room && p.video_out.is_some() && p.disconnected_since.is_none())
             .filter_map(|p| p.downlink)
             .min_by(|a, b| a.as_f64().total_cmp(&b.as_f64()));
         let Some(slowest) = slowest else {

@@ -51,7 +51,7 @@ const AUDIO_REORDERING_TIMEOUT: std::time::Duration = std::time::Duration::from_
 
 /// A viewer's downlink is assumed this fast until its feedback says otherwise: the headset's
 /// default ceiling, so a new viewer caps nothing.
-const DOWNLINK_START: Bitrate = Bitrate::kbps(1600);
+pub(super) const DOWNLINK_START: Bitrate = Bitrate::kbps(1600);
 
 impl Peer {
     /// Builds the peer's `Rtc` from its offer and returns it with the SDP answer.
