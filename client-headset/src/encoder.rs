@@ -44,10 +44,6 @@ impl VideoEncoder {
         })
     }
 
-    pub fn scale(&self) -> u32 {
-        self.scale as u32
-    }
-
     /// The encoded frames' size.
     pub fn encoded_size(&self) -> (u32, u32) {
         (

@@ -26,7 +26,6 @@ pub(crate) fn find_device(
 /// made it.)
 pub struct Microphone {
     _stream: cpal::Stream,
-    pub device: String,
 }
 
 /// Opens `device` (a cpal device id such as `alsa:default`), or the system's default input, at
@@ -81,8 +80,5 @@ pub fn open(
     };
     stream.play()?;
     tracing::info!(device = %name, channels, "microphone open");
-    Ok(Microphone {
-        _stream: stream,
-        device: name,
-    })
+    Ok(Microphone { _stream: stream })
 }

@@ -73,11 +73,10 @@ pub struct RateFollower {
     current_bps: u32,
     last_change: Option<Instant>,
     frames: u64,
-    /// Best first: full size at full rate, then smaller sizes, then fewer frames.
-    ladder: Vec<Rung>,
+    /// Best first: full size at full rate, then smaller sizes, then fewer frames; each with
+    /// the bits per second it needs to look right.
+    ladder: Vec<(Rung, f64)>,
     rung: usize,
-    /// Bits per second each rung needs to look right.
-    needs: Vec<f64>,
 }
 
 impl RateFollower {
@@ -98,11 +97,14 @@ impl RateFollower {
             scale = next;
         }
         ladder.extend([2, 3].map(|keep_one_in| Rung { scale, keep_one_in }));
-        let needs = ladder
-            .iter()
+        let ladder = ladder
+            .into_iter()
             .map(|r| {
                 let pixels = f64::from(width / r.scale) * f64::from(height / r.scale);
-                BITS_PER_PIXEL * pixels * f64::from(fps) / r.keep_one_in as f64
+                (
+                    r,
+                    BITS_PER_PIXEL * pixels * f64::from(fps) / r.keep_one_in as f64,
+                )
             })
             .collect();
         let max_bps = max_bps.max(MIN_VIDEO_BPS);
@@ -113,7 +115,6 @@ impl RateFollower {
             frames: 0,
             ladder,
             rung: 0,
-            needs,
         }
     }
 
@@ -122,7 +123,7 @@ impl RateFollower {
     }
 
     pub fn rung(&self) -> Rung {
-        self.ladder[self.rung]
+        self.ladder[self.rung].0
     }
 
     /// Frames per second kept of the rendered `fps`.
@@ -142,9 +143,9 @@ impl RateFollower {
         // step does not make the picture flip between sizes.
         let last = self.ladder.len() - 1;
         let fitting = |margin: f64| {
-            self.needs
+            self.ladder
                 .iter()
-                .position(|need| need * margin <= available)
+                .position(|(_, need)| need * margin <= available)
                 .unwrap_or(last)
         };
         let (down, up) = (fitting(1.0), fitting(STEP_UP_MARGIN));

@@ -17,7 +17,6 @@ type Voices = Arc<Mutex<HashMap<usize, VecDeque<i16>>>>;
 pub struct Speakers {
     _stream: cpal::Stream,
     voices: Voices,
-    pub device: String,
 }
 
 /// Queues voice for the speakers from any thread.
@@ -91,6 +90,5 @@ pub fn open(device: Option<&str>) -> anyhow::Result<Speakers> {
     Ok(Speakers {
         _stream: stream,
         voices,
-        device: name,
     })
 }

@@ -477,10 +477,9 @@ function headsetLogLines(marker: string): string[] {
  * every `periodMs` from `originMs`, wall clock), from its log; null before it talks.
  */
 export function headsetWordSchedule(): { originMs: number; periodMs: number } | null {
-  const last = headsetLogLines('simulated voice').at(-1);
-  const origin = last ? /first_word_unix_ms=(\d+)/.exec(last)?.[1] : undefined;
-  const period = last ? /word_period_ms=(\d+)/.exec(last)?.[1] : undefined;
-  return origin && period ? { originMs: Number(origin), periodMs: Number(period) } : null;
+  const originMs = latestHeadsetField('simulated voice', 'first_word_unix_ms');
+  const periodMs = latestHeadsetField('simulated voice', 'word_period_ms');
+  return originMs !== null && periodMs !== null ? { originMs, periodMs } : null;
 }
 
 /**
@@ -528,14 +527,32 @@ export function percentile(values: readonly number[], p: number): number {
 
 /** The headset's latest count of retransmitted video packets (its 5 s "video repairs" report). */
 export function headsetRetransmissions(): number | null {
-  const last = headsetLogLines('video repairs').at(-1);
-  const count = last ? /retransmitted=(\d+)/.exec(last)?.[1] : undefined;
-  return count === undefined ? null : Number(count);
+  return latestHeadsetField('video repairs', 'retransmitted');
 }
 
 /** The video bitrate the headset's encoder aims at, from its latest 5 s report (kbit/s). */
 export function headsetVideoKbps(): number | null {
-  const last = headsetLogLines('headset frames per second').at(-1);
-  const kbps = last ? /video_kbps=(\d+)/.exec(last)?.[1] : undefined;
-  return kbps === undefined ? null : Number(kbps);
+  return latestHeadsetField('headset frames per second', 'video_kbps');
+}
+
+/** Numeric field `field` of the latest headset log line containing `marker`. */
+function latestHeadsetField(marker: string, field: string): number | null {
+  const last = headsetLogLines(marker).at(-1);
+  const value = last ? new RegExp(`${field}=(-?[\\d.]+)`).exec(last)?.[1] : undefined;
+  return value === undefined ? null : Number(value);
+}
+
+/** Waits until the page hears the headset's voice (louder than -40 dBFS). */
+export async function expectHeadsetHeard(page: Page, timeout = 10_000): Promise<void> {
+  await expect
+    .poll(() => page.evaluate(() => window.__spotter?.heardLevel() ?? -100), { timeout })
+    .toBeGreaterThan(-40);
+}
+
+/** Frames per second the page decodes over the next `seconds`. */
+export async function decodedFps(page: Page, seconds: number): Promise<number> {
+  const decoded = () => page.evaluate(() => window.__spotter?.framesDecoded() ?? Promise.resolve(0));
+  const before = await decoded();
+  await page.waitForTimeout(seconds * 1000);
+  return ((await decoded()) - before) / seconds;
 }

@@ -16,6 +16,7 @@
 use rtc::interceptor::{Attribute, Interceptor, Pacer, Packet, StreamInfo, TaggedPacket};
 use rtc::sansio::Protocol;
 use rtc::shared::error::Error;
+use rtc::shared::marshal::MarshalSize;
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -42,7 +43,8 @@ pub struct VoiceFirstPacer {
     clock: Option<Instant>,
     /// The SSRCs of this peer's audio streams.
     voice: HashSet<u32>,
-    video: VecDeque<TaggedPacket>,
+    /// Queued video, each packet with its size in bits (measured once).
+    video: VecDeque<(f64, TaggedPacket)>,
     /// The bits in `video`.
     video_bits: f64,
     drops: Arc<PacerDrops>,
@@ -92,13 +94,6 @@ fn is_retransmission(packet: &TaggedPacket) -> bool {
     packet.message.get(&Attribute::Retransmission).is_some()
 }
 
-fn bits_of(packet: &TaggedPacket) -> f64 {
-    match &packet.message.packet {
-        Packet::Rtp(rtp) => (rtc::shared::marshal::MarshalSize::marshal_size(rtp) * 8) as f64,
-        _ => 0.0,
-    }
-}
-
 impl Protocol<TaggedPacket, TaggedPacket, ()> for VoiceFirstPacer {
     type Rout = TaggedPacket;
     type Wout = TaggedPacket;
@@ -130,17 +125,17 @@ impl Protocol<TaggedPacket, TaggedPacket, ()> for VoiceFirstPacer {
             self.write.push_back(msg);
             return Ok(());
         };
-        let ssrc = rtp.header.ssrc;
+        let (ssrc, bits) = (rtp.header.ssrc, (rtp.marshal_size() * 8) as f64);
         self.refill(msg.now);
         if self.voice.contains(&ssrc) {
             // Charged, so the budget stays honest: the video behind waits for it.
-            self.bucket.consume(bits_of(&msg));
+            self.bucket.consume(bits);
             self.write.push_back(msg);
         } else if is_retransmission(&msg) && self.queue_delay() > RETRANSMISSION_MAX_WAIT {
             Self::count(&self.drops.late_retransmissions);
         } else if self.video.len() < VIDEO_QUEUE_LIMIT {
-            self.video_bits += bits_of(&msg);
-            self.video.push_back(msg);
+            self.video_bits += bits;
+            self.video.push_back((bits, msg));
         } else {
             Self::count(&self.drops.refused_video);
         }
@@ -153,12 +148,11 @@ impl Protocol<TaggedPacket, TaggedPacket, ()> for VoiceFirstPacer {
 
     fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
         self.refill(now);
-        while let Some(head) = self.video.front() {
-            let bits = bits_of(head);
+        while let Some(&(bits, _)) = self.video.front() {
             if !self.bucket.can_release(bits) {
                 break;
             }
-            let mut packet = self.video.pop_front().expect("front just checked");
+            let (_, mut packet) = self.video.pop_front().expect("front just checked");
             self.video_bits -= bits;
             if is_retransmission(&packet)
                 && now.saturating_duration_since(packet.now) > RETRANSMISSION_MAX_WAIT
@@ -176,11 +170,11 @@ impl Protocol<TaggedPacket, TaggedPacket, ()> for VoiceFirstPacer {
     }
 
     fn poll_timeout(&mut self) -> Option<Instant> {
-        let head = self.video.front()?;
+        let &(bits, _) = self.video.front()?;
         // A microsecond late: the deadline is rounded to nanoseconds, and a wake-up a hair early
         // would find the budget still short and ask to be woken at the same instant again.
         self.bucket
-            .releasable_at(bits_of(head))
+            .releasable_at(bits)
             .map(|at| at + Duration::from_micros(1))
     }
 }

@@ -313,9 +313,11 @@ impl Forwarder {
                     .filter(|b| b.as_f64() != super::peer::DOWNLINK_START.as_f64());
                 self.peers[index].downlink = downlink;
                 self.link(index, |l| l.downlink = downlink.map(|b| b.as_f64()));
-                // Repeated with every peer's statistics (about once a second each), so that
+                // Repeated with every viewer's statistics (about once a second each), so that
                 // the publisher does not let the cap lapse.
-                self.cap_publisher(index);
+                if self.peers[index].video_out.is_some() {
+                    self.cap_publisher(index);
+                }
             }
             Event::MediaIngressStats(stats) => self.link(index, |l| l.ingress(&stats)),
             Event::MediaEgressStats(stats) => self.link(index, |l| l.egress(&stats)),
@@ -340,13 +342,14 @@ impl Forwarder {
         }
     }
 
-    /// Indices of the connected subscribers in the room of peer `index`.
-    fn subscribers_of(&self, index: usize) -> Vec<usize> {
+    /// Indices of the other connected peers in the room of peer `index` whose role allows
+    /// `action` (`Subscribe` for video, `Listen` for voice).
+    fn receivers_of(&self, index: usize, action: Action) -> Vec<usize> {
         let room = &self.peers[index].room;
         (0..self.peers.len())
             .filter(|&i| {
                 let p = &self.peers[i];
-                i != index && &p.room == room && p.connected && p.role.may(Action::Subscribe)
+                i != index && &p.room == room && p.connected && p.role.may(action)
             })
             .collect()
     }
@@ -355,7 +358,7 @@ impl Forwarder {
         let bytes = data.data.len() as u64;
         RelayMetrics::add(&self.metrics.video_frames_in, 1);
         RelayMetrics::add(&self.metrics.video_bytes_in, bytes);
-        for i in self.subscribers_of(publisher) {
+        for i in self.receivers_of(publisher, Action::Subscribe) {
             let peer = &mut self.peers[i];
             if let Some(mid) = peer.video_out
                 && peer.write_media(mid, data)
@@ -371,14 +374,8 @@ impl Forwarder {
     fn forward_audio(&mut self, talker: usize, data: &MediaData) {
         RelayMetrics::add(&self.metrics.audio_frames_in, 1);
         let talker_id = self.peers[talker].participant.clone();
-        for i in 0..self.peers.len() {
-            if i == talker || self.peers[i].room != self.peers[talker].room {
-                continue;
-            }
+        for i in self.receivers_of(talker, Action::Listen) {
             let peer = &mut self.peers[i];
-            if !peer.connected || !peer.role.may(Action::Listen) {
-                continue;
-            }
             match peer.audio_slot_for(&talker_id) {
                 Some(mid) => {
                     if peer.write_media(mid, data) {
@@ -391,7 +388,7 @@ impl Forwarder {
     }
 
     fn forward_frame_meta(&mut self, publisher: usize, payload: &[u8]) {
-        for i in self.subscribers_of(publisher) {
+        for i in self.receivers_of(publisher, Action::Subscribe) {
             let peer = &mut self.peers[i];
             let Some(id) = peer.frames_channel else {
                 continue;
