@@ -6,7 +6,9 @@ use clap::{Parser, ValueEnum};
 use spotter_headset::clock::unix_time_us;
 use spotter_headset::encoder::VideoEncoder;
 use spotter_headset::rate::RateFollower;
-use spotter_headset::render::{self, CapturedFrame, Display, RenderConfig, RenderLinks};
+use spotter_headset::render::{
+    self, CapturedFrame, Display, FrameClock, RenderConfig, RenderLinks,
+};
 use spotter_headset::scene::{FactoryScene, default_scene_path};
 use spotter_headset::session::{self, OutgoingFrame, SessionConfig, SessionLinks};
 use spotter_headset::voice::{HeardSink, VoiceSource};
@@ -198,6 +200,7 @@ fn main() -> anyhow::Result<()> {
         fps: args.fps,
         display,
         scene,
+        clock: FrameClock::RealTime,
     };
     render::build_app(
         config,

@@ -7,7 +7,7 @@ use bevy::app::PluginsState;
 use bevy::prelude::App;
 use glam::{Vec2, Vec3};
 use spotter_headset::render::{
-    AnnotationUpdate, CapturedFrame, Display, RenderConfig, RenderLinks, build_app,
+    AnnotationUpdate, CapturedFrame, Display, FrameClock, RenderConfig, RenderLinks, build_app,
 };
 use spotter_headset::scene::{FactoryScene, Part, default_scene_path, parse_color};
 use spotter_protocol::{Anchor, Annotation, AnnotationKind};
@@ -33,6 +33,7 @@ fn harness(scene: FactoryScene) -> Harness {
             fps: 30.0,
             display: Display::Headless,
             scene,
+            clock: FrameClock::RealTime,
         },
         RenderLinks {
             frames: frames_tx,

@@ -535,6 +535,28 @@ export function headsetVideoKbps(): number | null {
   return latestHeadsetField('headset frames per second', 'video_kbps');
 }
 
+/**
+ * When the headset first drew annotation `id` in its view (Unix µs, the capture time of the
+ * first frame showing it), from its log; null until it has.
+ */
+export function headsetShownUs(id: string): number | null {
+  const line = headsetLogLines('annotation in the view').find((l) => l.includes(`id=${id}`));
+  const value = line ? /shown_at_unix_us=(\d+)/.exec(line)?.[1] : undefined;
+  return value === undefined ? null : Number(value);
+}
+
+/**
+ * Glass to glass for each frame the page displayed (ms): the headset's capture time → the
+ * frame's expected display time, both on the Unix clock (one machine).
+ */
+export async function glassToGlassDelays(page: Page): Promise<number[]> {
+  return page.evaluate(() =>
+    (window.__spotter?.samples ?? [])
+      .filter((s) => s.headsetCaptureTimeUs !== null)
+      .map((s) => performance.timeOrigin + s.expectedDisplayTime - (s.headsetCaptureTimeUs ?? 0) / 1000),
+  );
+}
+
 /** Numeric field `field` of the latest headset log line containing `marker`. */
 function latestHeadsetField(marker: string, field: string): number | null {
   const last = headsetLogLines(marker).at(-1);

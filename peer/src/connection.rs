@@ -256,6 +256,21 @@ impl Peer {
     pub async fn create_offer(&mut self) -> anyhow::Result<String> {
         let offer = self.pc.create_offer(None).await?;
         self.pc.set_local_description(offer).await?;
+        self.local_description_when_gathered().await
+    }
+
+    /// Answers an offer from the other side (Janus offers to its subscribers) and waits
+    /// until every candidate is in the answer.
+    pub async fn answer(&mut self, offer: String) -> anyhow::Result<String> {
+        self.pc
+            .set_remote_description(RTCSessionDescription::offer(offer)?)
+            .await?;
+        let answer = self.pc.create_answer(None).await?;
+        self.pc.set_local_description(answer).await?;
+        self.local_description_when_gathered().await
+    }
+
+    async fn local_description_when_gathered(&mut self) -> anyhow::Result<String> {
         tokio::time::timeout(Duration::from_secs(10), self.gathered.wait_for(|g| *g))
             .await
             .context("ICE gathering did not complete")??;

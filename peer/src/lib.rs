@@ -9,9 +9,11 @@
 //!   frame metadata can name the exact frame, and the SFU's feedback: keyframe requests and
 //!   the slowest viewer's bitrate (REMB);
 //! - [`subscriber`]: a receive-only video track handing out raw RTP packets;
+//! - [`clip`]: recorded H.264 frames, played back by the load generator;
 //! - [`voice`]: Opus voice out (a microphone's frames) and in (the room's voices, decoded),
 //!   a speech-like test signal, and levels.
 
+pub mod clip;
 pub mod congestion;
 pub mod connection;
 mod feedback;

@@ -56,7 +56,14 @@ fn apply_updates(
                 }
             }
             AnnotationUpdate::Added(annotation) => {
-                spawn(&mut commands, &annotation, &mut meshes, &mut materials)
+                spawn(&mut commands, &annotation, &mut meshes, &mut materials);
+                // The frame rendered after this update is the first to show it; its capture
+                // time is taken in this same update (the latency benchmark reads this line).
+                tracing::info!(
+                    id = %annotation.id,
+                    shown_at_unix_us = crate::clock::unix_time_us(),
+                    "annotation in the view"
+                );
             }
             AnnotationUpdate::Deleted(id) => remove(Some(&id), &mut commands),
         }

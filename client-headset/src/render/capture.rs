@@ -7,7 +7,7 @@
 //! as the camera transform, and the completion names the entity.
 
 use super::scene_spawn::{HeadCamera, Scene, head_camera};
-use super::{Display, RenderConfig};
+use super::{Display, FrameClock, RenderConfig};
 use crate::clock::unix_time_us;
 use bevy::camera::RenderTarget;
 use bevy::prelude::*;
@@ -33,6 +33,7 @@ struct Capture {
     intrinsics: Intrinsics,
     fov_y: f32,
     display: Display,
+    clock: FrameClock,
     frames: mpsc::SyncSender<CapturedFrame>,
 }
 
@@ -56,6 +57,7 @@ pub fn add(app: &mut App, config: &RenderConfig, frames: mpsc::SyncSender<Captur
         intrinsics: config.scene.camera.intrinsics(config.width, config.height),
         fov_y: config.scene.camera.fov_y_deg.to_radians(),
         display: config.display,
+        clock: config.clock,
         frames,
     })
     .add_systems(Startup, spawn_cameras)
@@ -144,8 +146,16 @@ fn on_readback(
         intrinsics: capture.intrinsics,
         capture_time_us: stamp.capture_time_us,
     };
-    // A full queue means the encoder is behind: drop this frame rather than add latency.
-    let _ = capture.frames.try_send(frame);
+    match capture.clock {
+        // A full queue means the encoder is behind: drop this frame rather than add latency.
+        FrameClock::RealTime => {
+            let _ = capture.frames.try_send(frame);
+        }
+        // A recording keeps every frame: rendering waits for the encoder.
+        FrameClock::FixedStep => {
+            let _ = capture.frames.send(frame);
+        }
+    }
     commands.entity(event.entity).despawn();
 }
 

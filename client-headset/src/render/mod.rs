@@ -28,6 +28,17 @@ pub enum Display {
     Window,
 }
 
+/// How the simulated head's clock advances between frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameClock {
+    /// With the wall clock, at most `fps` frames per second; frames the encoder has no time
+    /// for are dropped (a live headset).
+    RealTime,
+    /// One frame period per frame, as fast as the machine renders, and no frame dropped (a
+    /// recording: its motion plays back smoothly at `fps` however slowly it was rendered).
+    FixedStep,
+}
+
 #[derive(Clone)]
 pub struct RenderConfig {
     pub width: u32,
@@ -36,6 +47,7 @@ pub struct RenderConfig {
     pub fps: f32,
     pub display: Display,
     pub scene: FactoryScene,
+    pub clock: FrameClock,
 }
 
 /// The renderer's links to the rest of the headset.
@@ -84,10 +96,15 @@ pub fn build_app(config: RenderConfig, links: RenderLinks) -> App {
     // latency (35 ms measured at 640x360 on two cores) for no frame rate gained here.
     let plugins = plugins.disable::<bevy::render::pipelined_rendering::PipelinedRenderingPlugin>();
     app.add_plugins(plugins);
+    let frame_period = Duration::from_secs_f32(1.0 / config.fps);
     if config.display == Display::Headless {
-        app.add_plugins(ScheduleRunnerPlugin::run_loop(Duration::from_secs_f32(
-            1.0 / config.fps,
-        )));
+        app.add_plugins(ScheduleRunnerPlugin::run_loop(match config.clock {
+            FrameClock::RealTime => frame_period,
+            FrameClock::FixedStep => Duration::ZERO,
+        }));
+    }
+    if config.clock == FrameClock::FixedStep {
+        app.insert_resource(bevy::time::TimeUpdateStrategy::ManualDuration(frame_period));
     }
     app.insert_resource(ClearColor(scene_spawn::color(&config.scene.sky_color)))
         .insert_resource(GlobalAmbientLight {
