@@ -129,8 +129,10 @@ impl ClipWriter {
 mod tests {
     use super::*;
 
-    fn sample() -> Vec<u8> {
-        let path = std::env::temp_dir().join(format!("clip-test-{}.h264", std::process::id()));
+    /// A three-frame clip's bytes, written through a file named after the test (tests run
+    /// in parallel).
+    fn sample(test: &str) -> Vec<u8> {
+        let path = std::env::temp_dir().join(format!("{test}-{}.h264", std::process::id()));
         let format = ClipFormat {
             width: 64,
             height: 48,
@@ -152,7 +154,7 @@ mod tests {
 
     #[test]
     fn a_written_clip_reads_back_frame_for_frame() {
-        let clip = Clip::parse(&sample()).unwrap();
+        let clip = Clip::parse(&sample("clip-reads-back")).unwrap();
         assert_eq!(clip.format.width, 64);
         assert_eq!(clip.frames.len(), 3);
         assert_eq!(&clip.frames[1].data[..], &[0, 0, 0, 1, 0x41, 9]);
@@ -164,7 +166,7 @@ mod tests {
 
     #[test]
     fn a_damaged_clip_is_refused_with_the_reason() {
-        let bytes = sample();
+        let bytes = sample("clip-damaged");
         let cut = Clip::parse(&bytes[..bytes.len() - 2]).unwrap_err();
         assert!(
             format!("{cut:#}").contains("frame 2 is cut short"),

@@ -23,6 +23,9 @@ use webrtc::peer_connection::{
     SettingEngineBuilder, StatsSelector, register_default_interceptors,
 };
 
+const ICE_CHECK_INTERVAL: Duration = Duration::from_millis(100);
+const ICE_CHECKS_PER_PAIR: u16 = 14;
+
 /// The payload type the peers offer H.264 on; its retransmissions (RTX) use the next one.
 const H264_PAYLOAD_TYPE: u8 = 102;
 
@@ -190,6 +193,12 @@ impl Peer {
             .with(Slot::from(14_000), FeedbackToApp::default());
         let settings = SettingEngineBuilder::new()
             .with_multicast_dns_mode(MulticastDnsMode::Disabled)
+            // A connectivity check every 100 ms instead of the crate's 200 ms, which made
+            // joining take 0.4 s on loopback (not faster: the server must have checked the
+            // pair itself before our nomination, or it drops our DTLS hello, which is resent
+            // only after 1 s); as many attempts as before in time (1.4 s) before a candidate
+            // pair is given up.
+            .with_ice_connection_attempts(Some(ICE_CHECK_INTERVAL), Some(ICE_CHECKS_PER_PAIR))
             .build();
         let (gathered_tx, gathered) = watch::channel(false);
         let (state_tx, state) = watch::channel(RTCPeerConnectionState::New);

@@ -45,8 +45,11 @@ impl Spotter {
             .arg(dir.join("no-web-client"))
             .args(["--room", "warm-up"])
             .env("SPOTTER_ADMIN_KEY", &admin_key)
-            // Warnings only, as Janus is configured.
-            .env("RUST_LOG", "warn");
+            // Warnings only, as Janus is configured (SPOTTER_BENCH_SERVER_LOG to look closer).
+            .env(
+                "RUST_LOG",
+                std::env::var("SPOTTER_BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
+            );
         let mut process = ServerProcess::spawn("spotter-server", command, &dir.join("server.log"))?;
         crate::wait_until_ready(&mut process, &http, "/healthz").await?;
         Ok(Self {

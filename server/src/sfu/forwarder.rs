@@ -58,7 +58,7 @@ impl Forwarder {
     ) {
         let mut buf = vec![0u8; 2000];
         loop {
-            let deadline = self.drain_all();
+            let deadline = self.run_due_timeouts();
             tokio::select! {
                 received = self.socket.recv_from(&mut buf) => match received {
                     Ok((n, source)) => self.receive(Protocol::Udp, source, &buf[..n]),
@@ -81,9 +81,6 @@ impl Forwarder {
             }
             let now = Instant::now();
             for peer in &mut self.peers {
-                if let Some(Err(e)) = peer.guarded(|rtc| rtc.handle_input(Input::Timeout(now))) {
-                    tracing::debug!(participant = %peer.participant, "timeout input: {e}");
-                }
                 if peer
                     .disconnected_since
                     .is_some_and(|t| now.duration_since(t) > DISCONNECTED_GRACE)
@@ -106,6 +103,33 @@ impl Forwarder {
                 .peers
                 .store(self.peers.len() as u64, Ordering::Relaxed);
         }
+    }
+
+    /// Gives `Input::Timeout` to the peers whose time has come and drains them, again while
+    /// any is due at once (a pacer lets one packet out per timeout and asks for the next one
+    /// immediately: sleeping in between would spread a keyframe over many timer ticks).
+    /// Returns when the loop must next wake up.
+    fn run_due_timeouts(&mut self) -> Instant {
+        // A bound, so that input is never starved should some peer always be due.
+        const MAX_ROUNDS: usize = 1000;
+        let mut deadline = self.drain_all();
+        for _ in 0..MAX_ROUNDS {
+            let now = Instant::now();
+            if deadline > now {
+                break;
+            }
+            for peer in &mut self.peers {
+                // Only the peers whose time has come: with hundreds of peers, timing out every
+                // one on every datagram was most of the relay's work.
+                if peer.next_timeout <= now
+                    && let Some(Err(e)) = peer.guarded(|rtc| rtc.handle_input(Input::Timeout(now)))
+                {
+                    tracing::debug!(participant = %peer.participant, "timeout input: {e}");
+                }
+            }
+            deadline = self.drain_all();
+        }
+        deadline
     }
 
     fn command(&mut self, command: Command) {
@@ -220,6 +244,7 @@ impl Forwarder {
                             }
                         }
                         Ok(Output::Timeout(t)) => {
+                            peer.next_timeout = t;
                             deadline = deadline.min(t);
                             break;
                         }

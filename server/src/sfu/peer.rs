@@ -36,6 +36,8 @@ pub struct Peer {
     pub downlink: Option<Bitrate>,
     /// Publisher: the cap we last sent it (REMB) and when.
     pub last_cap: Option<(Instant, Bitrate)>,
+    /// When its `Rtc` next needs `Input::Timeout` (its latest `Output::Timeout`).
+    pub next_timeout: Instant,
 }
 
 /// One of a listener's audio streams and the talker it carries. A listener offers a few; the
@@ -49,9 +51,17 @@ pub struct AudioSlot {
 const AUDIO_REORDERING_PACKETS: usize = 2;
 const AUDIO_REORDERING_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(40);
 
+/// See `set_initial_stun_rto` in `Peer::from_offer`.
+const INITIAL_STUN_RTO: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// See `set_send_buffer_video` in `Peer::from_offer`.
+const VIDEO_SEND_BUFFER_PACKETS: usize = 300;
+
 /// A viewer's downlink is assumed this fast until its feedback says otherwise: the headset's
 /// default ceiling, so a new viewer caps nothing.
 pub(super) const DOWNLINK_START: Bitrate = Bitrate::kbps(1600);
+/// What a viewer's estimate may climb to (see `Peer::from_offer`).
+const DOWNLINK_WANTED: Bitrate = Bitrate::mbps(20);
 
 impl Peer {
     /// Builds the peer's `Rtc` from its offer and returns it with the SDP answer.
@@ -76,13 +86,28 @@ impl Peer {
             // link). The listener's decoder conceals a loss better than a wait does.
             .set_reordering_size_audio(AUDIO_REORDERING_PACKETS)
             .set_reordering_timeout_audio(Some(AUDIO_REORDERING_TIMEOUT))
-            .set_stats_interval(Some(super::link_stats::STATS_INTERVAL));
+            .set_stats_interval(Some(super::link_stats::STATS_INTERVAL))
+            // Packets kept per outgoing video stream for resending (str0m's default is 1000,
+            // 1.2 MB per viewer). A resend is useful for a round trip and a jitter buffer,
+            // about a second at most: 300 packets hold that at 3 Mbit/s, and a whole keyframe.
+            .set_send_buffer_video(VIDEO_SEND_BUFFER_PACKETS);
+        // The first connectivity check usually reaches the client before it has our answer
+        // and is dropped; retried after str0m's default 250 ms, the client had meanwhile
+        // nominated the pair and sent its DTLS hello, which we dropped too (not connected
+        // yet), and the handshake waited for its 1 s retransmission. 50 ms is RFC 8445's pace.
+        config.set_initial_stun_rto(INITIAL_STUN_RTO);
         if role.may(Action::Subscribe) {
             // Estimates this viewer's downlink from its transport-wide feedback; the slowest
             // viewer's estimate caps the publisher (see `Forwarder::cap_publisher`).
             config = config.enable_bwe(Some(DOWNLINK_START));
         }
         let mut rtc = config.build(Instant::now());
+        if role.may(Action::Subscribe) {
+            // str0m paces a viewer's video at 1.1 times its estimate, letting 40 ms of it out in
+            // a burst: held at the start value, a 720p keyframe waited up to half a second.
+            // Asking for more lets the estimate climb (by probing) as far as the path allows.
+            rtc.bwe().set_bitrate(Bitrate::ZERO, DOWNLINK_WANTED);
+        }
         let candidate_error = |e: str0m::error::IceError| {
             ProtocolError::new(ErrorCode::Internal, format!("candidate: {e}"))
         };
@@ -114,6 +139,7 @@ impl Peer {
             disconnected_since: None,
             downlink: None,
             last_cap: None,
+            next_timeout: Instant::now(),
         };
         Ok((peer, answer.to_sdp_string()))
     }
