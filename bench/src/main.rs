@@ -130,10 +130,13 @@ async fn main() -> anyhow::Result<()> {
     };
     println!("clip: {}, {:.0} kbit/s", results.clip, results.clip_kbps);
 
-    let spotter_dir = args.out_dir.join("spotter");
-    let spotter = sfu::spotter::Spotter::start(&args.spotter_server, args.ip, &spotter_dir).await?;
-    run_all(Sfu::Spotter(spotter), &args, &load, &mut results).await?;
-
+    run_all(
+        Server::Spotter(args.spotter_server.clone()),
+        &args,
+        &load,
+        &mut results,
+    )
+    .await?;
     match (args.janus, sfu::janus::find()) {
         (JanusWanted::Off, _) => results.skipped.push("Janus: not asked for".into()),
         (JanusWanted::Required, Err(e)) => return Err(e),
@@ -141,11 +144,7 @@ async fn main() -> anyhow::Result<()> {
             println!("skipping Janus: {e:#}");
             results.skipped.push(format!("Janus: {e:#}"));
         }
-        (_, Ok(binary)) => {
-            let janus =
-                sfu::janus::Janus::start(&binary, args.ip, &args.out_dir.join("janus")).await?;
-            run_all(Sfu::Janus(janus), &args, &load, &mut results).await?;
-        }
+        (_, Ok(binary)) => run_all(Server::Janus(binary), &args, &load, &mut results).await?,
     }
 
     let json = serde_json::to_string_pretty(&results)?;
@@ -191,37 +190,60 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Every scenario against one server; the server is stopped at the end.
+/// A server to measure, by its binary.
+enum Server {
+    Spotter(PathBuf),
+    Janus(PathBuf),
+}
+
+impl Server {
+    /// A fresh process, its files in `<out-dir>/<server>/<scenario>`: every scenario starts
+    /// from an idle server, so its memory figures are its own.
+    async fn start(&self, args: &Args, scenario: &str) -> anyhow::Result<Sfu> {
+        Ok(match self {
+            Server::Spotter(binary) => {
+                let dir = args.out_dir.join("spotter").join(scenario);
+                Sfu::Spotter(sfu::spotter::Spotter::start(binary, args.ip, &dir).await?)
+            }
+            Server::Janus(binary) => {
+                let dir = args.out_dir.join("janus").join(scenario);
+                Sfu::Janus(sfu::janus::Janus::start(binary, args.ip, &dir).await?)
+            }
+        })
+    }
+}
+
+/// Every scenario against one server, each with a fresh process.
 async fn run_all(
-    mut sfu: Sfu,
+    server: Server,
     args: &Args,
     load: &Load,
     results: &mut Results,
 ) -> anyhow::Result<()> {
-    let name = sfu.name();
-    let mut room = 1;
     for &n in &args.sizes {
-        println!("{name}: 1 publisher -> {n} subscribers");
-        let result = scenarios::hold_rooms(&mut sfu, room, 1, n, load).await?;
+        let mut sfu = server.start(args, &format!("fan-out-{n}")).await?;
+        println!("{}: 1 publisher -> {n} subscribers", sfu.name());
+        let result = scenarios::hold_rooms(&mut sfu, 1, 1, n, load).await?;
         report::print_load(&result);
         results.fan_out.push(result);
-        room += 1;
     }
     if args.rooms > 0 {
+        let mut sfu = server.start(args, "rooms").await?;
         println!(
-            "{name}: {} rooms of 1 publisher + {} subscribers",
-            args.rooms, args.experts_per_room
+            "{}: {} rooms of 1 publisher + {} subscribers",
+            sfu.name(),
+            args.rooms,
+            args.experts_per_room
         );
         let result =
-            scenarios::hold_rooms(&mut sfu, room, args.rooms, args.experts_per_room, load).await?;
+            scenarios::hold_rooms(&mut sfu, 1, args.rooms, args.experts_per_room, load).await?;
         report::print_load(&result);
         results.rooms.push(result);
-        room += args.rooms;
     }
     if args.cycles > 0 {
-        println!("{name}: {} join/leave cycles", args.cycles);
-        let result =
-            scenarios::churn(&mut sfu, room, args.cycles, args.cycles_at_once, load).await?;
+        let mut sfu = server.start(args, "join-leave").await?;
+        println!("{}: {} join/leave cycles", sfu.name(), args.cycles);
+        let result = scenarios::churn(&mut sfu, 1, args.cycles, args.cycles_at_once, load).await?;
         report::print_churn(&result);
         results.churn.push(result);
     }

@@ -13,8 +13,8 @@ pub const MAX_JITTER_MS: f64 = 20.0;
 pub fn print_load(r: &LoadResult) {
     println!(
         "  {}: {} subscribers ({} failed to join): {:.2} µs CPU/packet, {:.1} ms CPU/Mbit, \
-         loss {:.3}%, jitter {:.2} ms (max {:.2}), transit p50 {:.1} ms p99 {:.1} ms, \
-         frames {} intact / {} corrupt / {} lost, first packet p50 {:.0} ms, first picture \
+         loss {:.3}% of packets, {:.3}% of frames, jitter {:.2} ms (max {:.2}), transit p50 \
+         {:.1} ms p99 {:.1} ms, frames {} intact / {} corrupt / {} lost, first packet p50 {:.0} ms, first picture \
          p50 {:.0} ms, {:.0} KiB/participant, \
          generator {:.2} cores",
         r.server,
@@ -23,6 +23,7 @@ pub fn print_load(r: &LoadResult) {
         r.cpu_us_per_packet,
         r.cpu_ms_per_megabit,
         r.loss_percent,
+        r.frame_loss_percent,
         r.jitter_ms_mean,
         r.jitter_ms_max,
         r.transit_ms_p50,
@@ -39,13 +40,15 @@ pub fn print_load(r: &LoadResult) {
 
 pub fn print_churn(r: &ChurnResult) {
     println!(
-        "  {}: {} cycles ({} failed), RSS MiB by cycles done [{}], growth {:+.1} MiB, \
-         first packet p50 {:.0} ms p95 {:.0} ms, first picture p50 {:.0} ms p95 {:.0} ms",
+        "  {}: {} cycles ({} failed), RSS MiB by cycles done [{}], growth {:+.1} MiB \
+         (the load generator's {:+.1} MiB), first packet p50 {:.0} ms p95 {:.0} ms, first \
+         picture p50 {:.0} ms p95 {:.0} ms",
         r.server,
         r.cycles,
         r.failed,
-        rss_samples(r),
+        rss_samples(&r.rss_mib),
         r.growth_mib,
+        r.generator_growth_mib,
         r.join_ms_p50,
         r.join_ms_p95,
         r.picture_ms_p50,
@@ -54,9 +57,8 @@ pub fn print_churn(r: &ChurnResult) {
 }
 
 /// "cycles done: MiB" for each memory sample of a join/leave run.
-fn rss_samples(r: &ChurnResult) -> String {
-    let samples: Vec<String> = r
-        .rss_mib
+fn rss_samples(samples: &[(usize, f64)]) -> String {
+    let samples: Vec<String> = samples
         .iter()
         .map(|(cycles, mib)| format!("{cycles}: {mib:.1}"))
         .collect();
@@ -85,6 +87,7 @@ fn holds(r: &LoadResult) -> bool {
     r.failed_joins == 0
         && r.subscribers > 0
         && r.loss_percent < MAX_LOSS_PERCENT
+        && r.frame_loss_percent < MAX_LOSS_PERCENT
         && r.jitter_ms_mean < MAX_JITTER_MS
 }
 
@@ -231,7 +234,9 @@ pub fn write(path: &Path, results: &Results, extras: &Extras) -> anyhow::Result<
     writeln!(w, "\n## Delivery at each N\n")?;
     writeln!(
         w,
-        "Loss: packets never received of those sent in the window (after NACK repair). Jitter: \
+        "Loss: packets never received of those the server sent in the window (after NACK \
+         repair), and frames that did not arrive whole and intact, of those the publisher sent \
+         (this also counts what a server dropped before numbering its packets). Jitter: \
          RFC 3550 interarrival jitter at the subscribers (mean over them; worst in brackets). \
          Transit: publisher's send → subscriber's receive, every packet. Generator: the load \
          generator's CPU use in cores (2 cores here: near 2, the generator itself is the limit).\n"
@@ -241,7 +246,8 @@ pub fn write(path: &Path, results: &Results, extras: &Extras) -> anyhow::Result<
         &[
             "server",
             "N",
-            "loss %",
+            "packet loss %",
+            "frame loss %",
             "jitter ms",
             "transit p50 / p99 ms",
             "frames intact / corrupt / lost",
@@ -254,8 +260,8 @@ pub fn write(path: &Path, results: &Results, extras: &Extras) -> anyhow::Result<
     }
     writeln!(
         w,
-        "\n**Largest N held** (loss under {MAX_LOSS_PERCENT}%, jitter under {MAX_JITTER_MS} ms, \
-         every subscriber joined), of the sizes tried:\n"
+        "\n**Largest N held** (packet and frame loss under {MAX_LOSS_PERCENT}%, jitter under \
+         {MAX_JITTER_MS} ms, every subscriber joined), of the sizes tried:\n"
     )?;
     for server in &servers {
         let held = largest_held(results, server);
@@ -274,7 +280,7 @@ pub fn write(path: &Path, results: &Results, extras: &Extras) -> anyhow::Result<
                 "rooms × (1 + experts)",
                 "CPU µs/packet",
                 "CPU cores",
-                "loss %",
+                "packet / frame loss %",
                 "jitter ms",
                 "transit p50 / p99 ms",
                 "frames intact / corrupt / lost",
@@ -284,13 +290,14 @@ pub fn write(path: &Path, results: &Results, extras: &Extras) -> anyhow::Result<
         for r in &results.rooms {
             writeln!(
                 w,
-                "| {} | {} × (1 + {}) | {:.2} | {:.2} | {:.3} | {:.2} ({:.2}) | {:.1} / {:.1} | {} / {} / {} | {:.2} |",
+                "| {} | {} × (1 + {}) | {:.2} | {:.2} | {:.3} / {:.3} | {:.2} ({:.2}) | {:.1} / {:.1} | {} / {} / {} | {:.2} |",
                 r.server,
                 r.rooms,
                 r.subscribers_per_room,
                 r.cpu_us_per_packet,
                 r.server_cpu_s / r.window_s,
                 r.loss_percent,
+                r.frame_loss_percent,
                 r.jitter_ms_mean,
                 r.jitter_ms_max,
                 r.transit_ms_p50,
@@ -306,7 +313,8 @@ pub fn write(path: &Path, results: &Results, extras: &Extras) -> anyhow::Result<
     writeln!(
         w,
         "Per participant: the server's resident memory with everyone connected, less before the \
-         room's publisher joined, divided by the participants.\n"
+         room's publisher joined (a fresh server for each scenario), divided by the \
+         participants.\n"
     )?;
     header(
         w,
@@ -334,19 +342,23 @@ pub fn write(path: &Path, results: &Results, extras: &Extras) -> anyhow::Result<
         writeln!(
             w,
             "\nOver join/leave cycles (a subscriber joins, receives its first picture, \
-             leaves; several at once), the server's resident memory after each tenth of the \
-             cycles, MiB:\n"
+             leaves; several at once; a fresh server), the server's resident memory after each \
+             tenth of the cycles, MiB, and the load generator's (its peers are the `webrtc` \
+             crate's, as the headset's are: webrtc-rs #906 reported its peer connections \
+             leaking):\n"
         )?;
         for c in &results.churn {
             writeln!(
                 w,
                 "- {}: {} cycles, {} failed; {}; growth from the first sample to the last \
-                 {:+.1} MiB",
+                 {:+.1} MiB. Load generator: {}; growth {:+.1} MiB",
                 c.server,
                 c.cycles,
                 c.failed,
-                rss_samples(c),
-                c.growth_mib
+                rss_samples(&c.rss_mib),
+                c.growth_mib,
+                rss_samples(&c.generator_rss_mib),
+                c.generator_growth_mib
             )?;
         }
     }
@@ -414,10 +426,11 @@ fn header(w: &mut String, columns: &[&str]) -> std::fmt::Result {
 fn load_row(w: &mut String, r: &LoadResult) -> std::fmt::Result {
     writeln!(
         w,
-        "| {} | {} | {:.3} | {:.2} ({:.2}) | {:.1} / {:.1} | {} / {} / {} | {} | {:.2} |",
+        "| {} | {} | {:.3} | {:.3} | {:.2} ({:.2}) | {:.1} / {:.1} | {} / {} / {} | {} | {:.2} |",
         r.server,
         r.subscribers_per_room,
         r.loss_percent,
+        r.frame_loss_percent,
         r.jitter_ms_mean,
         r.jitter_ms_max,
         r.transit_ms_p50,

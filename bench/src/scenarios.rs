@@ -38,8 +38,11 @@ pub struct LoadResult {
     pub megabits: f64,
     pub cpu_us_per_packet: f64,
     pub cpu_ms_per_megabit: f64,
-    /// Packets that never arrived, of those sent in the window, percent.
+    /// Packets that never arrived, of those the server numbered in the window, percent.
     pub loss_percent: f64,
+    /// Frames that did not arrive whole and intact, of those sent in the window, percent
+    /// (also counts what a server dropped before numbering its packets).
+    pub frame_loss_percent: f64,
     /// RFC 3550 interarrival jitter at the subscribers: mean and worst.
     pub jitter_ms_mean: f64,
     pub jitter_ms_max: f64,
@@ -184,6 +187,8 @@ pub async fn hold_rooms(
         cpu_ms_per_megabit: server_cpu_s * 1e3 / megabits.max(1e-9),
         loss_percent: 100.0 * delta.expected.saturating_sub(delta.unique) as f64
             / delta.expected.max(1) as f64,
+        frame_loss_percent: 100.0 * (delta.frames_lost + delta.frames_corrupt) as f64
+            / (delta.frames_intact + delta.frames_lost + delta.frames_corrupt).max(1) as f64,
         jitter_ms_mean: jitters.iter().sum::<f64>() / jitters.len().max(1) as f64,
         jitter_ms_max: jitters.iter().copied().fold(0.0, f64::max),
         transit_ms_p50: percentile(&mut transit_ms, 50.0),
@@ -200,7 +205,7 @@ pub async fn hold_rooms(
         memory_kib_per_participant: (server_end.rss_bytes as f64 - before.rss_bytes as f64)
             / 1024.0
             / participants.max(1) as f64,
-        server_rss_mib: server_end.rss_bytes as f64 / (1 << 20) as f64,
+        server_rss_mib: mib(server_end.rss_bytes),
         generator_cores: (generator_end.cpu_seconds - generator_start.cpu_seconds) / window_s,
     };
     for room in held {
@@ -238,6 +243,10 @@ fn sum_deltas(start: &[Counters], end: &[Counters]) -> Counters {
     sum
 }
 
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1 << 20) as f64
+}
+
 /// The `p`th percentile (nearest rank) of `values`, NaN when empty.
 pub fn percentile(values: &mut [f64], p: f64) -> f64 {
     if values.is_empty() {
@@ -258,6 +267,10 @@ pub struct ChurnResult {
     pub rss_mib: Vec<(usize, f64)>,
     /// RSS at the end less at the first sample (after a tenth of the cycles warmed it up).
     pub growth_mib: f64,
+    /// The load generator's own RSS at the same points: its peers are the `webrtc` crate's,
+    /// as the headset's are (webrtc-rs #906 reported peer connections leaking).
+    pub generator_rss_mib: Vec<(usize, f64)>,
+    pub generator_growth_mib: f64,
     pub join_ms_p50: f64,
     pub join_ms_p95: f64,
     pub picture_ms_p50: f64,
@@ -285,6 +298,7 @@ pub async fn churn(
     );
     let step = (cycles / 10).max(1);
     let mut rss_mib = Vec::new();
+    let mut generator_rss_mib = Vec::new();
     let mut join_ms = Vec::new();
     let mut picture_ms = Vec::new();
     let mut failed = 0;
@@ -336,12 +350,13 @@ pub async fn churn(
         done += batch;
         // Let the server finish tearing down the batch's connections.
         tokio::time::sleep(Duration::from_millis(500)).await;
-        rss_mib.push((done, sfu.usage()?.rss_bytes as f64 / (1 << 20) as f64));
+        rss_mib.push((done, mib(sfu.usage()?.rss_bytes)));
+        generator_rss_mib.push((done, mib(Usage::of("self")?.rss_bytes)));
     }
     playback.abort();
     publishing.joined.leave().await;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let growth_mib = match (rss_mib.first(), rss_mib.last()) {
+    let growth = |samples: &[(usize, f64)]| match (samples.first(), samples.last()) {
         (Some(first), Some(last)) => last.1 - first.1,
         _ => 0.0,
     };
@@ -349,8 +364,10 @@ pub async fn churn(
         server: sfu.name().to_owned(),
         cycles,
         failed,
+        growth_mib: growth(&rss_mib),
         rss_mib,
-        growth_mib,
+        generator_growth_mib: growth(&generator_rss_mib),
+        generator_rss_mib,
         join_ms_p50: percentile(&mut join_ms, 50.0),
         join_ms_p95: percentile(&mut join_ms, 95.0),
         picture_ms_p50: percentile(&mut picture_ms, 50.0),

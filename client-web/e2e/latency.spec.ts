@@ -53,7 +53,7 @@ test('m) latency percentiles: glass to glass and annotations (printed, not asser
     const drawn: number[] = [];
     const inVideo: number[] = [];
     for (let i = 0; i < SAMPLES; i++) {
-      const { annotation } = await pointAtEquipment(page, request, 'panel-1');
+      const { annotation } = await pointAtEquipment(page, request, 'panel-1', { anyFrame: true });
       await page.waitForFunction(
         (id) => window.__spotter?.timing.roundTrips.some((r) => r.annotationId === id && r.drawn !== null) ?? false,
         annotation.id,

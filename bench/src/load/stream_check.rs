@@ -20,20 +20,48 @@ const SEEN_RING: usize = 8192;
 
 /// The fingerprint of each clip frame's content, as a depacketizer gives it back.
 pub struct ExpectedFrames {
-    hashes: Vec<u64>,
+    content: Vec<Content>,
     keyframes: Vec<bool>,
     by_hash: HashMap<u64, usize>,
 }
 
 impl ExpectedFrames {
     pub fn of(clip: &Clip) -> Self {
-        let hashes: Vec<u64> = clip.frames.iter().map(|f| content_hash(&f.data)).collect();
-        let by_hash = hashes.iter().enumerate().map(|(i, h)| (*h, i)).collect();
+        let content: Vec<Content> = clip.frames.iter().map(|f| content_of(&f.data)).collect();
+        let by_hash = content
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.hash, i))
+            .collect();
         Self {
-            hashes,
+            content,
             keyframes: clip.frames.iter().map(|f| f.keyframe).collect(),
             by_hash,
         }
+    }
+}
+
+/// An access unit's NAL units, whatever start codes separate them: their hash and total
+/// length. Access unit delimiters and filler data are left out: RTP packetizers drop them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Content {
+    hash: u64,
+    len: usize,
+}
+
+fn content_of(annex_b: &[u8]) -> Content {
+    let mut hasher = DefaultHasher::new();
+    let mut len = 0;
+    for nal in split_annex_b(annex_b) {
+        let kind = nal.first().map_or(0, |b| b & 0x1f);
+        if kind != 9 && kind != 12 {
+            nal.hash(&mut hasher);
+            len += nal.len();
+        }
+    }
+    Content {
+        hash: hasher.finish(),
+        len,
     }
 }
 
@@ -46,19 +74,6 @@ fn begins_access_unit(payload: &[u8]) -> bool {
         Some(kind) => starts(kind),
         None => false,
     }
-}
-
-/// A hash of an access unit's NAL units, whatever start codes separate them. Access unit
-/// delimiters and filler data are left out: RTP packetizers drop them.
-pub fn content_hash(annex_b: &[u8]) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    for nal in split_annex_b(annex_b) {
-        let kind = nal.first().map_or(0, |b| b & 0x1f);
-        if kind != 9 && kind != 12 {
-            nal.hash(&mut hasher);
-        }
-    }
-    hasher.finish()
 }
 
 /// The NAL units of an Annex-B byte stream (3- or 4-byte start codes).
@@ -299,22 +314,29 @@ impl StreamCheck {
     }
 
     fn check_frame(&mut self, packets: Vec<Pending>, now: Instant) {
-        let timestamp = packets[0].timestamp;
+        // Packets of more than one frame between two frame ends: the server dropped the end
+        // of one frame and the start of the next before numbering its packets (an
+        // overloaded relay does). Nothing here is whole; the frames count as lost when the
+        // next whole frame is checked.
+        let timestamp = packets[packets.len() - 1].timestamp;
+        if packets.iter().any(|p| p.timestamp != timestamp) {
+            return;
+        }
         let mut depacketizer = H264Packet::default();
         let mut bytes = Vec::new();
-        let mut readable = packets.iter().all(|p| p.timestamp == timestamp);
+        let mut readable = true;
         for packet in &packets {
             match depacketizer.depacketize(&packet.payload) {
                 Ok(out) => bytes.extend_from_slice(&out),
                 Err(_) => readable = false,
             }
         }
-        let hash = content_hash(&bytes);
+        let content = content_of(&bytes);
         if self.timestamp_offset.is_none() {
             let sent = self
                 .expected
                 .by_hash
-                .get(&hash)
+                .get(&content.hash)
                 .and_then(|&index| self.log.latest_with_clip_index(index));
             match sent {
                 Some(sent) if readable => {
@@ -330,11 +352,15 @@ impl StreamCheck {
         let Some(sent) = self.log.find(timestamp.wrapping_sub(offset)) else {
             return;
         };
-        if readable && self.expected.hashes[sent.clip_index] == hash {
+        let expected = self.expected.content[sent.clip_index];
+        if readable && content == expected {
             self.counters.frames_intact += 1;
             if self.expected.keyframes[sent.clip_index] {
                 self.first_keyframe_at.get_or_insert(now);
             }
+        } else if content.len < expected.len {
+            // Its first packets were dropped before the server numbered what it sent.
+            self.counters.frames_lost += 1;
         } else {
             self.counters.frames_corrupt += 1;
         }
@@ -512,10 +538,50 @@ mod tests {
     }
 
     #[test]
-    fn start_codes_do_not_change_the_content_hash() {
+    fn frames_cut_short_before_numbering_count_as_lost_not_corrupt() {
+        let (clip, log, mut check) = setup();
+        let now = Instant::now();
+        let sent = packets(&clip, &log, 12, 500);
+        // The relay dropped the end of one frame and the start of the next, then numbered
+        // what it sent without a gap.
+        let frame = |n: u64| -> Vec<&ReceivedPacket> {
+            sent.iter()
+                .filter(|p| p.timestamp == log.rtp_timestamp(n))
+                .collect()
+        };
+        assert!(frame(0).len() > 1, "the keyframe spans packets");
+        let mut seq = 500u16;
+        let mut deliver = |p: &ReceivedPacket| {
+            check.on_packet(
+                &ReceivedPacket {
+                    sequence_number: seq,
+                    ..p.clone()
+                },
+                now,
+            );
+            seq = seq.wrapping_add(1);
+        };
+        for n in 0..12 {
+            let packets = frame(n);
+            match n {
+                // Frame 5 loses its last packet, frame 6 its first; 7 on are whole.
+                5 => packets[..packets.len() - 1].iter().for_each(|p| deliver(p)),
+                6 => packets[1..].iter().for_each(|p| deliver(p)),
+                _ => packets.iter().for_each(|p| deliver(p)),
+            }
+        }
+        let c = check.counters();
+        assert_eq!((c.frames_corrupt, c.frames_lost), (0, 2), "{c:?}");
+        assert_eq!(c.frames_intact, 10);
+        assert_eq!(c.expected, c.unique, "no gap in the sequence numbers");
+    }
+
+    #[test]
+    fn start_codes_do_not_change_the_content() {
         let three = [0, 0, 1, 0x65, 1, 2, 0, 0, 1, 0x41, 3];
         let four = [0, 0, 0, 1, 0x65, 1, 2, 0, 0, 0, 1, 0x41, 3];
-        assert_eq!(content_hash(&three), content_hash(&four));
-        assert_ne!(content_hash(&three), content_hash(&[0, 0, 1, 0x65, 1, 2]));
+        assert_eq!(content_of(&three), content_of(&four));
+        assert_eq!(content_of(&three).len, 5);
+        assert_ne!(content_of(&three), content_of(&[0, 0, 1, 0x65, 1, 2]));
     }
 }

@@ -112,24 +112,34 @@ impl Forwarder {
     fn run_due_timeouts(&mut self) -> Instant {
         // A bound, so that input is never starved should some peer always be due.
         const MAX_ROUNDS: usize = 1000;
-        let mut deadline = self.drain_all();
+        self.drain();
         for _ in 0..MAX_ROUNDS {
             let now = Instant::now();
-            if deadline > now {
+            if self.next_deadline() > now {
                 break;
             }
             for peer in &mut self.peers {
                 // Only the peers whose time has come: with hundreds of peers, timing out every
                 // one on every datagram was most of the relay's work.
-                if peer.next_timeout <= now
-                    && let Some(Err(e)) = peer.guarded(|rtc| rtc.handle_input(Input::Timeout(now)))
-                {
-                    tracing::debug!(participant = %peer.participant, "timeout input: {e}");
+                if peer.next_timeout <= now {
+                    peer.needs_poll = true;
+                    if let Some(Err(e)) = peer.guarded(|rtc| rtc.handle_input(Input::Timeout(now)))
+                    {
+                        tracing::debug!(participant = %peer.participant, "timeout input: {e}");
+                    }
                 }
             }
-            deadline = self.drain_all();
+            self.drain();
         }
-        deadline
+        self.next_deadline()
+    }
+
+    /// The earliest timeout of any peer (or a little later, so the loop never sleeps long).
+    fn next_deadline(&self) -> Instant {
+        self.peers
+            .iter()
+            .map(|p| p.next_timeout)
+            .fold(Instant::now() + MAX_SLEEP, Instant::min)
     }
 
     fn command(&mut self, command: Command) {
@@ -213,19 +223,22 @@ impl Forwarder {
             return;
         };
         let peer = &mut self.peers[index];
+        peer.needs_poll = true;
         if let Some(Err(e)) = peer.guarded(|rtc| rtc.handle_input(input)) {
             tracing::warn!(participant = %peer.participant, "dropping peer after bad input: {e}");
             peer.rtc.disconnect();
         }
     }
 
-    /// Drains every peer's output, routing events, until nothing is left; returns when the
-    /// loop must next wake up.
-    fn drain_all(&mut self) -> Instant {
+    /// Drains the output of the peers that were given input or changed, routing events
+    /// (which change other peers: those are drained in turn) until nothing is left.
+    fn drain(&mut self) {
         loop {
-            let mut deadline = Instant::now() + MAX_SLEEP;
             let mut events = Vec::new();
             for (index, peer) in self.peers.iter_mut().enumerate() {
+                if !std::mem::take(&mut peer.needs_poll) {
+                    continue;
+                }
                 loop {
                     let Some(output) = peer.guarded(|rtc| rtc.poll_output()) else {
                         break;
@@ -245,7 +258,6 @@ impl Forwarder {
                         }
                         Ok(Output::Timeout(t)) => {
                             peer.next_timeout = t;
-                            deadline = deadline.min(t);
                             break;
                         }
                         Ok(Output::Event(e)) => events.push((index, e)),
@@ -258,7 +270,7 @@ impl Forwarder {
                 }
             }
             if events.is_empty() {
-                return deadline;
+                return;
             }
             for (index, event) in events {
                 self.route(index, event);
@@ -419,6 +431,7 @@ impl Forwarder {
                 continue;
             };
             // A full channel drops this record; the next frame brings a fresh one.
+            peer.needs_poll = true;
             if let Some(mut channel) = peer.rtc.channel(id)
                 && channel.write(false, payload).unwrap_or(false)
             {
@@ -453,6 +466,7 @@ impl Forwarder {
         let Some(mid) = publisher.video_in.filter(|_| due) else {
             return;
         };
+        publisher.needs_poll = true;
         if let Some(stream) = publisher.rtc.direct_api().stream_rx_by_mid(mid, None) {
             stream.request_remb(slowest);
             publisher.last_cap = Some((now, slowest));
@@ -483,6 +497,7 @@ impl Forwarder {
         let Some(mid) = publisher.video_in else {
             return;
         };
+        publisher.needs_poll = true;
         if let Some(mut writer) = publisher.rtc.writer(mid)
             && writer
                 .request_keyframe(None, KeyframeRequestKind::Pli)

@@ -5,9 +5,10 @@
 //! 1. a datagram arrives → the `Rtc` that `accepts` it gets it as `Input::Receive`;
 //! 2. a command arrives (a participant's SDP offer, or its departure) → a peer is added or removed;
 //! 3. the earliest `Output::Timeout` passes → the peers whose timeout it is get `Input::Timeout`;
-//! 4. after each of these, every peer is drained of `Output`s: `Transmit`s go to the socket,
-//!    `Event`s are routed: the technician's video frames and frame metadata to every subscriber
-//!    of its room, subscribers' keyframe requests to the technician (throttled).
+//! 4. after each of these, the peers given input or changed are drained of `Output`s:
+//!    `Transmit`s go to the socket, `Event`s are routed: the technician's video frames and
+//!    frame metadata to every subscriber of its room, subscribers' keyframe requests to the
+//!    technician (throttled).
 //!
 //! Video is forwarded frame by frame without transcoding; str0m writes the RTP timestamp it is
 //! given, and we give it the publisher's own, so `rtpTimestamp` in the browser identifies the

@@ -38,6 +38,10 @@ pub struct Peer {
     pub last_cap: Option<(Instant, Bitrate)>,
     /// When its `Rtc` next needs `Input::Timeout` (its latest `Output::Timeout`).
     pub next_timeout: Instant,
+    /// Its `Rtc` was given input or changed since it was last drained of output. Only such
+    /// peers are drained: with hundreds of viewers, polling them all after every datagram
+    /// made a busy relay fall behind.
+    pub needs_poll: bool,
 }
 
 /// One of a listener's audio streams and the talker it carries. A listener offers a few; the
@@ -140,6 +144,7 @@ impl Peer {
             downlink: None,
             last_cap: None,
             next_timeout: Instant::now(),
+            needs_poll: true,
         };
         Ok((peer, answer.to_sdp_string()))
     }
@@ -173,6 +178,7 @@ impl Peer {
     /// Writes one relayed frame on `mid` with the sender's own timestamps; `false` when this
     /// stream cannot take it (not negotiated yet, or no matching codec).
     pub fn write_media(&mut self, mid: Mid, data: &MediaData) -> bool {
+        self.needs_poll = true;
         let Some(writer) = self.rtc.writer(mid) else {
             return false;
         };
