@@ -57,7 +57,7 @@ pub struct Args {
     #[arg(long, default_value_t = 2)]
     experts_per_room: usize,
     /// Seconds each load is measured for, after it settled.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = 15.0)]
     window: f64,
     #[arg(long, default_value_t = 3.0)]
     settle: f64,

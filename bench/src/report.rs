@@ -171,9 +171,9 @@ pub fn write(path: &Path, results: &Results, extras: &Extras) -> anyhow::Result<
          publisher playing a recorded H.264 clip of the simulated headset's view ({}, {:.0} kbit/s; \
          no encoding during the run) and subscribers that check every packet (sequence gaps, \
          timestamps, each frame's bytes) and send RTCP (receiver reports, NACKs, keyframe \
-         requests). Traffic is on loopback. CPU is the server process's own accounting \
-         (`/proc/PID/stat` utime + stime) over a {:.0} s window; packets and megabits are what \
-         the subscribers received (video payload).\n",
+         requests). Traffic is on loopback. CPU is the server process's own accounting (the \
+         scheduler's on-CPU time of its threads, `/proc/PID/task/*/schedstat`) over a {:.0} s \
+         window; packets and megabits are what the subscribers received (video payload).\n",
         results.clip,
         results.clip_kbps,
         results.fan_out.first().map_or(0.0, |r| r.window_s)
