@@ -43,6 +43,10 @@ pub struct Args {
     spotter_server: PathBuf,
     #[arg(long, value_enum, default_value = "auto")]
     janus: JanusWanted,
+    /// Janus's media threads (`event_loops`): one per core by default, as Spotter's runtime
+    /// has; 0 for Janus's own default, a thread per handle.
+    #[arg(long, default_value_t = 2)]
+    janus_event_loops: usize,
     /// A non-loopback address of this host: Janus never offers loopback candidates, so both
     /// servers and every peer use this one (the traffic still stays on `lo`).
     #[arg(long)]
@@ -95,6 +99,8 @@ pub struct Results {
     pub rooms: Vec<LoadResult>,
     pub churn: Vec<ChurnResult>,
     pub skipped: Vec<String>,
+    /// Janus's `event_loops` setting (0: a thread per handle).
+    pub janus_event_loops: usize,
 }
 
 #[tokio::main]
@@ -127,6 +133,7 @@ async fn main() -> anyhow::Result<()> {
         rooms: Vec::new(),
         churn: Vec::new(),
         skipped: Vec::new(),
+        janus_event_loops: args.janus_event_loops,
     };
     println!("clip: {}, {:.0} kbit/s", results.clip, results.clip_kbps);
 
@@ -207,7 +214,9 @@ impl Server {
             }
             Server::Janus(binary) => {
                 let dir = args.out_dir.join("janus").join(scenario);
-                Sfu::Janus(sfu::janus::Janus::start(binary, args.ip, &dir).await?)
+                Sfu::Janus(
+                    sfu::janus::Janus::start(binary, args.ip, &dir, args.janus_event_loops).await?,
+                )
             }
         })
     }

@@ -178,7 +178,16 @@ pub fn write(path: &Path, results: &Results, extras: &Extras) -> anyhow::Result<
         results.clip_kbps,
         results.fan_out.first().map_or(0.0, |r| r.window_s)
     )?;
-    writeln!(w, "{}\n", machine(extras.spotter_build))?;
+    writeln!(w, "{}", machine(extras.spotter_build))?;
+    writeln!(
+        w,
+        "Janus runs its VideoRoom plugin and HTTP transport only, from a configuration the \
+         harness writes (`bench/src/sfu/janus.rs`), with {}.\n",
+        match results.janus_event_loops {
+            0 => "a media thread per handle (its default)".to_owned(),
+            n => format!("`event_loops = {n}` (one media thread per core)"),
+        }
+    )?;
     for skipped in &results.skipped {
         writeln!(w, "Not run: {skipped}\n")?;
     }

@@ -61,9 +61,15 @@ pub fn find() -> anyhow::Result<PathBuf> {
 impl Janus {
     /// Starts Janus with ICE on `ip` only (Janus never offers loopback candidates) and its
     /// files in `dir`.
-    pub async fn start(binary: &Path, ip: IpAddr, dir: &Path) -> anyhow::Result<Self> {
+    /// `event_loops`: Janus's media threads (0: its default, one per handle).
+    pub async fn start(
+        binary: &Path,
+        ip: IpAddr,
+        dir: &Path,
+        event_loops: usize,
+    ) -> anyhow::Result<Self> {
         let port = crate::free_tcp_port()?;
-        let conf = write_config(dir, ip, port)?;
+        let conf = write_config(dir, ip, port, event_loops)?;
         let mut command = Command::new(binary);
         command.arg("-F").arg(&conf).arg("-o");
         let mut process = ServerProcess::spawn("janus", command, &dir.join("janus.log"))?;
@@ -275,7 +281,7 @@ async fn post(http: &str, path: &str, mut body: Value) -> anyhow::Result<Value> 
 }
 
 /// A configuration folder with only the VideoRoom plugin and the HTTP transport.
-fn write_config(dir: &Path, ip: IpAddr, port: u16) -> anyhow::Result<PathBuf> {
+fn write_config(dir: &Path, ip: IpAddr, port: u16, event_loops: usize) -> anyhow::Result<PathBuf> {
     let conf = dir.join("conf");
     for sub in ["conf", "plugins", "transports", "empty"] {
         std::fs::create_dir_all(dir.join(sub))?;
@@ -292,13 +298,16 @@ fn write_config(dir: &Path, ip: IpAddr, port: u16) -> anyhow::Result<PathBuf> {
     let d = dir.canonicalize()?;
     let d = d.display();
     // session_timeout 0: sessions never time out (the benchmark polls only while joining).
-    // event_loops 2: one per core, as Spotter's runtime has.
+    let event_loops = match event_loops {
+        0 => String::new(),
+        n => format!("event_loops = {n}"),
+    };
     std::fs::write(
         conf.join("janus.jcfg"),
         format!(
             r#"general: {{ configs_folder = "{d}/conf" plugins_folder = "{d}/plugins"
   transports_folder = "{d}/transports" events_folder = "{d}/empty" loggers_folder = "{d}/empty"
-  debug_level = 3 debug_colors = false session_timeout = 0 event_loops = 2 protected_folders = [] }}
+  debug_level = 3 debug_colors = false session_timeout = 0 {event_loops} protected_folders = [] }}
 certificates: {{ }}
 media: {{ ipv6 = false rtp_port_range = "20000-40000" nack_optimizations = false no_media_timer = 1
   min_nack_queue = 200 twcc_period = 200 slowlink_threshold = 0 }}
