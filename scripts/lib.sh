@@ -94,18 +94,17 @@ start_link() {
   grep -q ready "$6" || { echo "the emulated link to $1 did not come up" >&2; cat "$6" >&2; exit 1; }
 }
 
-# bench_ip : prints an IPv4 address of this host that is not loopback (Janus never offers
-# loopback candidates, so the benchmark's servers and peers all use this one; the traffic
-# still stays inside the kernel). As root, adds a dummy interface when the host has none.
-bench_ip() {
-  local found
-  found=$(ip -4 -o addr show scope global 2>/dev/null | awk '$2 !~ /^(tun|spotter)/ {print $4}' | cut -d/ -f1 | head -n1)
-  if [ -z "$found" ] && [ "$(id -u)" -eq 0 ]; then
-    ip link show spotter-bench0 >/dev/null 2>&1 || ip link add spotter-bench0 type dummy
-    ip addr replace 10.99.0.1/24 dev spotter-bench0
-    ip link set spotter-bench0 up
-    found=10.99.0.1
-  fi
-  [ -n "$found" ] || { echo "the benchmark needs a non-loopback IPv4 address on this host (or root, to add a dummy interface)" >&2; return 1; }
-  echo "$found"
+# bench_netns NAME : a network namespace of the benchmark's own, with loopback and a veth
+# pair, one end at $BENCH_IP. Janus never offers loopback candidates, so both servers and
+# every peer use that address; the traffic never leaves the namespace. Needs root.
+BENCH_IP=10.99.0.1
+bench_netns() {
+  [ "$(id -u)" -eq 0 ] || { echo "the benchmark runs in a network namespace of its own: run it as root" >&2; return 1; }
+  ip netns del "$1" 2>/dev/null || true
+  ip netns add "$1" || return 1
+  ip -n "$1" link set lo up || return 1
+  ip -n "$1" link add bench0 type veth peer name bench1 || return 1
+  ip -n "$1" addr add "$BENCH_IP/24" dev bench0 || return 1
+  ip -n "$1" link set bench0 up || return 1
+  ip -n "$1" link set bench1 up || return 1
 }

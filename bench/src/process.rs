@@ -61,9 +61,13 @@ impl Usage {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
             .with_context(|| format!("reading /proc/{pid}/stat"))?;
         let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-        let cpu_seconds = match on_cpu_ns(pid) {
-            Some(ns) => ns as f64 / 1e9,
-            None => cpu_seconds(&stat)? / clock_ticks_per_second(),
+        let ticks = cpu_ticks(&stat)?;
+        let cpu_seconds = match live_threads_on_cpu(pid) {
+            // Threads that ended are in the process's ticks only.
+            Some((ns, live_ticks)) => {
+                ns as f64 / 1e9 + (ticks - live_ticks).max(0.0) / clock_ticks_per_second()
+            }
+            None => ticks / clock_ticks_per_second(),
         };
         Ok(Self {
             cpu_seconds,
@@ -72,27 +76,32 @@ impl Usage {
     }
 }
 
-/// Nanoseconds on a CPU, summed over the process's threads (the first field of each
-/// `/proc/PID/task/TID/schedstat`): the scheduler's own count, where `stat`'s clock ticks are
-/// 10 ms (a tenth of what one viewer costs a server in a 10 s window). `None` where the kernel
-/// keeps no such statistics.
-fn on_cpu_ns(pid: &str) -> Option<u64> {
-    let mut total = 0;
+/// Nanoseconds on a CPU summed over the process's live threads (the first field of each
+/// `/proc/PID/task/TID/schedstat`: the scheduler's own count, where `stat`'s clock ticks are
+/// 10 ms, a tenth of what one viewer costs a server in a 10 s window), and the same threads'
+/// clock ticks. `None` where the kernel keeps no such statistics.
+fn live_threads_on_cpu(pid: &str) -> Option<(u64, f64)> {
+    let (mut ns, mut ticks) = (0, 0.0);
     for task in std::fs::read_dir(format!("/proc/{pid}/task"))
         .ok()?
         .flatten()
     {
         // A thread that ended since the listing is simply gone.
-        if let Ok(line) = std::fs::read_to_string(task.path().join("schedstat")) {
-            total += line.split_whitespace().next()?.parse::<u64>().ok()?;
-        }
+        let (Ok(schedstat), Ok(stat)) = (
+            std::fs::read_to_string(task.path().join("schedstat")),
+            std::fs::read_to_string(task.path().join("stat")),
+        ) else {
+            continue;
+        };
+        ns += schedstat.split_whitespace().next()?.parse::<u64>().ok()?;
+        ticks += cpu_ticks(&stat).ok()?;
     }
-    Some(total)
+    Some((ns, ticks))
 }
 
 /// utime + stime (fields 14 and 15) in clock ticks. The command name (field 2) may hold spaces
 /// and parentheses, so fields are counted after its last `)`.
-fn cpu_seconds(stat: &str) -> anyhow::Result<f64> {
+fn cpu_ticks(stat: &str) -> anyhow::Result<f64> {
     let after_name = &stat[stat.rfind(')').context("no command name in stat")? + 2..];
     let fields: Vec<&str> = after_name.split_whitespace().collect();
     let field = |n: usize| -> anyhow::Result<f64> {
@@ -128,7 +137,7 @@ mod tests {
     #[test]
     fn reads_cpu_ticks_after_a_name_with_spaces_and_parentheses() {
         let stat = "4242 (janus (x) y) S 1 2 3 4 5 6 7 8 9 10 250 125 0 0 20 0 15 0";
-        assert_eq!(cpu_seconds(stat).unwrap(), 375.0);
+        assert_eq!(cpu_ticks(stat).unwrap(), 375.0);
         assert_eq!(
             rss_kib("Name:\tjanus\nVmRSS:\t  12345 kB\n").unwrap(),
             12345

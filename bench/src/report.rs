@@ -171,7 +171,7 @@ pub fn write(path: &Path, results: &Results, extras: &Extras) -> anyhow::Result<
          publisher playing a recorded H.264 clip of the simulated headset's view ({}, {:.0} kbit/s; \
          no encoding during the run) and subscribers that check every packet (sequence gaps, \
          timestamps, each frame's bytes) and send RTCP (receiver reports, NACKs, keyframe \
-         requests). Traffic is on loopback. CPU is the server process's own accounting (the \
+         requests). The traffic stays inside one network namespace of the benchmark's own. CPU is the server process's own accounting (the \
          scheduler's on-CPU time of its threads, `/proc/PID/task/*/schedstat`) over a {:.0} s \
          window; packets and megabits are what the subscribers received (video payload).\n",
         results.clip,
@@ -185,7 +185,7 @@ pub fn write(path: &Path, results: &Results, extras: &Extras) -> anyhow::Result<
          harness writes (`bench/src/sfu/janus.rs`), with {}.\n",
         match results.janus_event_loops {
             0 => "a media thread per handle (its default)".to_owned(),
-            n => format!("`event_loops = {n}` (one media thread per core)"),
+            n => format!("`event_loops = {n}` ({n} media threads for all handles)"),
         }
     )?;
     for skipped in &results.skipped {

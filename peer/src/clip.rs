@@ -89,6 +89,30 @@ impl Clip {
     }
 }
 
+/// The NAL units of an Annex-B byte stream (3- or 4-byte start codes).
+pub fn nal_units(data: &[u8]) -> Vec<&[u8]> {
+    let mut starts = Vec::new();
+    let mut i = 0;
+    while i + 3 <= data.len() {
+        if data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1 {
+            starts.push((i, i + 3));
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    let mut nals = Vec::new();
+    for (k, &(_, begin)) in starts.iter().enumerate() {
+        let mut end = starts.get(k + 1).map_or(data.len(), |&(code, _)| code);
+        // A 4-byte start code's leading zero belongs to it, not to the NAL before.
+        if k + 1 < starts.len() && end > begin && data[end - 1] == 0 {
+            end -= 1;
+        }
+        nals.push(&data[begin..end]);
+    }
+    nals
+}
+
 /// Writes a clip frame by frame.
 pub struct ClipWriter {
     out: BufWriter<std::fs::File>,

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use glam::{Quat, Vec3};
 use rtc::rtp::codec::h264::H264Packet;
 use rtc::rtp::packetizer::Depacketizer;
+use spotter_peer::clip::nal_units;
 use spotter_peer::{Peer, PeerOptions, ReceivedPacket, Signaling, VideoPublisher, VideoSubscriber};
 use spotter_protocol::{FrameMeta, Intrinsics, Pose, Role};
 use std::collections::BTreeMap;
@@ -44,29 +45,6 @@ fn annex_b(nals: &[Vec<u8>]) -> Bytes {
         out.extend_from_slice(nal);
     }
     out.into()
-}
-
-fn split_annex_b(data: &[u8]) -> Vec<Vec<u8>> {
-    let mut nals = Vec::new();
-    let mut i = 0;
-    let mut start = None;
-    while i + 3 <= data.len() {
-        let three = data[i..i + 3] == [0, 0, 1];
-        let four = i + 4 <= data.len() && data[i..i + 4] == [0, 0, 0, 1];
-        if three || four {
-            if let Some(s) = start {
-                nals.push(data[s..i].to_vec());
-            }
-            i += if four { 4 } else { 3 };
-            start = Some(i);
-        } else {
-            i += 1;
-        }
-    }
-    if let Some(s) = start {
-        nals.push(data[s..].to_vec());
-    }
-    nals
 }
 
 struct Subscriber {
@@ -273,7 +251,7 @@ fn check_stream(received: &[ReceivedPacket]) {
             TIMESTAMP_ORIGIN.wrapping_add(i * 3000),
             "RTP timestamp kept"
         );
-        let nals = split_annex_b(&frames[timestamp]);
+        let nals = nal_units(&frames[timestamp]);
         assert_eq!(nals, frame_nals(i), "frame {i} arrived intact");
     }
 }

@@ -7,7 +7,7 @@ use super::publisher::SentLog;
 use rtc::rtp::codec::h264::H264Packet;
 use rtc::rtp::packetizer::Depacketizer;
 use spotter_peer::ReceivedPacket;
-use spotter_peer::clip::Clip;
+use spotter_peer::clip::{Clip, nal_units};
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
@@ -52,7 +52,7 @@ struct Content {
 fn content_of(annex_b: &[u8]) -> Content {
     let mut hasher = DefaultHasher::new();
     let mut len = 0;
-    for nal in split_annex_b(annex_b) {
+    for nal in nal_units(annex_b) {
         let kind = nal.first().map_or(0, |b| b & 0x1f);
         if kind != 9 && kind != 12 {
             nal.hash(&mut hasher);
@@ -74,30 +74,6 @@ fn begins_access_unit(payload: &[u8]) -> bool {
         Some(kind) => starts(kind),
         None => false,
     }
-}
-
-/// The NAL units of an Annex-B byte stream (3- or 4-byte start codes).
-fn split_annex_b(data: &[u8]) -> Vec<&[u8]> {
-    let mut starts = Vec::new();
-    let mut i = 0;
-    while i + 3 <= data.len() {
-        if data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1 {
-            starts.push((i, i + 3));
-            i += 3;
-        } else {
-            i += 1;
-        }
-    }
-    let mut nals = Vec::new();
-    for (k, &(_, begin)) in starts.iter().enumerate() {
-        let mut end = starts.get(k + 1).map_or(data.len(), |&(code, _)| code);
-        // A 4-byte start code's leading zero belongs to it, not to the NAL before.
-        if k + 1 < starts.len() && end > begin && data[end - 1] == 0 {
-            end -= 1;
-        }
-        nals.push(&data[begin..end]);
-    }
-    nals
 }
 
 /// Cumulative counts of one subscriber's stream.
@@ -313,15 +289,17 @@ impl StreamCheck {
         }
     }
 
-    fn check_frame(&mut self, packets: Vec<Pending>, now: Instant) {
+    fn check_frame(&mut self, mut packets: Vec<Pending>, now: Instant) {
         // Packets of more than one frame between two frame ends: the server dropped the end
-        // of one frame and the start of the next before numbering its packets (an
-        // overloaded relay does). Nothing here is whole; the frames count as lost when the
-        // next whole frame is checked.
+        // of one frame (and maybe the start of the next) before numbering its packets, as an
+        // overloaded relay does. Only the last frame's packets can make a whole frame; the
+        // frames before count as lost when a later frame is checked.
         let timestamp = packets[packets.len() - 1].timestamp;
-        if packets.iter().any(|p| p.timestamp != timestamp) {
-            return;
-        }
+        let last_frame_from = packets
+            .iter()
+            .rposition(|p| p.timestamp != timestamp)
+            .map_or(0, |i| i + 1);
+        packets.drain(..last_frame_from);
         let mut depacketizer = H264Packet::default();
         let mut bytes = Vec::new();
         let mut readable = true;
@@ -352,6 +330,13 @@ impl StreamCheck {
         let Some(sent) = self.log.find(timestamp.wrapping_sub(offset)) else {
             return;
         };
+        if let Some(last) = self.last_frame_number {
+            if sent.frame_number <= last {
+                return; // counted already: a piece of a frame, or a frame sent again
+            }
+            self.lose_frames(sent.frame_number - last - 1);
+        }
+        self.last_frame_number = Some(sent.frame_number);
         let expected = self.expected.content[sent.clip_index];
         if readable && content == expected {
             self.counters.frames_intact += 1;
@@ -360,14 +345,18 @@ impl StreamCheck {
             }
         } else if content.len < expected.len {
             // Its first packets were dropped before the server numbered what it sent.
-            self.counters.frames_lost += 1;
+            self.lose_frames(1);
         } else {
             self.counters.frames_corrupt += 1;
         }
-        if let Some(last) = self.last_frame_number {
-            self.counters.frames_lost += sent.frame_number.saturating_sub(last + 1);
+    }
+
+    /// Counts frames that will never be shown; a decoder would ask for a keyframe.
+    fn lose_frames(&mut self, count: u64) {
+        if count > 0 {
+            self.counters.frames_lost += count;
+            self.keyframe_wanted = true;
         }
-        self.last_frame_number = Some(self.last_frame_number.unwrap_or(0).max(sent.frame_number));
     }
 }
 
@@ -574,6 +563,10 @@ mod tests {
         assert_eq!((c.frames_corrupt, c.frames_lost), (0, 2), "{c:?}");
         assert_eq!(c.frames_intact, 10);
         assert_eq!(c.expected, c.unique, "no gap in the sequence numbers");
+        assert!(
+            check.take_keyframe_wanted(),
+            "a decoder would ask for a keyframe"
+        );
     }
 
     #[test]

@@ -14,7 +14,6 @@ use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-const MODULES: &str = "/usr/lib/x86_64-linux-gnu/janus";
 /// The publisher's id in every room (one publisher per room).
 const PUBLISHER_ID: u64 = 1;
 
@@ -46,16 +45,26 @@ pub fn find() -> anyhow::Result<PathBuf> {
         binary.exists(),
         "Janus is not installed (Debian: apt-get install --no-install-recommends janus)"
     );
-    for module in [
-        "plugins/libjanus_videoroom.so",
-        "transports/libjanus_http.so",
-    ] {
-        ensure!(
-            Path::new(MODULES).join(module).exists(),
-            "Janus's {module} is missing from {MODULES}"
-        );
-    }
+    modules_dir()?;
     Ok(binary)
+}
+
+const MODULES: [(&str, &str); 2] = [
+    ("plugins", "libjanus_videoroom.so"),
+    ("transports", "libjanus_http.so"),
+];
+
+/// Debian's folder of Janus's plugins and transports: `/usr/lib/<multiarch triple>/janus`.
+fn modules_dir() -> anyhow::Result<PathBuf> {
+    std::fs::read_dir("/usr/lib")?
+        .flatten()
+        .map(|entry| entry.path().join("janus"))
+        .find(|dir| {
+            MODULES
+                .iter()
+                .all(|(kind, module)| dir.join(kind).join(module).exists())
+        })
+        .context("Janus's VideoRoom plugin and HTTP transport are not in /usr/lib/*/janus")
 }
 
 impl Janus {
@@ -286,13 +295,11 @@ fn write_config(dir: &Path, ip: IpAddr, port: u16, event_loops: usize) -> anyhow
     for sub in ["conf", "plugins", "transports", "empty"] {
         std::fs::create_dir_all(dir.join(sub))?;
     }
-    for (kind, module) in [
-        ("plugins", "libjanus_videoroom.so"),
-        ("transports", "libjanus_http.so"),
-    ] {
+    let modules = modules_dir()?;
+    for (kind, module) in MODULES {
         let link = dir.join(kind).join(module);
         if !link.exists() {
-            std::os::unix::fs::symlink(Path::new(MODULES).join(kind).join(module), &link)?;
+            std::os::unix::fs::symlink(modules.join(kind).join(module), &link)?;
         }
     }
     let d = dir.canonicalize()?;

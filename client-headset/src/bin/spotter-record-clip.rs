@@ -128,5 +128,6 @@ fn main() -> anyhow::Result<()> {
         },
     )
     .run();
-    Ok(())
+    // The encoder thread ends the process once the clip is written.
+    anyhow::bail!("the renderer stopped before the clip was recorded")
 }

@@ -110,12 +110,14 @@ impl Forwarder {
     /// immediately: sleeping in between would spread a keyframe over many timer ticks).
     /// Returns when the loop must next wake up.
     fn run_due_timeouts(&mut self) -> Instant {
-        // A bound, so that input is never starved should some peer always be due.
-        const MAX_ROUNDS: usize = 1000;
+        // A bound, so that datagrams are read even while some peer is always due (the
+        // socket's buffer would overflow meanwhile).
+        const BUDGET: Duration = Duration::from_millis(2);
+        let started = Instant::now();
         self.drain();
-        for _ in 0..MAX_ROUNDS {
+        loop {
             let now = Instant::now();
-            if self.next_deadline() > now {
+            if self.next_deadline() > now || now - started > BUDGET {
                 break;
             }
             for peer in &mut self.peers {
@@ -134,7 +136,7 @@ impl Forwarder {
         self.next_deadline()
     }
 
-    /// The earliest timeout of any peer (or a little later, so the loop never sleeps long).
+    /// The earliest timeout of any peer, and at most `MAX_SLEEP` from now.
     fn next_deadline(&self) -> Instant {
         self.peers
             .iter()
