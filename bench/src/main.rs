@@ -137,13 +137,7 @@ async fn main() -> anyhow::Result<()> {
     };
     println!("clip: {}, {:.0} kbit/s", results.clip, results.clip_kbps);
 
-    run_all(
-        Server::Spotter(args.spotter_server.clone()),
-        &args,
-        &load,
-        &mut results,
-    )
-    .await?;
+    let mut servers = vec![Server::Spotter(args.spotter_server.clone())];
     match (args.janus, sfu::janus::find()) {
         (JanusWanted::Off, _) => results.skipped.push("Janus: not asked for".into()),
         (JanusWanted::Required, Err(e)) => return Err(e),
@@ -151,8 +145,9 @@ async fn main() -> anyhow::Result<()> {
             println!("skipping Janus: {e:#}");
             results.skipped.push(format!("Janus: {e:#}"));
         }
-        (_, Ok(binary)) => run_all(Server::Janus(binary), &args, &load, &mut results).await?,
+        (_, Ok(binary)) => servers.push(Server::Janus(binary)),
     }
+    run_all(&servers, &args, &load, &mut results).await?;
 
     let json = serde_json::to_string_pretty(&results)?;
     std::fs::write(args.out_dir.join("results.json"), json)?;
@@ -222,21 +217,24 @@ impl Server {
     }
 }
 
-/// Every scenario against one server, each with a fresh process.
+/// Every scenario, each against every server in turn (so that a slow spell of the machine
+/// does not fall on one server's figures only), each with a fresh process.
 async fn run_all(
-    server: Server,
+    servers: &[Server],
     args: &Args,
     load: &Load,
     results: &mut Results,
 ) -> anyhow::Result<()> {
     for &n in &args.sizes {
-        let mut sfu = server.start(args, &format!("fan-out-{n}")).await?;
-        println!("{}: 1 publisher -> {n} subscribers", sfu.name());
-        let result = scenarios::hold_rooms(&mut sfu, 1, 1, n, load).await?;
-        report::print_load(&result);
-        results.fan_out.push(result);
+        for server in servers {
+            let mut sfu = server.start(args, &format!("fan-out-{n}")).await?;
+            println!("{}: 1 publisher -> {n} subscribers", sfu.name());
+            let result = scenarios::hold_rooms(&mut sfu, 1, 1, n, load).await?;
+            report::print_load(&result);
+            results.fan_out.push(result);
+        }
     }
-    if args.rooms > 0 {
+    for server in servers.iter().filter(|_| args.rooms > 0) {
         let mut sfu = server.start(args, "rooms").await?;
         println!(
             "{}: {} rooms of 1 publisher + {} subscribers",
@@ -249,7 +247,7 @@ async fn run_all(
         report::print_load(&result);
         results.rooms.push(result);
     }
-    if args.cycles > 0 {
+    for server in servers.iter().filter(|_| args.cycles > 0) {
         let mut sfu = server.start(args, "join-leave").await?;
         println!("{}: {} join/leave cycles", sfu.name(), args.cycles);
         let result = scenarios::churn(&mut sfu, 1, args.cycles, args.cycles_at_once, load).await?;
