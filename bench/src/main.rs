@@ -229,7 +229,7 @@ async fn run_all(
         for server in servers {
             let mut sfu = server.start(args, &format!("fan-out-{n}")).await?;
             println!("{}: 1 publisher -> {n} subscribers", sfu.name());
-            let result = scenarios::hold_rooms(&mut sfu, 1, 1, n, load).await?;
+            let result = scenarios::hold_rooms(&mut sfu, 1, n, load).await?;
             report::print_load(&result);
             results.fan_out.push(result);
         }
@@ -243,14 +243,14 @@ async fn run_all(
             args.experts_per_room
         );
         let result =
-            scenarios::hold_rooms(&mut sfu, 1, args.rooms, args.experts_per_room, load).await?;
+            scenarios::hold_rooms(&mut sfu, args.rooms, args.experts_per_room, load).await?;
         report::print_load(&result);
         results.rooms.push(result);
     }
     for server in servers.iter().filter(|_| args.cycles > 0) {
         let mut sfu = server.start(args, "join-leave").await?;
         println!("{}: {} join/leave cycles", sfu.name(), args.cycles);
-        let result = scenarios::churn(&mut sfu, 1, args.cycles, args.cycles_at_once, load).await?;
+        let result = scenarios::churn(&mut sfu, args.cycles, args.cycles_at_once, load).await?;
         report::print_churn(&result);
         results.churn.push(result);
     }

@@ -76,7 +76,6 @@ struct Room {
 /// `rooms` rooms of one publisher and `per_room` subscribers each, held for the load's window.
 pub async fn hold_rooms(
     sfu: &mut Sfu,
-    first_room: u32,
     rooms: u32,
     per_room: usize,
     load: &Load,
@@ -84,18 +83,8 @@ pub async fn hold_rooms(
     let before = sfu.usage()?;
     let mut held = Vec::new();
     let mut failed_joins = 0;
-    for room in first_room..first_room + rooms {
-        sfu.prepare_room(room).await?;
-        let publishing = sfu.publish(room).await?;
-        let log = Arc::new(SentLog::new(rand::random(), load.clip.format.fps));
-        let stats = Arc::new(PlaybackStats::default());
-        let playback = play(
-            load.clip.clone(),
-            publishing.video,
-            publishing.keyframe_requests,
-            log.clone(),
-            stats.clone(),
-        );
+    for room in 1..=rooms {
+        let (publisher, playback, log, stats) = start_publishing(sfu, room, load).await?;
         let sfu_ref = &*sfu;
         let joins: Vec<_> = futures_util::stream::iter(0..per_room)
             .map(|_| {
@@ -120,7 +109,7 @@ pub async fn hold_rooms(
             }
         }
         held.push(Room {
-            publisher: publishing.joined,
+            publisher,
             playback,
             stats,
             subscribers,
@@ -221,6 +210,31 @@ pub async fn hold_rooms(
     Ok(result)
 }
 
+/// Prepares `room`, joins it as its publisher and starts playing the clip there.
+async fn start_publishing(
+    sfu: &Sfu,
+    room: u32,
+    load: &Load,
+) -> anyhow::Result<(
+    Joined,
+    tokio::task::JoinHandle<()>,
+    Arc<SentLog>,
+    Arc<PlaybackStats>,
+)> {
+    sfu.prepare_room(room).await?;
+    let publishing = sfu.publish(room).await?;
+    let log = Arc::new(SentLog::new(rand::random(), load.clip.format.fps));
+    let stats = Arc::new(PlaybackStats::default());
+    let playback = play(
+        load.clip.clone(),
+        publishing.video,
+        publishing.keyframe_requests,
+        log.clone(),
+        stats.clone(),
+    );
+    Ok((publishing.joined, playback, log, stats))
+}
+
 fn keyframe_requests(stats: &PlaybackStats) -> u64 {
     stats
         .keyframe_requests
@@ -281,21 +295,12 @@ pub struct ChurnResult {
 /// keyframe) and leave, `at_once` at a time.
 pub async fn churn(
     sfu: &mut Sfu,
-    room: u32,
     cycles: usize,
     at_once: usize,
     load: &Load,
 ) -> anyhow::Result<ChurnResult> {
-    sfu.prepare_room(room).await?;
-    let publishing = sfu.publish(room).await?;
-    let log = Arc::new(SentLog::new(rand::random(), load.clip.format.fps));
-    let playback = play(
-        load.clip.clone(),
-        publishing.video,
-        publishing.keyframe_requests,
-        log.clone(),
-        Arc::new(PlaybackStats::default()),
-    );
+    let room = 1;
+    let (publisher, playback, log, _) = start_publishing(sfu, room, load).await?;
     let step = (cycles / 10).max(1);
     let mut rss_mib = Vec::new();
     let mut generator_rss_mib = Vec::new();
@@ -354,7 +359,7 @@ pub async fn churn(
         generator_rss_mib.push((done, mib(Usage::of("self")?.rss_bytes)));
     }
     playback.abort();
-    publishing.joined.leave().await;
+    publisher.leave().await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let growth = |samples: &[(usize, f64)]| match (samples.first(), samples.last()) {
         (Some(first), Some(last)) => last.1 - first.1,
