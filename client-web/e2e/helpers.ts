@@ -216,6 +216,15 @@ export async function invite(role: Role): Promise<string> {
   return ((await res.json()) as { url: string }).url;
 }
 
+/** The server's Prometheus metrics (they need the admin key or the metrics token). */
+export async function metricsText(request: APIRequestContext): Promise<string> {
+  const res = await request.get(`${SPOTTER_URL}/metrics`, {
+    headers: { authorization: `Bearer ${ADMIN_KEY}` },
+  });
+  expect(res.ok(), `GET /metrics: ${res.status()}`).toBe(true);
+  return res.text();
+}
+
 export async function room(request: APIRequestContext): Promise<RoomSnapshot> {
   const res = await request.get(`${SPOTTER_URL}/api/rooms/${ROOM}`, {
     headers: { authorization: `Bearer ${ADMIN_KEY}` },

@@ -20,6 +20,7 @@ import {
   headsetVideoKbps,
   headsetVoiceReports,
   markerWorld,
+  metricsText,
   mouthToEarDelays,
   openExpert,
   pointAtEquipment,
@@ -152,7 +153,7 @@ test("the headset's link cut for 30 s: it has given the connection up, and joins
 
 /** The value of per-peer metric `name` for the (one) participant in `role`, from /metrics. */
 async function peerMetric(request: APIRequestContext, name: string, role: string): Promise<number> {
-  const text = await (await request.get(`${SPOTTER_URL}/metrics`)).text();
+  const text = await metricsText(request);
   const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(`role="${role}"`));
   return Number(line?.split(' ').at(-1) ?? NaN);
 }
@@ -160,7 +161,7 @@ async function peerMetric(request: APIRequestContext, name: string, role: string
 /** Video bits per second the server received from the headset over `ms`, from /metrics. */
 async function videoInBps(request: APIRequestContext, ms: number): Promise<number> {
   const bytes = async () => {
-    const text = await (await request.get(`${SPOTTER_URL}/metrics`)).text();
+    const text = await metricsText(request);
     return Number(/^spotter_video_bytes_in_total (\d+)/m.exec(text)?.[1] ?? NaN);
   };
   const before = await bytes();

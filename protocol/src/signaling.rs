@@ -214,10 +214,8 @@ impl ClientMessage {
                         truncate(room.as_str(), 80)
                     ));
                 }
-                if !is_valid_name(name) {
-                    return invalid(format!(
-                        "name must be 1-{MAX_NAME_CHARS} printable characters"
-                    ));
+                if let Err(why) = check_name(name) {
+                    return invalid(why);
                 }
             }
             ClientMessage::Offer { sdp } => {
@@ -237,10 +235,8 @@ impl ClientMessage {
                             "equipment ids are 1-64 letters, digits, '-' or '_'".into(),
                         );
                     }
-                    if !is_valid_name(&item.name) {
-                        return invalid(format!(
-                            "equipment names are 1-{MAX_NAME_CHARS} printable characters"
-                        ));
+                    if let Err(why) = check_name(&item.name) {
+                        return invalid(format!("equipment {}: {why}", item.id));
                     }
                 }
             }
@@ -265,10 +261,36 @@ impl ClientMessage {
 
 /// A person's or an equipment's name: 1–64 printable characters once trimmed.
 pub fn is_valid_name(name: &str) -> bool {
+    check_name(name).is_ok()
+}
+
+/// Why `name` is not a valid name (see [`is_valid_name`]), in words for the person.
+///
+/// Invisible formatting characters (Unicode category Cf: bidirectional overrides such as
+/// U+202E, zero-width spaces such as U+200B) are refused: with them a name can read as
+/// someone else's, backwards, or as nothing at all.
+pub fn check_name(name: &str) -> Result<(), String> {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
     let name = name.trim();
-    !name.is_empty()
-        && name.chars().count() <= MAX_NAME_CHARS
-        && !name.chars().any(char::is_control)
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return Err(format!("a name is 1-{MAX_NAME_CHARS} characters"));
+    }
+    if let Some(c) = name.chars().find(|c| c.is_control()) {
+        return Err(format!(
+            "a name may not contain control characters (U+{:04X})",
+            u32::from(c)
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| c.general_category() == GeneralCategory::Format)
+    {
+        return Err(format!(
+            "a name may not contain invisible formatting characters (U+{:04X})",
+            u32::from(c)
+        ));
+    }
+    Ok(())
 }
 
 fn validate_resolved(annotation: &Annotation) -> Result<(), ProtocolError> {

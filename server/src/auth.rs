@@ -54,10 +54,15 @@ struct Inner {
     decoding: DecodingKey,
     validation: Validation,
     admin_key: Option<String>,
+    metrics_token: Option<String>,
 }
 
 impl Auth {
-    pub fn new(secret: &[u8], admin_key: Option<String>) -> anyhow::Result<Self> {
+    pub fn new(
+        secret: &[u8],
+        admin_key: Option<String>,
+        metrics_token: Option<String>,
+    ) -> anyhow::Result<Self> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = CLOCK_LEEWAY_SECONDS;
         validation.set_issuer(&[ISSUER]);
@@ -68,6 +73,7 @@ impl Auth {
                 decoding: DecodingKey::from_secret(secret)?,
                 validation,
                 admin_key,
+                metrics_token,
             }),
         })
     }
@@ -103,7 +109,11 @@ impl Auth {
     pub fn verify(&self, token: &str, room: &RoomId) -> Result<Claims, ProtocolError> {
         let claims =
             jsonwebtoken::decode::<Claims>(token, &self.inner.decoding, &self.inner.validation)
-                .map_err(|e| token_error(e.kind()))?
+                .map_err(|e| {
+                    // The parser's own words stay in the log: they describe the library.
+                    tracing::debug!("an access token was refused: {e:?}");
+                    token_error(e.kind())
+                })?
                 .claims;
         if &claims.room != room {
             return Err(ProtocolError::new(
@@ -134,6 +144,21 @@ impl Auth {
             )),
         }
     }
+
+    /// Whether `presented` opens `/metrics`: the metrics token, or the admin key.
+    pub fn check_metrics(&self, presented: Option<&str>) -> Result<(), ProtocolError> {
+        if let (Some(token), Some(p)) = (&self.inner.metrics_token, presented)
+            && constant_time_eq(p.as_bytes(), token.as_bytes())
+        {
+            return Ok(());
+        }
+        self.check_admin(presented).map_err(|_| {
+            ProtocolError::new(
+                ErrorCode::Unauthorized,
+                "metrics need the metrics token ([auth] metrics_token) or the admin key: Authorization: Bearer <token>",
+            )
+        })
+    }
 }
 
 fn token_error(kind: &ErrorKind) -> ProtocolError {
@@ -152,9 +177,9 @@ fn token_error(kind: &ErrorKind) -> ProtocolError {
         ErrorKind::InvalidIssuer | ErrorKind::InvalidAlgorithm => {
             ProtocolError::new(ErrorCode::InvalidToken, "not a Spotter access token")
         }
-        other => ProtocolError::new(
+        _ => ProtocolError::new(
             ErrorCode::InvalidToken,
-            format!("the access token cannot be read: {other:?}"),
+            "the access token cannot be read: it is not a whole Spotter invite token",
         ),
     }
 }
@@ -182,8 +207,10 @@ pub fn load_or_create_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+    if let Some(dir) = path.parent()
+        && !dir.exists()
+    {
+        crate::private_dir::create_private_dir(dir)?;
     }
     let secret: [u8; SECRET_BYTES] = rand::random();
     let mut options = std::fs::OpenOptions::new();
@@ -204,7 +231,12 @@ mod tests {
     use super::*;
 
     fn auth() -> Auth {
-        Auth::new(&[7; 32], Some("a-long-admin-key-0123".into())).unwrap()
+        Auth::new(
+            &[7; 32],
+            Some("a-long-admin-key-0123".into()),
+            Some("a-metrics-token-0123".into()),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -274,7 +306,7 @@ mod tests {
             ErrorCode::InvalidToken
         );
 
-        let other_server = Auth::new(&[8; 32], None).unwrap();
+        let other_server = Auth::new(&[8; 32], None, None).unwrap();
         let foreign = other_server
             .issue(
                 &room,
@@ -314,7 +346,17 @@ mod tests {
                 ErrorCode::Unauthorized
             );
         }
-        let off = Auth::new(&[7; 32], None).unwrap();
+        // The metrics token opens the metrics, not the admin API; the admin key opens both.
+        assert!(auth.check_metrics(Some("a-metrics-token-0123")).is_ok());
+        assert!(auth.check_metrics(Some("a-long-admin-key-0123")).is_ok());
+        assert!(auth.check_admin(Some("a-metrics-token-0123")).is_err());
+        for wrong in [None, Some("a-metrics-token-012")] {
+            assert_eq!(
+                auth.check_metrics(wrong).unwrap_err().code,
+                ErrorCode::Unauthorized
+            );
+        }
+        let off = Auth::new(&[7; 32], None, None).unwrap();
         let err = off.check_admin(Some("anything")).unwrap_err();
         assert!(err.message.contains("admin_key"), "{}", err.message);
     }

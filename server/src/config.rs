@@ -71,6 +71,10 @@ pub struct AuthConfig {
     pub secret_file: PathBuf,
     /// How long an invite link stays valid when its request does not say.
     pub invite_ttl_seconds: u64,
+    /// A credential for `GET /metrics` only (`Authorization: Bearer <token>`), so that
+    /// Prometheus need not hold the admin key, which also opens `/metrics`. At least 16
+    /// characters.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for AuthConfig {
@@ -79,6 +83,7 @@ impl Default for AuthConfig {
             admin_key: None,
             secret_file: PathBuf::from("token-secret"),
             invite_ttl_seconds: 24 * 3600,
+            metrics_token: None,
         }
     }
 }
@@ -95,6 +100,21 @@ pub struct LimitsConfig {
     pub messages_per_second: u32,
     /// ...and in a burst.
     pub message_burst: u32,
+    /// TCP connections to the HTTP port at once (WebSockets included), in all and from one
+    /// source address. Lowered at start to fit the open-file limit.
+    pub http_connections: usize,
+    pub http_connections_per_address: usize,
+    /// Signaling WebSockets at once, in all and from one source address.
+    pub websockets: usize,
+    pub websockets_per_address: usize,
+    /// A WebSocket that has not joined a room this long after it opened is closed.
+    pub join_timeout_seconds: u64,
+    /// Marks one participant may place per second, sustained and in a burst...
+    pub marks_per_second: u32,
+    pub mark_burst: u32,
+    /// ...and one room, everyone together: each mark is work for the room's headset.
+    pub room_marks_per_second: u32,
+    pub room_mark_burst: u32,
 }
 
 impl Default for LimitsConfig {
@@ -104,6 +124,15 @@ impl Default for LimitsConfig {
             participants_per_room: 16,
             messages_per_second: 50,
             message_burst: 100,
+            http_connections: 2000,
+            http_connections_per_address: 200,
+            websockets: 1000,
+            websockets_per_address: 50,
+            join_timeout_seconds: 5,
+            marks_per_second: 5,
+            mark_burst: 10,
+            room_marks_per_second: 20,
+            room_mark_burst: 40,
         }
     }
 }
@@ -199,6 +228,9 @@ pub struct Flags {
     /// [auth] admin_key: key of the admin API (at least 16 characters) [default: off].
     #[arg(long, env = "SPOTTER_ADMIN_KEY", hide_env_values = true)]
     pub admin_key: Option<String>,
+    /// [auth] metrics_token: a credential for GET /metrics only [default: the admin key only].
+    #[arg(long, env = "SPOTTER_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 impl Config {
@@ -225,12 +257,35 @@ impl Config {
 
     /// Refuses values that parse but cannot work.
     pub fn check(&self) -> anyhow::Result<()> {
-        if let Some(key) = &self.auth.admin_key {
-            anyhow::ensure!(
-                key.chars().count() >= crate::auth::MIN_ADMIN_KEY_CHARS,
-                "[auth] admin_key must be at least {} characters",
-                crate::auth::MIN_ADMIN_KEY_CHARS
-            );
+        for (name, key) in [
+            ("admin_key", &self.auth.admin_key),
+            ("metrics_token", &self.auth.metrics_token),
+        ] {
+            if let Some(key) = key {
+                anyhow::ensure!(
+                    key.chars().count() >= crate::auth::MIN_ADMIN_KEY_CHARS,
+                    "[auth] {name} must be at least {} characters",
+                    crate::auth::MIN_ADMIN_KEY_CHARS
+                );
+            }
+        }
+        let limits = &self.limits;
+        for (name, value) in [
+            ("http_connections", limits.http_connections),
+            (
+                "http_connections_per_address",
+                limits.http_connections_per_address,
+            ),
+            ("websockets", limits.websockets),
+            ("websockets_per_address", limits.websockets_per_address),
+            ("join_timeout_seconds", limits.join_timeout_seconds as usize),
+            ("marks_per_second", limits.marks_per_second as usize),
+            (
+                "room_marks_per_second",
+                limits.room_marks_per_second as usize,
+            ),
+        ] {
+            anyhow::ensure!(value > 0, "[limits] {name} must be at least 1");
         }
         anyhow::ensure!(
             self.http.tls_cert.is_some() == self.http.tls_key.is_some(),
@@ -274,6 +329,9 @@ impl Config {
         }
         if flags.admin_key.is_some() {
             self.auth.admin_key = flags.admin_key;
+        }
+        if flags.metrics_token.is_some() {
+            self.auth.metrics_token = flags.metrics_token;
         }
         if flags.tls_cert.is_some() {
             self.http.tls_cert = flags.tls_cert;

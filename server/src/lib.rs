@@ -11,8 +11,10 @@
 
 pub mod auth;
 pub mod config;
+pub mod connection_caps;
 pub mod http;
 pub mod metrics;
+mod private_dir;
 mod rate;
 pub mod rooms;
 pub mod session;
@@ -22,6 +24,7 @@ pub mod store;
 
 use anyhow::Context;
 use config::Config;
+use connection_caps::ConnectionCaps;
 use spotter_protocol::{RoomId, is_valid_room_name};
 use state::AppState;
 use std::net::SocketAddr;
@@ -81,11 +84,47 @@ async fn tls_config(
     Ok(Some(tls))
 }
 
+/// The base of invite links: the configured public address, else the bound one (never a
+/// request's `Host` header, which the requester chooses).
+fn base_url(config: &Config, bound: SocketAddr) -> String {
+    if let Some(url) = &config.http.public_url {
+        return url.trim_end_matches('/').to_owned();
+    }
+    let mut address = bound;
+    if address.ip().is_unspecified() {
+        // Listening on every interface: loopback is the one address sure to work here.
+        address.set_ip(match address {
+            SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+        tracing::warn!(
+            "[http] listen is {bound} and public_url is unset: invite links name {address}; set [http] public_url (SPOTTER_PUBLIC_URL) to the address people open"
+        );
+    }
+    format!("{}://{address}", config.http.scheme())
+}
+
+/// The process's open-file limit (soft), raised to its hard limit first: the default soft
+/// limit of many systems (1024) is too low for a server of hundreds of connections.
+fn open_file_limit() -> u64 {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => limit,
+        Err(e) => {
+            tracing::warn!("reading the open-file limit: {e}");
+            rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(1024, |(soft, _)| soft)
+        }
+    }
+}
+
 /// Opens storage, starts the SFU and the HTTP server.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
     config.check()?;
     let secret = auth::load_or_create_secret(&config.secret_path())?;
-    let auth = auth::Auth::new(&secret, config.auth.admin_key.clone())?;
+    let auth = auth::Auth::new(
+        &secret,
+        config.auth.admin_key.clone(),
+        config.auth.metrics_token.clone(),
+    )?;
     // A database this version cannot read (an earlier development layout) is named, with what
     // to do, rather than reported as a bare table error.
     let unreadable = || {
@@ -109,6 +148,21 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             .ensure_room(room, stored)
             .map_err(|e| anyhow::anyhow!("{e}: raise [limits] rooms"))?;
     }
+    let totals = connection_caps::Totals {
+        http: config.limits.http_connections,
+        websockets: config.limits.websockets,
+        ice_tcp: sfu::ICE_TCP_CONNECTIONS,
+    };
+    let file_limit = open_file_limit();
+    let fitted = totals.fit_to_file_limit(file_limit);
+    if fitted != totals {
+        tracing::warn!(
+            "the open-file limit ({file_limit}) allows at most {} HTTP connections, {} WebSockets and {} ICE-TCP connections at once; raise it (ulimit -n, or LimitNOFILE= in a systemd unit) to serve more",
+            fitted.http,
+            fitted.websockets,
+            fitted.ice_tcp
+        );
+    }
     let relay_metrics = Arc::new(metrics::RelayMetrics::default());
     let sfu = sfu::SfuHandle::start(
         config.media.listen,
@@ -116,26 +170,38 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         relay_metrics.clone(),
     )
     .await?;
-    let state = AppState {
-        rooms,
-        sfu: sfu.clone(),
-        limits: config.limits.clone(),
-        relay_metrics,
-        auth,
-        public_url: config.http.public_url.clone(),
-        scheme: config.http.scheme(),
-        invite_ttl: std::time::Duration::from_secs(config.auth.invite_ttl_seconds),
-    };
     let listener = std::net::TcpListener::bind(config.http.listen)
         .with_context(|| format!("binding {}", config.http.listen))?;
     listener.set_nonblocking(true)?;
     let http_addr = listener.local_addr()?;
+    let state = AppState {
+        rooms,
+        sfu: sfu.clone(),
+        limits: config.limits.clone(),
+        websocket_caps: ConnectionCaps::new(
+            "WebSocket",
+            fitted.websockets,
+            config.limits.websockets_per_address,
+        ),
+        relay_metrics,
+        auth,
+        admin_attempts: Arc::new(http::FailedAttempts::default()),
+        base_url: base_url(&config, http_addr),
+        invite_ttl: std::time::Duration::from_secs(config.auth.invite_ttl_seconds),
+    };
     let app = http::app(state.clone(), &config.http.web_dir);
+    let http_caps = ConnectionCaps::new(
+        "HTTP",
+        fitted.http,
+        config.limits.http_connections_per_address,
+    );
     let stop = Arc::new(tokio::sync::Notify::new());
     let stopped = stop.clone();
     let rooms = state.rooms.clone();
+    let handle = axum_server::Handle::new();
+    let stopper = handle.clone();
     // Ctrl-C or `shutdown`: tell every participant, give the notice time to leave, then stop.
-    let closing = async move {
+    tokio::spawn(async move {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = stopped.notified() => {}
@@ -143,27 +209,10 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         tracing::info!("shutting down");
         rooms.announce_closing("the server is shutting down");
         tokio::time::sleep(CLOSING_NOTICE_TIME).await;
-    };
-    let serve = match tls_config(&config).await? {
-        None => {
-            let listener = tokio::net::TcpListener::from_std(listener)?;
-            tokio::spawn(async move {
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(closing)
-                    .await
-            })
-        }
-        Some(tls) => {
-            let handle = axum_server::Handle::new();
-            let stopper = handle.clone();
-            tokio::spawn(async move {
-                closing.await;
-                stopper.graceful_shutdown(Some(CLOSING_NOTICE_TIME));
-            });
-            let server = axum_server::from_tcp_rustls(listener, tls)?.handle(handle);
-            tokio::spawn(async move { server.serve(app.into_make_service()).await })
-        }
-    };
+        stopper.graceful_shutdown(Some(CLOSING_NOTICE_TIME));
+    });
+    let tls = tls_config(&config).await?;
+    let serve = tokio::spawn(http::serve(listener, tls, app, http_caps, handle));
     Ok(Running {
         http_addr,
         media_addr: sfu.media_addr(),

@@ -28,6 +28,14 @@ pub struct Session {
     throttled: bool,
 }
 
+/// An answer to a request of the server (a mark to place).
+fn is_answer(message: &ClientMessage) -> bool {
+    matches!(
+        message,
+        ClientMessage::Resolved { .. } | ClientMessage::ResolveFailed { .. }
+    )
+}
+
 impl Session {
     pub fn new(state: AppState, outbox: Outbox) -> Self {
         let rate = RateLimit::new(state.limits.messages_per_second, state.limits.message_burst);
@@ -40,29 +48,50 @@ impl Session {
         }
     }
 
+    pub fn is_joined(&self) -> bool {
+        self.joined.is_some()
+    }
+
     /// Handles one text message; every failure is answered with a specific error and the
     /// session stays usable.
     pub async fn handle_text(&mut self, text: &str) {
-        if !self.rate.allow(std::time::Instant::now()) {
-            if !std::mem::replace(&mut self.throttled, true) {
-                let limit = self.state.limits.messages_per_second;
-                self.send(ServerMessage::error(ProtocolError::new(
-                    ErrorCode::LimitReached,
-                    format!(
-                        "too many messages: at most {limit} a second; messages are dropped until the rate falls"
-                    ),
-                )))
-                .await;
-            }
+        let parsed = ClientMessage::parse(text);
+        // The headset's answers to the server's own requests are not its budget to spend:
+        // each answers a mark the room's limits already let through, and throttling them
+        // would fail experts' marks (see `is_answer`).
+        let answer = parsed.as_ref().is_ok_and(is_answer);
+        if !answer && !self.rate.allow(std::time::Instant::now()) {
+            self.throttled().await;
             return;
         }
-        self.throttled = false;
-        let result = match ClientMessage::parse(text) {
+        if !answer {
+            self.throttled = false;
+        }
+        let result = match parsed {
             Ok(message) => self.handle(message).await,
             Err(e) => Err(e),
         };
         if let Err(e) = result {
+            // An answer to nothing pending is no answer: it costs what any message does.
+            if answer && !self.rate.allow(std::time::Instant::now()) {
+                self.throttled().await;
+                return;
+            }
             self.send(ServerMessage::error(e)).await;
+        }
+    }
+
+    /// A message was dropped for the rate: the client hears of it once per episode.
+    async fn throttled(&mut self) {
+        if !std::mem::replace(&mut self.throttled, true) {
+            let limit = self.state.limits.messages_per_second;
+            self.send(ServerMessage::error(ProtocolError::new(
+                ErrorCode::LimitReached,
+                format!(
+                    "too many messages: at most {limit} a second; messages are dropped until the rate falls"
+                ),
+            )))
+            .await;
         }
     }
 

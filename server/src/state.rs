@@ -2,6 +2,8 @@
 
 use crate::auth::Auth;
 use crate::config::LimitsConfig;
+use crate::connection_caps::ConnectionCaps;
+use crate::http::FailedAttempts;
 use crate::metrics::RelayMetrics;
 use crate::rooms::RoomRegistry;
 use crate::sfu::SfuHandle;
@@ -12,12 +14,15 @@ pub struct AppState {
     pub rooms: RoomRegistry,
     pub sfu: SfuHandle,
     pub limits: LimitsConfig,
+    /// Signaling WebSockets open now, per source address and in all.
+    pub websocket_caps: Arc<ConnectionCaps>,
     pub relay_metrics: Arc<RelayMetrics>,
     pub auth: Auth,
-    /// Base of invite links; `None`: the address each admin request came to.
-    pub public_url: Option<String>,
-    /// `https` when the server terminates TLS, else `http`.
-    pub scheme: &'static str,
+    /// Failed admin-key attempts per source address, to slow down guessing.
+    pub admin_attempts: Arc<FailedAttempts>,
+    /// Base of invite links (`https://spotter.plant.example`): `[http] public_url`, else the
+    /// bound address.
+    pub base_url: String,
     /// Lifetime of an invite whose request does not say.
     pub invite_ttl: std::time::Duration,
 }

@@ -58,11 +58,11 @@ pub struct RedbStore {
 
 impl RedbStore {
     pub fn open(dir: &Path) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("creating the data directory {}", dir.display()))?;
+        crate::private_dir::create_private_dir(dir)?;
         let path = dir.join("spotter.redb");
         let db = Database::create(&path)
             .with_context(|| format!("opening the database {}", path.display()))?;
+        crate::private_dir::make_private(&path)?;
         let txn = db.begin_write()?;
         txn.open_table(ROOMS)?;
         txn.open_table(ANNOTATIONS)?;

@@ -30,7 +30,8 @@ impl Spotter {
         let config = dir.join("spotter.toml");
         std::fs::write(
             &config,
-            "[limits]\nrooms = 1000\nparticipants_per_room = 1000\n",
+            // Every peer of the load generator signals from one address.
+            "[limits]\nrooms = 1000\nparticipants_per_room = 1000\nwebsockets = 4000\nwebsockets_per_address = 4000\nhttp_connections = 8000\nhttp_connections_per_address = 8000\n",
         )?;
         let http = format!("127.0.0.1:{}", crate::free_tcp_port()?);
         let admin_key = format!("bench-admin-key-{:016x}", rand::random::<u64>());

@@ -5,9 +5,9 @@ use super::api::{ApiError, bearer, parse_room};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
-use spotter_protocol::{ErrorCode, ProtocolError, Role, RoomId, is_valid_name};
+use spotter_protocol::{ErrorCode, ProtocolError, Role, RoomId, check_name};
 use std::time::Duration;
 
 /// The longest an invite may live: a month.
@@ -85,10 +85,8 @@ pub async fn create_invite(
     state.rooms.check_exists(&room)?;
     let invalid = |m: String| ApiError(ProtocolError::new(ErrorCode::InvalidValue, m));
     let name = body.name.map(|n| n.trim().to_owned());
-    if let Some(name) = &name
-        && !is_valid_name(name)
-    {
-        return Err(invalid("name must be 1-64 printable characters".into()));
+    if let Some(Err(why)) = name.as_deref().map(check_name) {
+        return Err(invalid(why));
     }
     let ttl = body
         .ttl_seconds
@@ -103,12 +101,14 @@ pub async fn create_invite(
     let issued = state
         .auth
         .issue(&room, body.role, subject, name, ttl)
-        .map_err(|e| ApiError(ProtocolError::new(ErrorCode::Internal, format!("{e:#}"))))?;
-    let url = format!(
-        "{}/?room={room}&token={}",
-        base_url(&state, &headers),
-        issued.token
-    );
+        .map_err(|e| {
+            tracing::error!(%room, "signing an invite failed: {e:#}");
+            ApiError(ProtocolError::new(
+                ErrorCode::Internal,
+                "the invite could not be signed; the server's log says why",
+            ))
+        })?;
+    let url = format!("{}/?room={room}&token={}", state.base_url, issued.token);
     tracing::info!(%room, role = %body.role, subject = %issued.claims.sub, "invite issued");
     Ok((
         StatusCode::CREATED,
@@ -120,18 +120,6 @@ pub async fn create_invite(
             expires_at: issued.claims.exp,
         }),
     ))
-}
-
-/// The configured public address, or the one this request was sent to.
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(url) = &state.public_url {
-        return url.trim_end_matches('/').to_owned();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    format!("{}://{host}", state.scheme)
 }
 
 fn bad_body(e: axum::extract::rejection::JsonRejection) -> ApiError {

@@ -97,13 +97,18 @@ fn authorize_room(
     Ok(())
 }
 
-/// `GET /metrics`: Prometheus text format.
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
+/// `GET /metrics`: Prometheus text format, for the admin key or the metrics token (it names
+/// rooms, participants and their traffic).
+pub async fn metrics(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    state.auth.check_metrics(bearer(&headers))?;
+    Ok((
         [(
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
         crate::metrics::render(&state.rooms, &state.relay_metrics),
-    )
+    ))
 }

@@ -2,18 +2,24 @@
 
 mod admin;
 mod api;
+mod credential_throttle;
+mod serve;
 mod ws;
+
+pub use credential_throttle::FailedAttempts;
+pub use serve::serve;
 
 use crate::state::AppState;
 use axum::Router;
+use axum::middleware;
 use axum::routing::{get, post};
 use std::path::Path;
 use tower_http::services::{ServeDir, ServeFile};
 
 pub fn app(state: AppState, web_dir: &Path) -> Router {
     let web = ServeDir::new(web_dir).fallback(ServeFile::new(web_dir.join("index.html")));
-    Router::new()
-        .route("/healthz", get(api::healthz))
+    // The calls that take a credential, where refused ones are counted per address.
+    let guarded = Router::new()
         .route("/api/rooms/{room}", get(api::room))
         .route("/api/admin/rooms", post(admin::create_room))
         .route(
@@ -21,7 +27,14 @@ pub fn app(state: AppState, web_dir: &Path) -> Router {
             post(admin::create_invite),
         )
         .route("/metrics", get(api::metrics))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            credential_throttle::guard,
+        ));
+    Router::new()
+        .route("/healthz", get(api::healthz))
         .route("/ws", get(ws::upgrade))
+        .merge(guarded)
         .fallback_service(web)
         .with_state(state)
 }

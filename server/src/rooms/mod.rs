@@ -8,12 +8,14 @@ pub use annotations::{AnnotationState, MAX_ANNOTATIONS, Pending};
 use crate::config::LimitsConfig;
 use crate::store::{Persister, StoredRoom};
 
+use crate::rate::RateLimit;
 use spotter_protocol::{
     Annotation, AnnotationId, AnnotationRequest, EquipmentInfo, ErrorCode, Participant,
     ParticipantId, ProtocolError, ResolveRequest, Role, RoomId, RoomSnapshot, ServerMessage,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::{Notify, mpsc};
 
 /// The bounded queue of messages to one participant's connection.
@@ -62,17 +64,64 @@ struct Member {
     /// The secret a rejoin presents to replace this member.
     resume_key: String,
     outbox: Outbox,
+    /// The marks this member may still place now.
+    marks: RateLimit,
 }
 
-#[derive(Default)]
 struct Room {
     members: Vec<Member>,
     annotations: AnnotationState,
     /// What the headset reported; kept when it leaves, replaced when one reports again.
     equipment: Vec<EquipmentInfo>,
+    /// The marks the room may still send its headset now, everyone's together.
+    marks: RateLimit,
 }
 
 impl Room {
+    fn new(annotations: AnnotationState, limits: &LimitsConfig) -> Self {
+        Self {
+            members: Vec::new(),
+            annotations,
+            equipment: Vec::new(),
+            marks: RateLimit::new(limits.room_marks_per_second, limits.room_mark_burst),
+        }
+    }
+
+    /// Takes a mark from the author's allowance and the room's, or says which is spent. A mark
+    /// refused by the room costs its author nothing.
+    fn take_mark(
+        &mut self,
+        author: &ParticipantId,
+        limits: &LimitsConfig,
+    ) -> Result<(), ProtocolError> {
+        let now = Instant::now();
+        let member = self
+            .members
+            .iter_mut()
+            .find(|m| &m.info.id == author)
+            .ok_or_else(|| ProtocolError::new(ErrorCode::NotJoined, "not in this room"))?;
+        if member.marks.wait(now) > Duration::ZERO {
+            return Err(ProtocolError::new(
+                ErrorCode::LimitReached,
+                format!(
+                    "too many marks: at most {} a second each; wait a moment",
+                    limits.marks_per_second
+                ),
+            ));
+        }
+        if !self.marks.allow(now) {
+            return Err(ProtocolError::new(
+                ErrorCode::LimitReached,
+                format!(
+                    "the room's headset is placing {} marks a second, the most it takes; try again in a moment",
+                    limits.room_marks_per_second
+                ),
+            ));
+        }
+        member.marks.allow(now);
+        Ok(())
+    }
+
     fn snapshot(&self, room: &RoomId) -> RoomSnapshot {
         RoomSnapshot {
             room: room.clone(),
@@ -142,7 +191,7 @@ pub struct RoomRegistry {
 fn unknown_room(room: &RoomId) -> ProtocolError {
     ProtocolError::new(
         ErrorCode::UnknownRoom,
-        format!("room {room:?} does not exist on this server"),
+        format!("room {room} does not exist on this server"),
     )
 }
 
@@ -161,10 +210,9 @@ impl RoomRegistry {
         if !rooms.contains_key(&room) && rooms.len() >= self.limits.rooms {
             return Err(self.too_many_rooms());
         }
-        rooms.entry(room).or_insert_with(|| Room {
-            annotations: AnnotationState::from_stored(stored),
-            ..Room::default()
-        });
+        rooms
+            .entry(room)
+            .or_insert_with(|| Room::new(AnnotationState::from_stored(stored), &self.limits));
         Ok(())
     }
 
@@ -177,7 +225,10 @@ impl RoomRegistry {
         if rooms.len() >= self.limits.rooms {
             return Err(self.too_many_rooms());
         }
-        rooms.insert(room.clone(), Room::default());
+        rooms.insert(
+            room.clone(),
+            Room::new(AnnotationState::default(), &self.limits),
+        );
         self.persister.create_room(room);
         Ok(true)
     }
@@ -302,6 +353,7 @@ impl RoomRegistry {
             subject: subject.to_owned(),
             resume_key: resume_key.clone(),
             outbox: outbox.clone(),
+            marks: RateLimit::new(self.limits.marks_per_second, self.limits.mark_burst),
         });
         outbox.deliver(ServerMessage::Joined {
             participant_id: info.id,
@@ -359,6 +411,7 @@ impl RoomRegistry {
                 "no headset is in the room to place the annotation",
             )
         })?;
+        r.take_mark(author, &self.limits)?;
         let annotation_id = r.annotations.request(Pending {
             author: author.clone(),
             client_ref,

@@ -24,6 +24,9 @@ use spotter_protocol::{ErrorCode, ParticipantId, ProtocolError, Role, RoomId};
 use std::net::SocketAddr;
 use tokio::sync::{mpsc, oneshot};
 
+/// ICE-TCP connections held at once (each is one peer's fallback).
+pub const ICE_TCP_CONNECTIONS: usize = tcp::MAX_CONNECTIONS;
+
 /// What the signaling side asks of the SFU.
 pub enum Command {
     /// Answer `offer` for a participant (replacing its earlier connection, if any).

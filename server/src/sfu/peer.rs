@@ -76,10 +76,15 @@ impl Peer {
         offer: &str,
         media_addr: SocketAddr,
     ) -> Result<(Self, String), ProtocolError> {
-        let rejected = |what: String| ProtocolError::new(ErrorCode::SdpRejected, what);
+        // str0m's errors name its parser's internals (heap offsets among them): they go to the
+        // log, and the client gets a fixed message.
+        let rejected = |what: &str, e: &dyn std::fmt::Display| {
+            tracing::info!(%participant, "{what}: {e}");
+            ProtocolError::new(ErrorCode::SdpRejected, what)
+        };
         OfferedMedia::read(offer).check(role)?;
         let offer = SdpOffer::from_sdp_string(offer)
-            .map_err(|e| rejected(format!("the offer is not valid SDP: {e}")))?;
+            .map_err(|e| rejected("the offer is not valid SDP", &e))?;
         let mut config = Rtc::builder()
             .clear_codecs()
             .enable_h264(true)
@@ -113,7 +118,11 @@ impl Peer {
             rtc.bwe().set_bitrate(Bitrate::ZERO, DOWNLINK_WANTED);
         }
         let candidate_error = |e: str0m::error::IceError| {
-            ProtocolError::new(ErrorCode::Internal, format!("candidate: {e}"))
+            tracing::error!("the media relay's own candidate was refused: {e}");
+            ProtocolError::new(
+                ErrorCode::Internal,
+                "the media relay cannot offer its address; the server's log says why",
+            )
         };
         rtc.add_local_candidate(Candidate::host(media_addr, "udp").map_err(candidate_error)?);
         // The same port over TCP, where a firewall blocks UDP (RFC 6544, passive).
@@ -127,7 +136,12 @@ impl Peer {
         let answer = rtc
             .sdp_api()
             .accept_offer(offer)
-            .map_err(|e| rejected(format!("the offer cannot be answered: {e}")))?;
+            .map_err(|e| {
+                rejected(
+                    "the offer cannot be answered: it asks for codecs or features the relay does not support",
+                    &e,
+                )
+            })?;
         let peer = Peer {
             participant,
             room,

@@ -10,7 +10,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
 /// Connections held at once; beyond this, new ones are closed (each is one peer's fallback).
-const MAX_CONNECTIONS: usize = 1000;
+pub const MAX_CONNECTIONS: usize = 1000;
 /// Packets queued for one connection; a slower reader loses packets, as UDP would.
 const SEND_QUEUE: usize = 512;
 

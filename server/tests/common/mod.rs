@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod live_session;
+
 use spotter_peer::Signaling;
 use spotter_protocol::{Role, ServerMessage};
 use spotter_server::config::Config;
@@ -106,9 +108,35 @@ impl TestServer {
             .token
     }
 
-    /// `GET` a path's body as text.
+    /// `GET` a path's body as text, as the admin.
     pub async fn get_text(&self, path: &str) -> String {
-        self.request_text("GET", path, None, None).await.1
+        self.request_text("GET", path, Some(ADMIN_KEY), None)
+            .await
+            .1
+    }
+
+    /// Fails unless `/healthz` answers a request from 127.0.0.1.
+    pub async fn assert_healthy(&self, when: &str) {
+        let (status, _, body) = self
+            .raw_request(
+                LOOPBACK,
+                "GET",
+                "/healthz",
+                &[("Host", "spotter")],
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, body.as_str()),
+            (200, r#"{"status":"ok"}"#),
+            "/healthz {when}"
+        );
+    }
+
+    /// The HTTP address, `ip:port`.
+    pub fn http_addr(&self) -> std::net::SocketAddr {
+        self.running.as_ref().expect("a running server").http_addr
     }
 
     /// The roles of the participants in room `demo`, in the order the API lists them.
@@ -150,12 +178,31 @@ impl TestServer {
         bearer: Option<&str>,
         body: Option<&serde_json::Value>,
     ) -> (u16, String) {
+        let host = self.http.strip_prefix("http://").unwrap().to_owned();
+        let (status, _, body) = self
+            .raw_request(LOOPBACK, method, path, &[("Host", &host)], bearer, body)
+            .await;
+        (status, body)
+    }
+
+    /// An HTTP request from source address `from` (any of 127.0.0.0/8) with extra headers;
+    /// returns the status, the head and the body.
+    pub async fn raw_request(
+        &self,
+        from: std::net::IpAddr,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        bearer: Option<&str>,
+        body: Option<&serde_json::Value>,
+    ) -> (u16, String, String) {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let host = self.http.strip_prefix("http://").unwrap();
-        let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+        let mut stream = connect_from(from, self.http_addr()).await.unwrap();
         let body = body.map(|b| b.to_string()).unwrap_or_default();
-        let mut request =
-            format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+        let mut request = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+        for (name, value) in headers {
+            request += &format!("{name}: {value}\r\n");
+        }
         if let Some(credential) = bearer {
             request += &format!("Authorization: Bearer {credential}\r\n");
         }
@@ -172,9 +219,27 @@ impl TestServer {
         stream.read_to_string(&mut response).await.unwrap();
         let status = response[9..12].parse().unwrap();
         // The API answers with a Content-Length body; chunked bodies are not used.
-        let body = response.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
-        (status, body)
+        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        (status, head.to_owned(), body.to_owned())
     }
+}
+
+pub const LOOPBACK: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+/// A source address on loopback other than 127.0.0.1, for an attacker (`n` from 2 up): Linux
+/// routes all of 127.0.0.0/8 to the loopback interface.
+pub fn attacker_address(n: u8) -> std::net::IpAddr {
+    std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, n))
+}
+
+/// A TCP connection to `to` from source address `from`.
+pub async fn connect_from(
+    from: std::net::IpAddr,
+    to: std::net::SocketAddr,
+) -> std::io::Result<tokio::net::TcpStream> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(std::net::SocketAddr::new(from, 0))?;
+    socket.connect(to).await
 }
 
 /// The next message that is not about participants coming and going.
@@ -197,4 +262,25 @@ pub async fn next_error_code(signaling: &mut Signaling) -> String {
         ServerMessage::Error { code, .. } => code.to_string(),
         other => panic!("expected an error, got {other:?}"),
     }
+}
+
+/// Connections the kernel holds open on the server's side of local TCP port `port` (from
+/// /proc/net/tcp): what an attack costs the server in sockets, whatever the server believes.
+pub fn server_sockets_on(port: u16) -> usize {
+    let table = std::fs::read_to_string("/proc/net/tcp").expect("/proc/net/tcp");
+    table
+        .lines()
+        .skip(1)
+        .filter(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // local_address is ADDR:PORT in hex; state 01 is ESTABLISHED, 08 CLOSE_WAIT.
+            fields.len() > 3
+                && fields[1]
+                    .rsplit(':')
+                    .next()
+                    .and_then(|p| u16::from_str_radix(p, 16).ok())
+                    == Some(port)
+                && matches!(fields[3], "01" | "08")
+        })
+        .count()
 }
