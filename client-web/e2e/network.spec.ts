@@ -26,7 +26,6 @@ import {
   pointAtEquipment,
   room,
   setFrozen,
-  SPOTTER_URL,
   voiceJitterBuffer,
   waitUntilInView,
 } from './helpers';
