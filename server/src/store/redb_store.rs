@@ -1,50 +1,11 @@
-//! Embedded storage of rooms and their annotations (redb, one file in the data directory), and
-//! the writer thread that applies changes in the order the rooms made them.
-//!
-//! The rest of the server sees only [`RoomStore`] and [`Persister`]; a clustered deployment
-//! implements the trait over a shared database instead.
+//! [`RoomStore`] on redb: one file in the data directory.
 
+use super::{RoomStore, StoredAnnotation, StoredRoom};
 use anyhow::Context;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
-use serde::{Deserialize, Serialize};
-use spotter_protocol::{Annotation, RoomId};
+use spotter_protocol::RoomId;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex, mpsc};
-use std::thread::JoinHandle;
-
-/// An annotation as stored: live, or a tombstone with the version that deleted it, so that a
-/// replay can apply every change in order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StoredAnnotation {
-    pub annotation: Annotation,
-    pub deleted_in_version: Option<u64>,
-}
-
-/// A room's annotations and counters as stored.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct StoredRoom {
-    /// Oldest first.
-    pub entries: Vec<StoredAnnotation>,
-    /// The room's annotation version.
-    pub version: u64,
-    /// The highest annotation sequence number handed out, so ids are never reused.
-    pub last_id: u64,
-}
-
-/// Where rooms and annotations persist.
-pub trait RoomStore: Send + Sync {
-    fn load(&self) -> anyhow::Result<BTreeMap<RoomId, StoredRoom>>;
-    fn create_room(&self, room: &RoomId) -> anyhow::Result<()>;
-    /// Records one change, atomically: the entry as it now is, and the room's counters.
-    fn save(
-        &self,
-        room: &RoomId,
-        entry: &StoredAnnotation,
-        version: u64,
-        last_id: u64,
-    ) -> anyhow::Result<()>;
-}
 
 /// Room → (annotation version, last annotation id).
 const ROOMS: TableDefinition<&str, (u64, u64)> = TableDefinition::new("rooms");
@@ -136,95 +97,12 @@ impl RoomStore for RedbStore {
     }
 }
 
-enum Job {
-    Save {
-        room: RoomId,
-        entry: Box<StoredAnnotation>,
-        version: u64,
-        last_id: u64,
-    },
-    CreateRoom(RoomId),
-    Stop,
-}
-
-/// Applies changes on its own thread, in the order they were queued: rooms queue a change
-/// under their lock, so storage sees changes in the order clients do, and no request waits
-/// for a disk.
-#[derive(Clone)]
-pub struct Persister {
-    jobs: mpsc::Sender<Job>,
-    thread: Arc<Mutex<Option<JoinHandle<()>>>>,
-}
-
-impl Persister {
-    pub fn start(store: Box<dyn RoomStore>) -> Self {
-        let (jobs, queue) = mpsc::channel::<Job>();
-        let thread = std::thread::Builder::new()
-            .name("store".into())
-            .spawn(move || {
-                for job in queue {
-                    match job {
-                        Job::Save {
-                            room,
-                            entry,
-                            version,
-                            last_id,
-                        } => {
-                            if let Err(e) = store.save(&room, &entry, version, last_id) {
-                                // The live room keeps the change; only its durability is lost.
-                                tracing::error!(%room, id = %entry.annotation.id, "storing a change failed: {e:#}");
-                            }
-                        }
-                        Job::CreateRoom(room) => {
-                            if let Err(e) = store.create_room(&room) {
-                                tracing::error!(%room, "storing a new room failed: {e:#}");
-                            }
-                        }
-                        Job::Stop => break,
-                    }
-                }
-            })
-            .expect("spawning the store thread");
-        Self {
-            jobs,
-            thread: Arc::new(Mutex::new(Some(thread))),
-        }
-    }
-
-    /// Queues one change.
-    pub fn save(&self, room: &RoomId, entry: StoredAnnotation, version: u64, last_id: u64) {
-        let job = Job::Save {
-            room: room.clone(),
-            entry: Box::new(entry),
-            version,
-            last_id,
-        };
-        if self.jobs.send(job).is_err() {
-            tracing::error!(%room, "storage is stopped; a change was not stored");
-        }
-    }
-
-    /// Queues the creation of a room (kept if it exists).
-    pub fn create_room(&self, room: &RoomId) {
-        if self.jobs.send(Job::CreateRoom(room.clone())).is_err() {
-            tracing::error!(%room, "storage is stopped; a new room was not stored");
-        }
-    }
-
-    /// Writes everything queued, then closes the store.
-    pub fn stop(&self) {
-        let _ = self.jobs.send(Job::Stop);
-        if let Some(thread) = self.thread.lock().unwrap().take() {
-            let _ = thread.join();
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Persister;
     use glam::Vec3;
-    use spotter_protocol::{Anchor, AnnotationKind, Pose};
+    use spotter_protocol::{Anchor, Annotation, AnnotationKind, Pose};
 
     fn entry(id: &str, deleted_in_version: Option<u64>) -> StoredAnnotation {
         StoredAnnotation {
