@@ -21,6 +21,7 @@ use tokio::sync::{Notify, mpsc};
 pub struct Outbox {
     queue: mpsc::Sender<ServerMessage>,
     overflowed: Arc<Notify>,
+    close_requested: Arc<Notify>,
 }
 
 impl Outbox {
@@ -29,6 +30,7 @@ impl Outbox {
         let outbox = Self {
             queue,
             overflowed: Arc::new(Notify::new()),
+            close_requested: Arc::new(Notify::new()),
         };
         (outbox, receiver)
     }
@@ -52,6 +54,17 @@ impl Outbox {
     /// Completes once a message could not be queued.
     pub async fn overflowed(&self) {
         self.overflowed.notified().await
+    }
+
+    /// Asks the connection to close once the messages already queued (the reason it is being
+    /// closed, say) have been sent: the participant was removed by the server.
+    pub fn close(&self) {
+        self.close_requested.notify_one();
+    }
+
+    /// Completes once [`Outbox::close`] was called (also if it was called before this).
+    pub async fn close_requested(&self) {
+        self.close_requested.notified().await
     }
 }
 
