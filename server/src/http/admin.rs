@@ -42,6 +42,8 @@ pub struct CreateInvite {
 pub struct Invite {
     pub room: RoomId,
     pub role: Role,
+    /// What revokes this invite: `DELETE /api/admin/rooms/{room}/invites/{invite_id}`.
+    pub invite_id: String,
     /// The access token (for the headset, or any client that is not a browser).
     pub token: String,
     /// The link to open in a browser.
@@ -100,10 +102,11 @@ pub async fn create_invite(
         )));
     }
     let subject = format!("invite-{:016x}", rand::random::<u64>());
-    let issued = state
-        .auth
-        .issue(&room, body.role, subject, name, ttl)
-        .map_err(|e| ApiError(ProtocolError::new(ErrorCode::Internal, format!("{e:#}"))))?;
+    let issued = state.rooms.issue_invite(&room, |epoch| {
+        state
+            .auth
+            .issue(&room, body.role, subject, name, ttl, epoch)
+    })?;
     let url = format!(
         "{}/?room={room}&token={}",
         base_url(&state, &headers),
@@ -115,6 +118,7 @@ pub async fn create_invite(
         Json(Invite {
             room,
             role: body.role,
+            invite_id: issued.claims.sub,
             token: issued.token,
             url,
             expires_at: issued.claims.exp,

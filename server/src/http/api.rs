@@ -91,6 +91,7 @@ fn authorize_room(
         return Ok(());
     }
     let claims = state.auth.verify(credential, room)?;
+    state.rooms.check_invite(room, &claims)?;
     if !claims.role.may(action) {
         return Err(ProtocolError::new(
             ErrorCode::Forbidden,

@@ -2,11 +2,15 @@
 //! section over plain data; messages to participants go out through their bounded queues.
 
 mod annotations;
+mod invites;
 
 pub use annotations::{AnnotationState, MAX_ANNOTATIONS, Pending};
+pub use invites::fresh_epoch;
 
+use crate::auth::{Claims, Issued, unix_now};
 use crate::config::LimitsConfig;
 use crate::store::{Persister, StoredRoom};
+use invites::Invites;
 
 use spotter_protocol::{
     Annotation, AnnotationId, AnnotationRequest, EquipmentInfo, ErrorCode, Participant,
@@ -70,7 +74,8 @@ impl Outbox {
 
 struct Member {
     info: Participant,
-    /// Who the access token was issued to; a rejoin may replace only its own participant.
+    /// Who the access token was issued to (the invite id for an invite): a rejoin may replace
+    /// only its own participant, and revoking the invite removes the participant.
     subject: String,
     /// The secret a rejoin presents to replace this member.
     resume_key: String,
@@ -83,6 +88,7 @@ struct Room {
     annotations: AnnotationState,
     /// What the headset reported; kept when it leaves, replaced when one reports again.
     equipment: Vec<EquipmentInfo>,
+    invites: Invites,
 }
 
 impl Room {
@@ -152,10 +158,10 @@ pub struct RoomRegistry {
     persister: Persister,
 }
 
-fn unknown_room(room: &RoomId) -> ProtocolError {
+fn unknown_room() -> ProtocolError {
     ProtocolError::new(
         ErrorCode::UnknownRoom,
-        format!("room {room:?} does not exist on this server"),
+        "this room does not exist on this server",
     )
 }
 
@@ -169,19 +175,22 @@ impl RoomRegistry {
     }
 
     /// Creates `room` as stored if it does not exist yet.
-    pub fn ensure_room(&self, room: RoomId, stored: StoredRoom) -> Result<(), ProtocolError> {
+    pub fn ensure_room(&self, room: RoomId, mut stored: StoredRoom) -> Result<(), ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
         if !rooms.contains_key(&room) && rooms.len() >= self.limits.rooms {
             return Err(self.too_many_rooms());
         }
+        let invites = std::mem::take(&mut stored.invites);
+        let invites = Invites::from_stored(stored.invite_epoch, invites, unix_now());
         rooms.entry(room).or_insert_with(|| Room {
             annotations: AnnotationState::from_stored(stored),
+            invites,
             ..Room::default()
         });
         Ok(())
     }
 
-    /// Creates an empty room, stored; `false` when it already exists.
+    /// Creates an empty room with a fresh invite epoch, stored; `false` when it already exists.
     pub fn create_room(&self, room: &RoomId) -> Result<bool, ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
         if rooms.contains_key(room) {
@@ -190,9 +199,53 @@ impl RoomRegistry {
         if rooms.len() >= self.limits.rooms {
             return Err(self.too_many_rooms());
         }
-        rooms.insert(room.clone(), Room::default());
-        self.persister.create_room(room);
+        let invites = Invites::fresh();
+        self.persister.create_room(room, invites.epoch());
+        rooms.insert(
+            room.clone(),
+            Room {
+                invites,
+                ..Room::default()
+            },
+        );
         Ok(true)
+    }
+
+    /// An invite for `room`, signed by `sign` with the room's invite epoch and remembered (so
+    /// that it can be revoked), both under the room's lock: an invite issued while every
+    /// invite of the room is being revoked is either revoked too or of the new epoch.
+    pub fn issue_invite(
+        &self,
+        room: &RoomId,
+        sign: impl FnOnce(u64) -> anyhow::Result<Issued>,
+    ) -> Result<Issued, ProtocolError> {
+        let mut rooms = self.rooms.lock().unwrap();
+        let r = rooms.get_mut(room).ok_or_else(unknown_room)?;
+        let issued = sign(r.invites.epoch()).map_err(|e| {
+            tracing::error!(%room, "signing an invite failed: {e:#}");
+            ProtocolError::new(ErrorCode::Internal, "the invite could not be signed")
+        })?;
+        let change = r
+            .invites
+            .record(&issued.claims.sub, issued.claims.exp, unix_now());
+        self.persister.save_invite(
+            room,
+            &issued.claims.sub,
+            change.invite,
+            change.forget_before,
+        );
+        Ok(issued)
+    }
+
+    /// `invite_revoked` when the invite of these claims was revoked (`unknown_room` when the
+    /// room is gone).
+    pub fn check_invite(&self, room: &RoomId, claims: &Claims) -> Result<(), ProtocolError> {
+        let rooms = self.rooms.lock().unwrap();
+        rooms
+            .get(room)
+            .ok_or_else(unknown_room)?
+            .invites
+            .check(claims)
     }
 
     fn too_many_rooms(&self) -> ProtocolError {
@@ -242,7 +295,7 @@ impl RoomRegistry {
         items: Vec<EquipmentInfo>,
     ) -> Result<(), ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
-        let r = rooms.get_mut(room).ok_or_else(|| unknown_room(room))?;
+        let r = rooms.get_mut(room).ok_or_else(unknown_room)?;
         r.equipment = items.clone();
         r.broadcast(&ServerMessage::EquipmentUpdated { items });
         Ok(())
@@ -253,31 +306,35 @@ impl RoomRegistry {
         if self.rooms.lock().unwrap().contains_key(room) {
             Ok(())
         } else {
-            Err(unknown_room(room))
+            Err(unknown_room())
         }
     }
 
     pub fn snapshot(&self, room: &RoomId) -> Result<RoomSnapshot, ProtocolError> {
         let rooms = self.rooms.lock().unwrap();
-        let r = rooms.get(room).ok_or_else(|| unknown_room(room))?;
+        let r = rooms.get(room).ok_or_else(unknown_room)?;
         Ok(r.snapshot(room))
     }
 
     /// Adds a participant: it gets `joined` with the room as it is now, the others hear of it.
     /// Both happen under the lock, so no change can reach the newcomer before its snapshot.
     /// `resume` is the resume key of the participant this client was before it lost its
-    /// connection: if the room still holds it under the same `subject`, it is replaced (its old
+    /// connection: if the room still holds it under the same invite, it is replaced (its old
     /// connection is told so) and its id returned, so the caller can drop its media.
     pub fn join(
         &self,
         room: &RoomId,
         info: Participant,
-        subject: &str,
+        invite: &Claims,
         outbox: Outbox,
         resume: Option<&str>,
     ) -> Result<Option<ParticipantId>, ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
-        let r = rooms.get_mut(room).ok_or_else(|| unknown_room(room))?;
+        let r = rooms.get_mut(room).ok_or_else(unknown_room)?;
+        // Checked under the lock, so a revocation either refuses this join or finds the
+        // participant in the room and removes it.
+        r.invites.check(invite)?;
+        let subject = invite.sub.as_str();
         let replaced = resume
             .and_then(|key| {
                 r.members
@@ -333,7 +390,7 @@ impl RoomRegistry {
         muted: bool,
     ) -> Result<(), ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
-        let r = rooms.get_mut(room).ok_or_else(|| unknown_room(room))?;
+        let r = rooms.get_mut(room).ok_or_else(unknown_room)?;
         let member = r
             .members
             .iter_mut()
@@ -365,7 +422,7 @@ impl RoomRegistry {
         request: AnnotationRequest,
     ) -> Result<AnnotationId, ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
-        let r = rooms.get_mut(room).ok_or_else(|| unknown_room(room))?;
+        let r = rooms.get_mut(room).ok_or_else(unknown_room)?;
         let technician_outbox = r.technician().map(|t| t.outbox.clone()).ok_or_else(|| {
             ProtocolError::new(
                 ErrorCode::NoTechnician,
@@ -399,7 +456,7 @@ impl RoomRegistry {
         annotation: Annotation,
     ) -> Result<Annotation, ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
-        let r = rooms.get_mut(room).ok_or_else(|| unknown_room(room))?;
+        let r = rooms.get_mut(room).ok_or_else(unknown_room)?;
         let entry = r.annotations.resolve(annotation)?.clone();
         let annotation = entry.annotation.clone();
         let (version, last_id) = (r.annotations.version(), r.annotations.last_id());
@@ -438,7 +495,7 @@ impl RoomRegistry {
         annotation_id: &AnnotationId,
     ) -> Result<(), ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
-        let r = rooms.get_mut(room).ok_or_else(|| unknown_room(room))?;
+        let r = rooms.get_mut(room).ok_or_else(unknown_room)?;
         let tombstone = r.annotations.delete(annotation_id)?.clone();
         let (version, last_id) = (r.annotations.version(), r.annotations.last_id());
         self.persister.save(room, tombstone, version, last_id);

@@ -1,5 +1,5 @@
-//! Embedded storage of rooms and their annotations (redb, one file in the data directory), and
-//! the writer thread that applies changes in the order the rooms made them.
+//! Embedded storage of rooms, their annotations and their invites (redb, one file in the data
+//! directory), and the writer thread that applies changes in the order the rooms made them.
 //!
 //! The rest of the server sees only [`RoomStore`] and [`Persister`]; a clustered deployment
 //! implements the trait over a shared database instead.
@@ -22,7 +22,16 @@ pub struct StoredAnnotation {
     pub deleted_in_version: Option<u64>,
 }
 
-/// A room's annotations and counters as stored.
+/// An invite this server issued, as stored: kept until it expires, so that a revoked one
+/// stays refused for as long as its token would be accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredInvite {
+    /// The token's expiry, Unix seconds.
+    pub expires_at: u64,
+    pub revoked: bool,
+}
+
+/// A room's annotations, counters and invites as stored.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StoredRoom {
     /// Oldest first.
@@ -31,12 +40,18 @@ pub struct StoredRoom {
     pub version: u64,
     /// The highest annotation sequence number handed out, so ids are never reused.
     pub last_id: u64,
+    /// Tokens that carry another epoch are refused. Rooms stored before epochs existed have 0,
+    /// the epoch of tokens that carry none, so their invites keep working.
+    pub invite_epoch: u64,
+    /// The invites issued in the current epoch and not forgotten yet, by invite id.
+    pub invites: BTreeMap<String, StoredInvite>,
 }
 
-/// Where rooms and annotations persist.
+/// Where rooms, annotations and invites persist.
 pub trait RoomStore: Send + Sync {
     fn load(&self) -> anyhow::Result<BTreeMap<RoomId, StoredRoom>>;
-    fn create_room(&self, room: &RoomId) -> anyhow::Result<()>;
+    /// Creates `room` with `invite_epoch`, unless it exists (then it is kept as it is).
+    fn create_room(&self, room: &RoomId, invite_epoch: u64) -> anyhow::Result<()>;
     /// Records one change, atomically: the entry as it now is, and the room's counters.
     fn save(
         &self,
@@ -45,4 +60,17 @@ pub trait RoomStore: Send + Sync {
         version: u64,
         last_id: u64,
     ) -> anyhow::Result<()>;
+    /// Records an invite of `room` as it now is (issued or revoked), and forgets the room's
+    /// invites that expired before `forget_before` (Unix seconds).
+    fn save_invite(
+        &self,
+        room: &RoomId,
+        invite_id: &str,
+        invite: StoredInvite,
+        forget_before: u64,
+    ) -> anyhow::Result<()>;
+    /// Gives `room` a new invite epoch and forgets its invites: their epoch is refused now.
+    fn replace_invite_epoch(&self, room: &RoomId, invite_epoch: u64) -> anyhow::Result<()>;
+    /// Removes `room` with its annotations and invites.
+    fn delete_room(&self, room: &RoomId) -> anyhow::Result<()>;
 }
