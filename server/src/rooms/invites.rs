@@ -67,6 +67,29 @@ impl Invites {
         self.change(invite_id, invite, now)
     }
 
+    /// Revokes one invite; `unknown_invite` when this room has no such invite.
+    pub fn revoke(&mut self, invite_id: &str, now: u64) -> Result<InviteChange, ProtocolError> {
+        let Some(invite) = self.issued.get(invite_id).copied() else {
+            return Err(ProtocolError::new(
+                ErrorCode::UnknownInvite,
+                "this room has no such invite: it was never issued here, has expired, or was revoked with every invite of the room",
+            ));
+        };
+        let revoked = StoredInvite {
+            revoked: true,
+            ..invite
+        };
+        Ok(self.change(invite_id, revoked, now))
+    }
+
+    /// Revokes every invite issued so far: a new epoch, and nothing left to remember. Returns
+    /// the new epoch.
+    pub fn revoke_all(&mut self) -> u64 {
+        self.epoch = fresh_epoch(self.epoch);
+        self.issued.clear();
+        self.epoch
+    }
+
     fn change(&mut self, invite_id: &str, invite: StoredInvite, now: u64) -> InviteChange {
         let forget_before = forget_before(now);
         self.issued.retain(|_, i| i.expires_at >= forget_before);
@@ -125,6 +148,45 @@ mod tests {
     }
 
     #[test]
+    fn a_revoked_invite_is_refused_and_the_others_of_the_room_are_not() {
+        let mut invites = Invites::fresh();
+        let epoch = invites.epoch();
+        invites.record("invite-a", NOW + 600, NOW);
+        invites.record("invite-b", NOW + 600, NOW);
+        let change = invites.revoke("invite-a", NOW).unwrap();
+        assert!(change.invite.revoked);
+        assert_eq!(change.invite.expires_at, NOW + 600);
+        assert_eq!(
+            code(invites.check(&claims("invite-a", epoch))),
+            Some(ErrorCode::InviteRevoked)
+        );
+        assert_eq!(code(invites.check(&claims("invite-b", epoch))), None);
+        // A token the room never recorded (a person's, not an invite) passes on its epoch.
+        assert_eq!(code(invites.check(&claims("u-ana", epoch))), None);
+    }
+
+    #[test]
+    fn revoking_all_refuses_every_earlier_token_and_not_the_next_ones() {
+        let mut invites = Invites::fresh();
+        let old = invites.epoch();
+        invites.record("invite-a", NOW + 600, NOW);
+        let new = invites.revoke_all();
+        assert_ne!(new, old);
+        assert_ne!(new, 0);
+        for token in [
+            claims("invite-a", old),
+            claims("u-ana", old),
+            claims("x", 0),
+        ] {
+            assert_eq!(code(invites.check(&token)), Some(ErrorCode::InviteRevoked));
+        }
+        assert_eq!(code(invites.check(&claims("invite-z", new))), None);
+        // The old epoch's invites are gone from the list: nothing left to revoke one by one.
+        let err = invites.revoke("invite-a", NOW).err().unwrap();
+        assert_eq!(err.code, ErrorCode::UnknownInvite);
+    }
+
+    #[test]
     fn tokens_without_an_epoch_keep_working_in_rooms_stored_before_epochs() {
         let invites = Invites::from_stored(0, BTreeMap::new(), NOW);
         assert_eq!(code(invites.check(&claims("invite-old", 0))), None);
@@ -132,6 +194,35 @@ mod tests {
         assert_eq!(
             code(fresh.check(&claims("invite-old", 0))),
             Some(ErrorCode::InviteRevoked)
+        );
+    }
+
+    #[test]
+    fn invites_are_forgotten_only_once_their_tokens_cannot_be_accepted() {
+        let revoked = StoredInvite {
+            expires_at: NOW - 30,
+            revoked: true,
+        };
+        let long_gone = StoredInvite {
+            expires_at: NOW - 3600,
+            revoked: true,
+        };
+        let stored = BTreeMap::from([("invite-a".into(), revoked), ("invite-b".into(), long_gone)]);
+        let mut invites = Invites::from_stored(5, stored, NOW);
+        // Just expired: still within the verification leeway, still refused.
+        assert_eq!(
+            code(invites.check(&claims("invite-a", 5))),
+            Some(ErrorCode::InviteRevoked)
+        );
+        assert_eq!(
+            invites.revoke("invite-b", NOW).err().map(|e| e.code),
+            Some(ErrorCode::UnknownInvite)
+        );
+        let change = invites.record("invite-c", NOW + 600, NOW + 120);
+        assert_eq!(change.forget_before, NOW + 60);
+        assert_eq!(
+            invites.revoke("invite-a", NOW + 120).err().map(|e| e.code),
+            Some(ErrorCode::UnknownInvite)
         );
     }
 }

@@ -3,6 +3,7 @@
 
 mod annotations;
 mod invites;
+mod revocation;
 
 pub use annotations::{AnnotationState, MAX_ANNOTATIONS, Pending};
 pub use invites::fresh_epoch;

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod marks;
+
 use spotter_peer::Signaling;
 use spotter_protocol::{Role, RoomId, ServerMessage};
 use spotter_server::config::Config;
