@@ -46,6 +46,12 @@ pub enum ErrorCode {
     TokenExpired,
     /// The access token is for another room.
     WrongRoom,
+    /// The invite was revoked by an administrator: on its own, with every invite of its room,
+    /// or with the room; the person needs a new invite.
+    InviteRevoked,
+    /// The admin API was asked to revoke an invite its room does not know: never issued by
+    /// this server, expired, or already revoked with every invite of the room.
+    UnknownInvite,
     /// The admin API was called without the admin key, or with a wrong one.
     Unauthorized,
     /// The server failed; details are in its log.
@@ -73,6 +79,8 @@ impl ErrorCode {
             ErrorCode::InvalidToken => "invalid_token",
             ErrorCode::TokenExpired => "token_expired",
             ErrorCode::WrongRoom => "wrong_room",
+            ErrorCode::InviteRevoked => "invite_revoked",
+            ErrorCode::UnknownInvite => "unknown_invite",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::Internal => "internal",
         }

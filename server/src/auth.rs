@@ -33,6 +33,10 @@ pub struct Claims {
     /// The person's name, when the issuer knows it; otherwise they type it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The room's invite epoch when the token was issued; revoking every invite of the room
+    /// replaces the epoch. Tokens issued before epochs existed carry none: 0.
+    #[serde(default)]
+    pub epoch: u64,
     pub iat: u64,
     pub exp: u64,
 }
@@ -78,7 +82,7 @@ impl Auth {
         })
     }
 
-    /// Signs a token for `role` in `room`, valid for `ttl`.
+    /// Signs a token for `role` in `room`, valid for `ttl`, in the room's invite `epoch`.
     pub fn issue(
         &self,
         room: &RoomId,
@@ -86,6 +90,7 @@ impl Auth {
         subject: String,
         name: Option<String>,
         ttl: Duration,
+        epoch: u64,
     ) -> anyhow::Result<Issued> {
         let now = unix_now();
         let claims = Claims {
@@ -94,6 +99,7 @@ impl Auth {
             room: room.clone(),
             role,
             name,
+            epoch,
             iat: now,
             exp: now + ttl.as_secs(),
         };
@@ -106,6 +112,7 @@ impl Auth {
     }
 
     /// The claims of `token` if this server signed it, it has not expired and it is for `room`.
+    /// Whether its invite was revoked is the room's to say ([`crate::rooms::RoomRegistry`]).
     pub fn verify(&self, token: &str, room: &RoomId) -> Result<Claims, ProtocolError> {
         let claims =
             jsonwebtoken::decode::<Claims>(token, &self.inner.decoding, &self.inner.validation)
@@ -250,11 +257,31 @@ mod tests {
                 "u-ana".into(),
                 Some("Ana".into()),
                 Duration::from_secs(60),
+                3,
             )
             .unwrap();
         let claims = auth.verify(&issued.token, &room).unwrap();
         assert_eq!((claims.role, claims.sub.as_str()), (Role::Expert, "u-ana"));
         assert_eq!(claims.name.as_deref(), Some("Ana"));
+        assert_eq!(claims.epoch, 3);
+    }
+
+    #[test]
+    fn a_token_issued_before_invite_epochs_reads_as_epoch_0() {
+        let auth = auth();
+        let now = unix_now();
+        let without_epoch = serde_json::json!({
+            "iss": ISSUER, "sub": "invite-0123", "room": "line-1", "role": "expert",
+            "iat": now, "exp": now + 60,
+        });
+        let token = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &without_epoch,
+            &auth.inner.encoding,
+        )
+        .unwrap();
+        let claims = auth.verify(&token, &RoomId::new("line-1")).unwrap();
+        assert_eq!(claims.epoch, 0);
     }
 
     #[test]
@@ -269,6 +296,7 @@ mod tests {
                 room: room.clone(),
                 role: Role::Expert,
                 name: None,
+                epoch: 0,
                 iat: unix_now() - 3600,
                 exp: unix_now() - 60,
             },
@@ -287,6 +315,7 @@ mod tests {
                 "u".into(),
                 None,
                 Duration::from_secs(60),
+                0,
             )
             .unwrap()
             .token;
@@ -314,6 +343,7 @@ mod tests {
                 "u".into(),
                 None,
                 Duration::from_secs(60),
+                0,
             )
             .unwrap()
             .token;

@@ -137,7 +137,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     for name in &config.rooms.create {
         anyhow::ensure!(is_valid_room_name(name), "invalid room name {name:?}");
         store
-            .create_room(&RoomId::new(name.as_str()))
+            .create_room(&RoomId::new(name.as_str()), rooms::fresh_epoch(0))
             .with_context(unreadable)?;
     }
     let stored_rooms = store.load().with_context(unreadable)?;

@@ -250,16 +250,16 @@ impl Session {
             id: participant.clone(),
             role,
             // The name the invite was made out to, else the one the person typed.
-            name: claims.name.unwrap_or_else(|| name.trim().to_owned()),
+            name: claims
+                .name
+                .clone()
+                .unwrap_or_else(|| name.trim().to_owned()),
             muted: false,
         };
-        let replaced = self.state.rooms.join(
-            &room,
-            info,
-            &claims.sub,
-            self.outbox.clone(),
-            resume.as_deref(),
-        )?;
+        let replaced =
+            self.state
+                .rooms
+                .join(&room, info, &claims, self.outbox.clone(), resume.as_deref())?;
         if let Some(old) = replaced {
             tracing::info!(%participant, %old, %room, "rejoined after a lost connection; the old connection is replaced");
             self.state.sfu.disconnect(old).await;

@@ -146,6 +146,7 @@ fn claims(role: Role, room: &str) -> Claims {
         room: room.into(),
         role,
         name: None,
+        epoch: 0,
         iat: unix_now(),
         exp: unix_now() + 600,
     }

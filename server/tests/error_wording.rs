@@ -61,10 +61,10 @@ async fn an_unknown_room_is_named_plainly_over_signaling_and_the_api() {
     let server = common::start().await;
     let refused = refused_join(&server, "nope", &server.token("nope", Role::Expert)).await;
     assert_eq!(refused.code, ErrorCode::UnknownRoom);
-    assert_eq!(refused.message, "room nope does not exist on this server");
+    assert_eq!(refused.message, "this room does not exist on this server");
     let (status, body) = server.get("/api/rooms/nope").await;
     assert_eq!(status, 404);
-    assert_eq!(body["message"], "room nope does not exist on this server");
+    assert_eq!(body["message"], "this room does not exist on this server");
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ export type EquipmentId = string;
 
 export type Role = "technician" | "expert" | "observer" | "trainer";
 
-export type ErrorCode = "malformed_message" | "message_too_large" | "invalid_value" | "unknown_room" | "not_joined" | "already_joined" | "forbidden" | "technician_present" | "no_technician" | "headset_timeout" | "no_surface" | "frame_gone" | "unknown_annotation" | "sdp_rejected" | "limit_reached" | "invalid_token" | "token_expired" | "wrong_room" | "unauthorized" | "internal";
+export type ErrorCode = "malformed_message" | "message_too_large" | "invalid_value" | "unknown_room" | "not_joined" | "already_joined" | "forbidden" | "technician_present" | "no_technician" | "headset_timeout" | "no_surface" | "frame_gone" | "unknown_annotation" | "sdp_rejected" | "limit_reached" | "invalid_token" | "token_expired" | "wrong_room" | "invite_revoked" | "unknown_invite" | "unauthorized" | "internal";
 
 export type Pose = { position: [number, number, number], 
 /**

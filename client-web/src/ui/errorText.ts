@@ -36,6 +36,8 @@ const SERVER_TEXT: Record<ErrorCode, string> = {
   invalid_token: 'This link has no valid invite (it is incomplete or was altered). Ask the session organiser for a new invite link.',
   token_expired: 'This invite has expired. Ask the session organiser for a new invite link.',
   wrong_room: 'This invite is for another room. Open the link exactly as you received it.',
+  invite_revoked: 'This invite was revoked by the session organiser. Ask them for a new invite link.',
+  unknown_invite: 'The server does not know that invite: it was never issued here, has expired or was already revoked.',
   unauthorized: 'The server refused the request: it needs the admin key.',
   internal: 'The server hit an internal error. Try again; if it keeps happening, check the server log.',
 };

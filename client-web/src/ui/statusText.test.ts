@@ -61,6 +61,7 @@ describe('error messages', () => {
   it('has a specific human text per code', () => {
     expect(messageText('no_surface')).toBe('There is no surface under that point — nothing was placed.');
     expect(messageText('frame_gone')).toMatch(/too old/);
+    expect(messageText('invite_revoked', 'this invite was revoked: ask for a new one')).toMatch(/revoked.*new invite link/);
     expect(messageText('brand_new_code', 'it broke')).toBe('Error (brand_new_code): it broke');
   });
 });

@@ -42,6 +42,8 @@ pub struct CreateInvite {
 pub struct Invite {
     pub room: RoomId,
     pub role: Role,
+    /// What revokes this invite: `DELETE /api/admin/rooms/{room}/invites/{invite_id}`.
+    pub invite_id: String,
     /// The access token (for the headset, or any client that is not a browser).
     pub token: String,
     /// The link to open in a browser.
@@ -98,16 +100,11 @@ pub async fn create_invite(
         )));
     }
     let subject = format!("invite-{:016x}", rand::random::<u64>());
-    let issued = state
-        .auth
-        .issue(&room, body.role, subject, name, ttl)
-        .map_err(|e| {
-            tracing::error!(%room, "signing an invite failed: {e:#}");
-            ApiError(ProtocolError::new(
-                ErrorCode::Internal,
-                "the invite could not be signed; the server's log says why",
-            ))
-        })?;
+    let issued = state.rooms.issue_invite(&room, |epoch| {
+        state
+            .auth
+            .issue(&room, body.role, subject, name, ttl, epoch)
+    })?;
     let url = format!("{}/?room={room}&token={}", state.base_url, issued.token);
     tracing::info!(%room, role = %body.role, subject = %issued.claims.sub, "invite issued");
     Ok((
@@ -115,6 +112,7 @@ pub async fn create_invite(
         Json(Invite {
             room,
             role: body.role,
+            invite_id: issued.claims.sub,
             token: issued.token,
             url,
             expires_at: issued.claims.exp,

@@ -21,11 +21,14 @@ impl From<ProtocolError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = match self.0.code {
-            ErrorCode::UnknownRoom | ErrorCode::UnknownAnnotation => StatusCode::NOT_FOUND,
-            ErrorCode::InvalidValue | ErrorCode::MalformedMessage => StatusCode::BAD_REQUEST,
-            ErrorCode::Unauthorized | ErrorCode::InvalidToken | ErrorCode::TokenExpired => {
-                StatusCode::UNAUTHORIZED
+            ErrorCode::UnknownRoom | ErrorCode::UnknownAnnotation | ErrorCode::UnknownInvite => {
+                StatusCode::NOT_FOUND
             }
+            ErrorCode::InvalidValue | ErrorCode::MalformedMessage => StatusCode::BAD_REQUEST,
+            ErrorCode::Unauthorized
+            | ErrorCode::InvalidToken
+            | ErrorCode::TokenExpired
+            | ErrorCode::InviteRevoked => StatusCode::UNAUTHORIZED,
             ErrorCode::Forbidden | ErrorCode::WrongRoom => StatusCode::FORBIDDEN,
             ErrorCode::LimitReached => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
@@ -88,6 +91,7 @@ fn authorize_room(
         return Ok(());
     }
     let claims = state.auth.verify(credential, room)?;
+    state.rooms.check_invite(room, &claims)?;
     if !claims.role.may(action) {
         return Err(ProtocolError::new(
             ErrorCode::Forbidden,

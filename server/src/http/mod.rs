@@ -1,6 +1,7 @@
 //! The HTTP surface: REST API, WebSocket signaling and the web client's files.
 
 mod admin;
+mod admin_revoke;
 mod api;
 mod credential_throttle;
 mod serve;
@@ -12,7 +13,7 @@ pub use serve::serve;
 use crate::state::AppState;
 use axum::Router;
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use std::path::Path;
 use tower_http::services::{ServeDir, ServeFile};
 
@@ -25,6 +26,15 @@ pub fn app(state: AppState, web_dir: &Path) -> Router {
         .route(
             "/api/admin/rooms/{room}/invites",
             post(admin::create_invite),
+        )
+        .route("/api/admin/rooms/{room}", delete(admin_revoke::delete_room))
+        .route(
+            "/api/admin/rooms/{room}/invites",
+            delete(admin_revoke::revoke_all_invites),
+        )
+        .route(
+            "/api/admin/rooms/{room}/invites/{invite_id}",
+            delete(admin_revoke::revoke_invite),
         )
         .route("/metrics", get(api::metrics))
         .route_layer(middleware::from_fn_with_state(

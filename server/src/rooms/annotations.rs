@@ -275,6 +275,7 @@ mod tests {
             ],
             version: state.version(),
             last_id: state.last_id(),
+            ..StoredRoom::default()
         };
         let mut reloaded = AnnotationState::from_stored(stored);
         assert_eq!(reloaded.version(), 3);

@@ -2,11 +2,16 @@
 //! section over plain data; messages to participants go out through their bounded queues.
 
 mod annotations;
+mod invites;
+mod revocation;
 
 pub use annotations::{AnnotationState, MAX_ANNOTATIONS, Pending};
+pub use invites::fresh_epoch;
 
+use crate::auth::{Claims, Issued, unix_now};
 use crate::config::LimitsConfig;
 use crate::store::{Persister, StoredRoom};
+use invites::Invites;
 
 use crate::rate::RateLimit;
 use spotter_protocol::{
@@ -23,6 +28,7 @@ use tokio::sync::{Notify, mpsc};
 pub struct Outbox {
     queue: mpsc::Sender<ServerMessage>,
     overflowed: Arc<Notify>,
+    close_requested: Arc<Notify>,
 }
 
 impl Outbox {
@@ -31,6 +37,7 @@ impl Outbox {
         let outbox = Self {
             queue,
             overflowed: Arc::new(Notify::new()),
+            close_requested: Arc::new(Notify::new()),
         };
         (outbox, receiver)
     }
@@ -55,11 +62,23 @@ impl Outbox {
     pub async fn overflowed(&self) {
         self.overflowed.notified().await
     }
+
+    /// Asks the connection to close once the messages already queued (the reason it is being
+    /// closed, say) have been sent: the participant was removed by the server.
+    pub fn close(&self) {
+        self.close_requested.notify_one();
+    }
+
+    /// Completes once [`Outbox::close`] was called (also if it was called before this).
+    pub async fn close_requested(&self) {
+        self.close_requested.notified().await
+    }
 }
 
 struct Member {
     info: Participant,
-    /// Who the access token was issued to; a rejoin may replace only its own participant.
+    /// Who the access token was issued to (the invite id for an invite): a rejoin may replace
+    /// only its own participant, and revoking the invite removes the participant.
     subject: String,
     /// The secret a rejoin presents to replace this member.
     resume_key: String,
@@ -75,15 +94,17 @@ struct Room {
     equipment: Vec<EquipmentInfo>,
     /// The marks the room may still send its headset now, everyone's together.
     marks: RateLimit,
+    invites: Invites,
 }
 
 impl Room {
-    fn new(annotations: AnnotationState, limits: &LimitsConfig) -> Self {
+    fn new(annotations: AnnotationState, invites: Invites, limits: &LimitsConfig) -> Self {
         Self {
             members: Vec::new(),
             annotations,
             equipment: Vec::new(),
             marks: RateLimit::new(limits.room_marks_per_second, limits.room_mark_burst),
+            invites,
         }
     }
 
@@ -188,10 +209,10 @@ pub struct RoomRegistry {
     persister: Persister,
 }
 
-fn unknown_room(room: &RoomId) -> ProtocolError {
+fn unknown_room() -> ProtocolError {
     ProtocolError::new(
         ErrorCode::UnknownRoom,
-        format!("room {room} does not exist on this server"),
+        "this room does not exist on this server",
     )
 }
 
@@ -205,18 +226,20 @@ impl RoomRegistry {
     }
 
     /// Creates `room` as stored if it does not exist yet.
-    pub fn ensure_room(&self, room: RoomId, stored: StoredRoom) -> Result<(), ProtocolError> {
+    pub fn ensure_room(&self, room: RoomId, mut stored: StoredRoom) -> Result<(), ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
         if !rooms.contains_key(&room) && rooms.len() >= self.limits.rooms {
             return Err(self.too_many_rooms());
         }
-        rooms
-            .entry(room)
-            .or_insert_with(|| Room::new(AnnotationState::from_stored(stored), &self.limits));
+        let invites = std::mem::take(&mut stored.invites);
+        let invites = Invites::from_stored(stored.invite_epoch, invites, unix_now());
+        rooms.entry(room).or_insert_with(|| {
+            Room::new(AnnotationState::from_stored(stored), invites, &self.limits)
+        });
         Ok(())
     }
 
-    /// Creates an empty room, stored; `false` when it already exists.
+    /// Creates an empty room with a fresh invite epoch, stored; `false` when it already exists.
     pub fn create_room(&self, room: &RoomId) -> Result<bool, ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
         if rooms.contains_key(room) {
@@ -225,12 +248,50 @@ impl RoomRegistry {
         if rooms.len() >= self.limits.rooms {
             return Err(self.too_many_rooms());
         }
+        let invites = Invites::fresh();
+        self.persister.create_room(room, invites.epoch());
         rooms.insert(
             room.clone(),
-            Room::new(AnnotationState::default(), &self.limits),
+            Room::new(AnnotationState::default(), invites, &self.limits),
         );
-        self.persister.create_room(room);
         Ok(true)
+    }
+
+    /// An invite for `room`, signed by `sign` with the room's invite epoch and remembered (so
+    /// that it can be revoked), both under the room's lock: an invite issued while every
+    /// invite of the room is being revoked is either revoked too or of the new epoch.
+    pub fn issue_invite(
+        &self,
+        room: &RoomId,
+        sign: impl FnOnce(u64) -> anyhow::Result<Issued>,
+    ) -> Result<Issued, ProtocolError> {
+        let mut rooms = self.rooms.lock().unwrap();
+        let r = rooms.get_mut(room).ok_or_else(unknown_room)?;
+        let issued = sign(r.invites.epoch()).map_err(|e| {
+            tracing::error!(%room, "signing an invite failed: {e:#}");
+            ProtocolError::new(ErrorCode::Internal, "the invite could not be signed")
+        })?;
+        let change = r
+            .invites
+            .record(&issued.claims.sub, issued.claims.exp, unix_now());
+        self.persister.save_invite(
+            room,
+            &issued.claims.sub,
+            change.invite,
+            change.forget_before,
+        );
+        Ok(issued)
+    }
+
+    /// `invite_revoked` when the invite of these claims was revoked (`unknown_room` when the
+    /// room is gone).
+    pub fn check_invite(&self, room: &RoomId, claims: &Claims) -> Result<(), ProtocolError> {
+        let rooms = self.rooms.lock().unwrap();
+        rooms
+            .get(room)
+            .ok_or_else(unknown_room)?
+            .invites
+            .check(claims)
     }
 
     fn too_many_rooms(&self) -> ProtocolError {
@@ -280,7 +341,7 @@ impl RoomRegistry {
         items: Vec<EquipmentInfo>,
     ) -> Result<(), ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
-        let r = rooms.get_mut(room).ok_or_else(|| unknown_room(room))?;
+        let r = rooms.get_mut(room).ok_or_else(unknown_room)?;
         r.equipment = items.clone();
         r.broadcast(&ServerMessage::EquipmentUpdated { items });
         Ok(())
@@ -291,31 +352,35 @@ impl RoomRegistry {
         if self.rooms.lock().unwrap().contains_key(room) {
             Ok(())
         } else {
-            Err(unknown_room(room))
+            Err(unknown_room())
         }
     }
 
     pub fn snapshot(&self, room: &RoomId) -> Result<RoomSnapshot, ProtocolError> {
         let rooms = self.rooms.lock().unwrap();
-        let r = rooms.get(room).ok_or_else(|| unknown_room(room))?;
+        let r = rooms.get(room).ok_or_else(unknown_room)?;
         Ok(r.snapshot(room))
     }
 
     /// Adds a participant: it gets `joined` with the room as it is now, the others hear of it.
     /// Both happen under the lock, so no change can reach the newcomer before its snapshot.
     /// `resume` is the resume key of the participant this client was before it lost its
-    /// connection: if the room still holds it under the same `subject`, it is replaced (its old
+    /// connection: if the room still holds it under the same invite, it is replaced (its old
     /// connection is told so) and its id returned, so the caller can drop its media.
     pub fn join(
         &self,
         room: &RoomId,
         info: Participant,
-        subject: &str,
+        invite: &Claims,
         outbox: Outbox,
         resume: Option<&str>,
     ) -> Result<Option<ParticipantId>, ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
-        let r = rooms.get_mut(room).ok_or_else(|| unknown_room(room))?;
+        let r = rooms.get_mut(room).ok_or_else(unknown_room)?;
+        // Checked under the lock, so a revocation either refuses this join or finds the
+        // participant in the room and removes it.
+        r.invites.check(invite)?;
+        let subject = invite.sub.as_str();
         let replaced = resume
             .and_then(|key| {
                 r.members
@@ -372,7 +437,7 @@ impl RoomRegistry {
         muted: bool,
     ) -> Result<(), ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
-        let r = rooms.get_mut(room).ok_or_else(|| unknown_room(room))?;
+        let r = rooms.get_mut(room).ok_or_else(unknown_room)?;
         let member = r
             .members
             .iter_mut()
@@ -404,7 +469,7 @@ impl RoomRegistry {
         request: AnnotationRequest,
     ) -> Result<AnnotationId, ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
-        let r = rooms.get_mut(room).ok_or_else(|| unknown_room(room))?;
+        let r = rooms.get_mut(room).ok_or_else(unknown_room)?;
         let technician_outbox = r.technician().map(|t| t.outbox.clone()).ok_or_else(|| {
             ProtocolError::new(
                 ErrorCode::NoTechnician,
@@ -439,7 +504,7 @@ impl RoomRegistry {
         annotation: Annotation,
     ) -> Result<Annotation, ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
-        let r = rooms.get_mut(room).ok_or_else(|| unknown_room(room))?;
+        let r = rooms.get_mut(room).ok_or_else(unknown_room)?;
         let entry = r.annotations.resolve(annotation)?.clone();
         let annotation = entry.annotation.clone();
         let (version, last_id) = (r.annotations.version(), r.annotations.last_id());
@@ -478,7 +543,7 @@ impl RoomRegistry {
         annotation_id: &AnnotationId,
     ) -> Result<(), ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
-        let r = rooms.get_mut(room).ok_or_else(|| unknown_room(room))?;
+        let r = rooms.get_mut(room).ok_or_else(unknown_room)?;
         let tombstone = r.annotations.delete(annotation_id)?.clone();
         let (version, last_id) = (r.annotations.version(), r.annotations.last_id());
         self.persister.save(room, tombstone, version, last_id);

@@ -3,9 +3,10 @@
 #![allow(dead_code)]
 
 pub mod live_session;
+pub mod marks;
 
 use spotter_peer::Signaling;
-use spotter_protocol::{Role, ServerMessage};
+use spotter_protocol::{Role, RoomId, ServerMessage};
 use spotter_server::config::Config;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -91,21 +92,20 @@ impl TestServer {
     }
 
     /// Like [`TestServer::token`], issued to `subject`.
+    /// The room records it as an invite of its current epoch, as the admin API would.
     pub fn token_for(&self, room: &str, role: Role, subject: &str) -> String {
-        self.running
-            .as_ref()
-            .expect("a running server")
-            .state
-            .auth
-            .issue(
-                &room.into(),
-                role,
-                subject.to_owned(),
-                None,
-                Duration::from_secs(3600),
-            )
-            .expect("a token")
-            .token
+        let state = &self.running.as_ref().expect("a running server").state;
+        let room = RoomId::new(room);
+        let ttl = Duration::from_secs(3600);
+        let sign = |epoch| {
+            let subject = subject.to_owned();
+            state.auth.issue(&room, role, subject, None, ttl, epoch)
+        };
+        match state.rooms.issue_invite(&room, sign) {
+            Ok(issued) => issued.token,
+            // A room this server does not hold: a token all the same, to test the refusal.
+            Err(_) => sign(0).expect("a token").token,
+        }
     }
 
     /// `GET` a path's body as text, as the admin.

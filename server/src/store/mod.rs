@@ -1,0 +1,76 @@
+//! Embedded storage of rooms, their annotations and their invites (redb, one file in the data
+//! directory), and the writer thread that applies changes in the order the rooms made them.
+//!
+//! The rest of the server sees only [`RoomStore`] and [`Persister`]; a clustered deployment
+//! implements the trait over a shared database instead.
+
+mod persister;
+mod redb_store;
+
+pub use persister::Persister;
+pub use redb_store::RedbStore;
+
+use serde::{Deserialize, Serialize};
+use spotter_protocol::{Annotation, RoomId};
+use std::collections::BTreeMap;
+
+/// An annotation as stored: live, or a tombstone with the version that deleted it, so that a
+/// replay can apply every change in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredAnnotation {
+    pub annotation: Annotation,
+    pub deleted_in_version: Option<u64>,
+}
+
+/// An invite this server issued, as stored: kept until it expires, so that a revoked one
+/// stays refused for as long as its token would be accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredInvite {
+    /// The token's expiry, Unix seconds.
+    pub expires_at: u64,
+    pub revoked: bool,
+}
+
+/// A room's annotations, counters and invites as stored.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoredRoom {
+    /// Oldest first.
+    pub entries: Vec<StoredAnnotation>,
+    /// The room's annotation version.
+    pub version: u64,
+    /// The highest annotation sequence number handed out, so ids are never reused.
+    pub last_id: u64,
+    /// Tokens that carry another epoch are refused. Rooms stored before epochs existed have 0,
+    /// the epoch of tokens that carry none, so their invites keep working.
+    pub invite_epoch: u64,
+    /// The invites issued in the current epoch and not forgotten yet, by invite id.
+    pub invites: BTreeMap<String, StoredInvite>,
+}
+
+/// Where rooms, annotations and invites persist.
+pub trait RoomStore: Send + Sync {
+    fn load(&self) -> anyhow::Result<BTreeMap<RoomId, StoredRoom>>;
+    /// Creates `room` with `invite_epoch`, unless it exists (then it is kept as it is).
+    fn create_room(&self, room: &RoomId, invite_epoch: u64) -> anyhow::Result<()>;
+    /// Records one change, atomically: the entry as it now is, and the room's counters.
+    fn save(
+        &self,
+        room: &RoomId,
+        entry: &StoredAnnotation,
+        version: u64,
+        last_id: u64,
+    ) -> anyhow::Result<()>;
+    /// Records an invite of `room` as it now is (issued or revoked), and forgets the room's
+    /// invites that expired before `forget_before` (Unix seconds).
+    fn save_invite(
+        &self,
+        room: &RoomId,
+        invite_id: &str,
+        invite: StoredInvite,
+        forget_before: u64,
+    ) -> anyhow::Result<()>;
+    /// Gives `room` a new invite epoch and forgets its invites: their epoch is refused now.
+    fn replace_invite_epoch(&self, room: &RoomId, invite_epoch: u64) -> anyhow::Result<()>;
+    /// Removes `room` with its annotations and invites.
+    fn delete_room(&self, room: &RoomId) -> anyhow::Result<()>;
+}

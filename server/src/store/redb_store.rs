@@ -1,0 +1,343 @@
+//! [`RoomStore`] on redb: one file in the data directory.
+
+use super::{RoomStore, StoredAnnotation, StoredInvite, StoredRoom};
+use anyhow::Context;
+use redb::{
+    Database, ReadTransaction, ReadableDatabase, ReadableTable, Table, TableDefinition,
+    WriteTransaction,
+};
+use spotter_protocol::RoomId;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Room → (annotation version, last annotation id).
+const ROOMS: TableDefinition<&str, (u64, u64)> = TableDefinition::new("rooms");
+/// (room, annotation sequence number) → the `StoredAnnotation` as JSON, so a room's
+/// annotations list in creation order.
+const ANNOTATIONS: TableDefinition<(&str, u64), &str> = TableDefinition::new("annotations");
+/// Room → its invite epoch. A table of its own, so databases written before it still open:
+/// their rooms have no row here, and epoch 0.
+const INVITE_EPOCHS: TableDefinition<&str, u64> = TableDefinition::new("invite_epochs");
+/// (room, invite id) → (expiry in Unix seconds, revoked).
+const INVITES: TableDefinition<(&str, &str), (u64, bool)> = TableDefinition::new("invites");
+
+type InviteTable<'t> = Table<'t, (&'static str, &'static str), (u64, bool)>;
+
+pub struct RedbStore {
+    db: Database,
+}
+
+impl RedbStore {
+    pub fn open(dir: &Path) -> anyhow::Result<Self> {
+        crate::private_dir::create_private_dir(dir)?;
+        let path = dir.join("spotter.redb");
+        let db = Database::create(&path)
+            .with_context(|| format!("opening the database {}", path.display()))?;
+        crate::private_dir::make_private(&path)?;
+        let store = Self { db };
+        store.write(|txn| {
+            txn.open_table(ROOMS)?;
+            txn.open_table(ANNOTATIONS)?;
+            txn.open_table(INVITE_EPOCHS)?;
+            txn.open_table(INVITES)?;
+            Ok(())
+        })?;
+        Ok(store)
+    }
+
+    /// Runs `change` in one write transaction: all of it is stored, or none.
+    fn write(
+        &self,
+        change: impl FnOnce(&WriteTransaction) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let txn = self.db.begin_write()?;
+        change(&txn)?;
+        txn.commit()?;
+        Ok(())
+    }
+}
+
+impl RoomStore for RedbStore {
+    fn load(&self) -> anyhow::Result<BTreeMap<RoomId, StoredRoom>> {
+        let txn = self.db.begin_read()?;
+        let mut rooms = load_rooms(&txn)?;
+        load_annotations(&txn, &mut rooms)?;
+        load_invites(&txn, &mut rooms)?;
+        Ok(rooms)
+    }
+
+    fn create_room(&self, room: &RoomId, invite_epoch: u64) -> anyhow::Result<()> {
+        self.write(|txn| {
+            let mut rooms = txn.open_table(ROOMS)?;
+            if rooms.get(room.as_str())?.is_none() {
+                rooms.insert(room.as_str(), (0, 0))?;
+                txn.open_table(INVITE_EPOCHS)?
+                    .insert(room.as_str(), invite_epoch)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn save(
+        &self,
+        room: &RoomId,
+        entry: &StoredAnnotation,
+        version: u64,
+        last_id: u64,
+    ) -> anyhow::Result<()> {
+        let json = serde_json::to_string(entry)?;
+        let sequence = entry
+            .annotation
+            .id
+            .sequence()
+            .context("annotation id without a sequence number")?;
+        self.write(|txn| {
+            txn.open_table(ANNOTATIONS)?
+                .insert((room.as_str(), sequence), json.as_str())?;
+            txn.open_table(ROOMS)?
+                .insert(room.as_str(), (version, last_id))?;
+            Ok(())
+        })
+    }
+
+    fn save_invite(
+        &self,
+        room: &RoomId,
+        invite_id: &str,
+        invite: StoredInvite,
+        forget_before: u64,
+    ) -> anyhow::Result<()> {
+        self.write(|txn| {
+            let mut invites = txn.open_table(INVITES)?;
+            invites.insert(
+                (room.as_str(), invite_id),
+                (invite.expires_at, invite.revoked),
+            )?;
+            remove_invites(&mut invites, room, |expires_at| expires_at < forget_before)
+        })
+    }
+
+    fn replace_invite_epoch(&self, room: &RoomId, invite_epoch: u64) -> anyhow::Result<()> {
+        self.write(|txn| {
+            txn.open_table(INVITE_EPOCHS)?
+                .insert(room.as_str(), invite_epoch)?;
+            remove_invites(&mut txn.open_table(INVITES)?, room, |_| true)
+        })
+    }
+
+    fn delete_room(&self, room: &RoomId) -> anyhow::Result<()> {
+        self.write(|txn| {
+            txn.open_table(ROOMS)?.remove(room.as_str())?;
+            txn.open_table(INVITE_EPOCHS)?.remove(room.as_str())?;
+            let every_annotation = (room.as_str(), 0)..=(room.as_str(), u64::MAX);
+            txn.open_table(ANNOTATIONS)?
+                .retain_in(every_annotation, |_, _| false)?;
+            remove_invites(&mut txn.open_table(INVITES)?, room, |_| true)
+        })
+    }
+}
+
+fn load_rooms(txn: &ReadTransaction) -> anyhow::Result<BTreeMap<RoomId, StoredRoom>> {
+    let mut rooms = BTreeMap::new();
+    let epochs = txn.open_table(INVITE_EPOCHS)?;
+    for entry in txn.open_table(ROOMS)?.iter()? {
+        let (room, counters) = entry?;
+        let (version, last_id) = counters.value();
+        let invite_epoch = epochs.get(room.value())?.map_or(0, |e| e.value());
+        rooms.insert(
+            RoomId::new(room.value()),
+            StoredRoom {
+                version,
+                last_id,
+                invite_epoch,
+                ..StoredRoom::default()
+            },
+        );
+    }
+    Ok(rooms)
+}
+
+fn load_annotations(
+    txn: &ReadTransaction,
+    rooms: &mut BTreeMap<RoomId, StoredRoom>,
+) -> anyhow::Result<()> {
+    for entry in txn.open_table(ANNOTATIONS)?.iter()? {
+        let (key, json) = entry?;
+        let (room, _) = key.value();
+        let stored: StoredAnnotation = serde_json::from_str(json.value())
+            .with_context(|| format!("a stored annotation of room {room} is corrupt"))?;
+        rooms
+            .entry(RoomId::new(room))
+            .or_default()
+            .entries
+            .push(stored);
+    }
+    Ok(())
+}
+
+fn load_invites(
+    txn: &ReadTransaction,
+    rooms: &mut BTreeMap<RoomId, StoredRoom>,
+) -> anyhow::Result<()> {
+    for entry in txn.open_table(INVITES)?.iter()? {
+        let (key, value) = entry?;
+        let (room, invite_id) = key.value();
+        let (expires_at, revoked) = value.value();
+        // A room is deleted with its invites, so every invite has its room.
+        if let Some(stored) = rooms.get_mut(&RoomId::new(room)) {
+            let invite = StoredInvite {
+                expires_at,
+                revoked,
+            };
+            stored.invites.insert(invite_id.to_owned(), invite);
+        }
+    }
+    Ok(())
+}
+
+/// Removes the invites of `room` whose expiry `forget` picks.
+fn remove_invites(
+    invites: &mut InviteTable<'_>,
+    room: &RoomId,
+    forget: impl Fn(u64) -> bool,
+) -> anyhow::Result<()> {
+    let mut forgotten = Vec::new();
+    for entry in invites.range((room.as_str(), "")..)? {
+        let (key, value) = entry?;
+        let (of_room, invite_id) = key.value();
+        if of_room != room.as_str() {
+            break;
+        }
+        if forget(value.value().0) {
+            forgotten.push(invite_id.to_owned());
+        }
+    }
+    for invite_id in forgotten {
+        invites.remove((room.as_str(), invite_id.as_str()))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Persister;
+    use glam::Vec3;
+    use spotter_protocol::{Anchor, Annotation, AnnotationKind, Pose};
+
+    fn entry(id: &str, deleted_in_version: Option<u64>) -> StoredAnnotation {
+        StoredAnnotation {
+            annotation: Annotation {
+                id: id.into(),
+                kind: AnnotationKind::Point,
+                author: "p-1".into(),
+                color: "#ff2d95".into(),
+                anchor: Anchor::World {
+                    pose: Pose::IDENTITY,
+                },
+                points: vec![Vec3::new(1.0, 0.0, 2.0)],
+                frame_rtp_timestamp: 1,
+            },
+            deleted_in_version,
+        }
+    }
+
+    /// A data directory of its own for each test.
+    fn data_dir(test: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("spotter-store-{test}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn invite(expires_at: u64, revoked: bool) -> StoredInvite {
+        StoredInvite {
+            expires_at,
+            revoked,
+        }
+    }
+
+    #[test]
+    fn changes_survive_a_reopen_in_order_with_tombstones_and_counters() {
+        let dir = data_dir("annotations");
+        let room = RoomId::new("demo");
+        {
+            let persister = Persister::start(Box::new(RedbStore::open(&dir).unwrap()));
+            persister.save(&room, entry("a-1", None), 1, 1);
+            persister.save(&room, entry("a-2", None), 2, 2);
+            persister.save(&room, entry("a-10", None), 3, 10);
+            persister.save(&room, entry("a-2", Some(4)), 4, 10);
+            persister.stop();
+        }
+        let store = RedbStore::open(&dir).unwrap();
+        let rooms = store.load().unwrap();
+        let stored = &rooms[&room];
+        let ids: Vec<_> = stored
+            .entries
+            .iter()
+            .map(|e| (e.annotation.id.as_str(), e.deleted_in_version))
+            .collect();
+        assert_eq!(ids, [("a-1", None), ("a-2", Some(4)), ("a-10", None)]);
+        assert_eq!((stored.version, stored.last_id), (4, 10));
+        // Creating an existing room keeps its counters and its invite epoch.
+        store.create_room(&room, 99).unwrap();
+        let reloaded = &store.load().unwrap()[&room];
+        assert_eq!((reloaded.version, reloaded.invite_epoch), (4, 0));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn revocations_and_deletions_survive_a_reopen() {
+        let dir = data_dir("revocations");
+        let (line_1, line_2) = (RoomId::new("line-1"), RoomId::new("line-2"));
+        {
+            let persister = Persister::start(Box::new(RedbStore::open(&dir).unwrap()));
+            persister.create_room(&line_1, 7);
+            persister.save_invite(&line_1, "invite-a", invite(2000, false), 1000);
+            persister.save_invite(&line_1, "invite-b", invite(2000, false), 1000);
+            persister.save_invite(&line_1, "invite-a", invite(2000, true), 1000);
+            // Expired long ago: forgotten by the next write of the room's invites.
+            persister.save_invite(&line_1, "invite-old", invite(500, true), 400);
+            persister.save_invite(&line_1, "invite-c", invite(3000, false), 1000);
+            persister.create_room(&line_2, 8);
+            persister.save(&line_2, entry("a-1", None), 1, 1);
+            persister.save_invite(&line_2, "invite-d", invite(2000, false), 1000);
+            persister.replace_invite_epoch(&line_2, 9);
+            persister.stop();
+        }
+        let rooms = RedbStore::open(&dir).unwrap().load().unwrap();
+        let first = &rooms[&line_1];
+        assert_eq!(first.invite_epoch, 7);
+        let invites: Vec<_> = first
+            .invites
+            .iter()
+            .map(|(id, i)| (id.as_str(), i.revoked))
+            .collect();
+        assert_eq!(
+            invites,
+            [("invite-a", true), ("invite-b", false), ("invite-c", false)]
+        );
+        // Revoking all: a new epoch, and the old epoch's invites are no longer listed.
+        let second = &rooms[&line_2];
+        assert_eq!((second.invite_epoch, second.invites.len()), (9, 0));
+
+        {
+            let persister = Persister::start(Box::new(RedbStore::open(&dir).unwrap()));
+            persister.delete_room(&line_2);
+            persister.create_room(&line_2, 10);
+            persister.stop();
+        }
+        let rooms = RedbStore::open(&dir).unwrap().load().unwrap();
+        assert_eq!(rooms[&line_1].invites.len(), 3, "another room is untouched");
+        let recreated = &rooms[&line_2];
+        assert_eq!(
+            (
+                recreated.invite_epoch,
+                recreated.entries.len(),
+                recreated.version
+            ),
+            (10, 0, 0),
+            "a room created again after its deletion starts empty, with a new epoch"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
