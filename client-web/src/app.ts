@@ -203,7 +203,8 @@ export class App {
           clientRef: m.client_ref,
           annotationId: m.annotation_id,
         });
-        if (!this.facts.joined) this.facts.joinError = m.message || m.code;
+        // A refused join, or an invite revoked while in the room, ends the session for good.
+        if (!this.facts.joined || m.code === 'invite_revoked') this.facts.joinError = m.message || m.code;
         this.view.notice(m.code, m.message);
         this.view.pending();
         this.view.lists();
