@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::live_session::LiveSession;
 use common::{attacker_address, connect_from, server_sockets_on};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -10,6 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_and_half_sent_connections_are_closed_and_capped_per_address() {
     let server = common::start_with(None, |c| c.limits.http_connections_per_address = 100).await;
+    let live = LiveSession::start(&server).await;
     let mut attack = Vec::new();
     for i in 0..300 {
         let mut stream = connect_from(attacker_address(3), server.http_addr())

@@ -154,9 +154,12 @@ async fn many_addresses_together_stop_at_the_servers_cap_and_health_still_answer
         c.limits.websockets_per_address = 50;
     })
     .await;
+    let live = LiveSession::start(&server).await;
     let attackers: Vec<IpAddr> = (2..22).map(attacker_address).collect();
     let attack = flood(&server, &attackers, 30).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
+    live.assert_video_flows("while the server's cap is reached")
+        .await;
     let held = server_sockets_on(server.http_addr().port());
     assert!(held <= 200 + 20, "{held} sockets held mid-attack");
     server.assert_healthy("mid-attack").await;
@@ -174,8 +177,9 @@ async fn many_addresses_together_stop_at_the_servers_cap_and_health_still_answer
             Outcome::Dropped(e) => panic!("under every per-address cap, yet dropped: {e}"),
         }
     }
+    // The live session's two connections hold two of the 200 places.
     assert!(
-        (200..=220).contains(&let_in),
+        (198..=220).contains(&let_in),
         "{let_in} let in: the server's cap is 200"
     );
     // Once they are closed, newcomers get in.
