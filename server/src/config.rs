@@ -115,6 +115,10 @@ pub struct LimitsConfig {
     /// ...and one room, everyone together: each mark is work for the room's headset.
     pub room_marks_per_second: u32,
     pub room_mark_burst: u32,
+    /// ICE-TCP connections (media where UDP is blocked) held at once, and from one source
+    /// address (IPv6: one /64). Lowered at start to fit the open-file limit.
+    pub ice_tcp_connections: usize,
+    pub ice_tcp_per_address: usize,
 }
 
 impl Default for LimitsConfig {
@@ -133,6 +137,8 @@ impl Default for LimitsConfig {
             mark_burst: 10,
             room_marks_per_second: 20,
             room_mark_burst: 40,
+            ice_tcp_connections: 1000,
+            ice_tcp_per_address: 16,
         }
     }
 }
@@ -284,6 +290,8 @@ impl Config {
                 "room_marks_per_second",
                 limits.room_marks_per_second as usize,
             ),
+            ("ice_tcp_connections", limits.ice_tcp_connections),
+            ("ice_tcp_per_address", limits.ice_tcp_per_address),
         ] {
             anyhow::ensure!(value > 0, "[limits] {name} must be at least 1");
         }

@@ -151,7 +151,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let totals = connection_caps::Totals {
         http: config.limits.http_connections,
         websockets: config.limits.websockets,
-        ice_tcp: sfu::ICE_TCP_CONNECTIONS,
+        ice_tcp: config.limits.ice_tcp_connections,
     };
     let file_limit = open_file_limit();
     let fitted = totals.fit_to_file_limit(file_limit);
@@ -168,6 +168,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         config.media.listen,
         config.media.public_ip,
         relay_metrics.clone(),
+        ConnectionCaps::new("ICE-TCP", fitted.ice_tcp, config.limits.ice_tcp_per_address),
     )
     .await?;
     let listener = std::net::TcpListener::bind(config.http.listen)

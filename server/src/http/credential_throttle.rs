@@ -4,6 +4,7 @@
 //! guesser which guess was right. Other addresses are not affected.
 
 use super::api::ApiError;
+use crate::connection_caps::source_of;
 use crate::rate::RateLimit;
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, Request, State};
@@ -33,7 +34,7 @@ impl FailedAttempts {
     /// How long `address` must wait before presenting a credential again, if it must.
     fn lockout(&self, address: IpAddr, now: Instant) -> Option<std::time::Duration> {
         let mut by_address = self.by_address.lock().unwrap();
-        let wait = by_address.get_mut(&key(address))?.wait(now);
+        let wait = by_address.get_mut(&source_of(address))?.wait(now);
         (!wait.is_zero()).then_some(wait)
     }
 
@@ -43,21 +44,9 @@ impl FailedAttempts {
             by_address.retain(|_, bucket| !bucket.is_full(now));
         }
         by_address
-            .entry(key(address))
+            .entry(source_of(address))
             .or_insert_with(|| RateLimit::with_rate(1.0 / SECONDS_PER_FAILURE, FAILURE_BURST))
             .allow(now);
-    }
-}
-
-/// One guesser, one entry: an IPv6 host usually holds a whole /64.
-fn key(address: IpAddr) -> IpAddr {
-    match address.to_canonical() {
-        IpAddr::V6(v6) => {
-            let mut segments = v6.segments();
-            segments[4..].fill(0);
-            IpAddr::V6(segments.into())
-        }
-        v4 => v4,
     }
 }
 

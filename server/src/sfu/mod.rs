@@ -24,9 +24,6 @@ use spotter_protocol::{ErrorCode, ParticipantId, ProtocolError, Role, RoomId};
 use std::net::SocketAddr;
 use tokio::sync::{mpsc, oneshot};
 
-/// ICE-TCP connections held at once (each is one peer's fallback).
-pub const ICE_TCP_CONNECTIONS: usize = tcp::MAX_CONNECTIONS;
-
 /// What the signaling side asks of the SFU.
 pub enum Command {
     /// Answer `offer` for a participant (replacing its earlier connection, if any).
@@ -50,11 +47,13 @@ pub struct SfuHandle {
 
 impl SfuHandle {
     /// Binds `bind` and starts the SFU task. `advertised` is the address put in candidates
-    /// (the public address behind a 1:1 NAT); by default the bound address.
+    /// (the public address behind a 1:1 NAT); by default the bound address. `tcp_caps` bound
+    /// the ICE-TCP connections held at once.
     pub async fn start(
         bind: SocketAddr,
         advertised_ip: Option<std::net::IpAddr>,
         metrics: std::sync::Arc<crate::metrics::RelayMetrics>,
+        tcp_caps: std::sync::Arc<crate::connection_caps::ConnectionCaps>,
     ) -> anyhow::Result<Self> {
         str0m::crypto::from_feature_flags().install_process_default();
         let socket = tokio::net::UdpSocket::bind(bind).await?;
@@ -72,7 +71,12 @@ impl SfuHandle {
             .await
             .map_err(|e| anyhow::anyhow!("binding TCP {tcp_bind} for ICE-TCP: {e}"))?;
         let (tcp_events_tx, tcp_events) = mpsc::channel(1024);
-        tokio::spawn(tcp::accept(listener, tcp_events_tx));
+        tokio::spawn(tcp::accept(
+            listener,
+            tcp_events_tx,
+            tcp_caps,
+            tcp::Timeouts::DEFAULT,
+        ));
         let (commands, rx) = mpsc::channel(64);
         let forwarder = forwarder::Forwarder::new(socket, media_addr, metrics);
         tokio::spawn(forwarder.run(rx, tcp_events));

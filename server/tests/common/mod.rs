@@ -139,6 +139,11 @@ impl TestServer {
         self.running.as_ref().expect("a running server").http_addr
     }
 
+    /// The media port: UDP, and TCP on the same number (ICE-TCP).
+    pub fn media_addr(&self) -> std::net::SocketAddr {
+        self.running.as_ref().expect("a running server").media_addr
+    }
+
     /// The roles of the participants in room `demo`, in the order the API lists them.
     pub async fn roles_in_demo(&self) -> Vec<String> {
         let (_, room) = self.get("/api/rooms/demo").await;
