@@ -116,7 +116,7 @@ pub struct LimitsConfig {
     pub room_marks_per_second: u32,
     pub room_mark_burst: u32,
     /// ICE-TCP connections (media where UDP is blocked) held at once, and from one source
-    /// address (IPv6: one /64). Lowered at start to fit the open-file limit.
+    /// address. Lowered at start to fit the open-file limit.
     pub ice_tcp_connections: usize,
     pub ice_tcp_per_address: usize,
 }

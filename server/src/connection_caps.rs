@@ -133,20 +133,6 @@ impl Drop for Slot {
     }
 }
 
-/// One source of connections or requests: an IPv4 address (an IPv4-mapped IPv6 one too), or
-/// the /64 an IPv6 address is in, since one host or customer usually holds a whole /64 and
-/// could take a new address for every attempt.
-pub fn source_of(address: IpAddr) -> IpAddr {
-    match address.to_canonical() {
-        IpAddr::V6(v6) => {
-            let mut segments = v6.segments();
-            segments[4..].fill(0);
-            IpAddr::V6(segments.into())
-        }
-        v4 => v4,
-    }
-}
-
 /// How many connections of each kind this node may hold at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Totals {
@@ -233,18 +219,6 @@ mod tests {
             }
         );
         assert!(refusal.to_string().contains("most ICE-TCP connections (3)"));
-    }
-
-    #[test]
-    fn a_source_is_an_ipv4_address_or_an_ipv6_64() {
-        assert_eq!(source_of(ip("2001:db8:1:2:aaaa::1")), ip("2001:db8:1:2::"));
-        assert_eq!(
-            source_of(ip("2001:db8:1:2:ffff::9")),
-            source_of(ip("2001:db8:1:2::1"))
-        );
-        assert_ne!(source_of(ip("2001:db8:1:3::1")), ip("2001:db8:1:2::"));
-        assert_eq!(source_of(ip("::ffff:192.0.2.7")), ip("192.0.2.7"));
-        assert_eq!(source_of(ip("192.0.2.7")), ip("192.0.2.7"));
     }
 
     #[test]

@@ -37,6 +37,8 @@ async fn idle_and_half_sent_connections_are_closed_and_capped_per_address() {
     server
         .assert_healthy("while one address holds its cap")
         .await;
+    live.assert_video_flows("while one address holds its cap")
+        .await;
 
     let mut at_once = 0;
     let mut after_timeout = 0;

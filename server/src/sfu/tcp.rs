@@ -10,7 +10,7 @@
 //! seconds). Beyond the caps, total and per source, a connection is closed at once (see
 //! `docs/decisions/ice-tcp-timeouts.md`).
 
-use crate::connection_caps::{ConnectionCaps, Slot, source_of};
+use crate::connection_caps::{ConnectionCaps, Slot};
 use bytes::Bytes;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -65,7 +65,7 @@ pub enum TcpEvent {
 }
 
 /// Accepts connections until the SFU task goes away. `caps` bound those held at once, per
-/// source (an IPv4 address or an IPv6 /64) and in all; `ConnectionCaps` logs refusals, a line
+/// source address and in all; `ConnectionCaps` logs refusals, a line
 /// every few seconds at most.
 pub async fn accept(
     listener: TcpListener,
@@ -84,7 +84,7 @@ pub async fn accept(
         };
         // Accepted and dropped when over a cap, rather than left in the listen backlog: a full
         // backlog would refuse everyone.
-        if let Ok(slot) = caps.take(source_of(remote.ip())) {
+        if let Ok(slot) = caps.take(remote.ip()) {
             let _ = stream.set_nodelay(true);
             tokio::spawn(serve(stream, remote, events.clone(), timeouts, slot));
         }
