@@ -5,6 +5,7 @@ mod admin_revoke;
 mod api;
 mod credential_throttle;
 mod serve;
+mod web;
 mod ws;
 
 pub use credential_throttle::FailedAttempts;
@@ -15,10 +16,8 @@ use axum::Router;
 use axum::middleware;
 use axum::routing::{delete, get, post};
 use std::path::Path;
-use tower_http::services::{ServeDir, ServeFile};
 
 pub fn app(state: AppState, web_dir: &Path) -> Router {
-    let web = ServeDir::new(web_dir).fallback(ServeFile::new(web_dir.join("index.html")));
     // The calls that take a credential, where refused ones are counted per address.
     let guarded = Router::new()
         .route("/api/rooms/{room}", get(api::room))
@@ -45,6 +44,6 @@ pub fn app(state: AppState, web_dir: &Path) -> Router {
         .route("/healthz", get(api::healthz))
         .route("/ws", get(ws::upgrade))
         .merge(guarded)
-        .fallback_service(web)
+        .fallback_service(web::service(web_dir))
         .with_state(state)
 }

@@ -1,0 +1,134 @@
+//! What a browser gets from the server's address: the page for every path that is not a file,
+//! the bundles under `assets/`, and never a redirect to another host.
+
+mod common;
+
+use common::TestServer;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const PAGE: &str = "<!doctype html><title>the test page</title>";
+const BUNDLE: &str = "console.log('the test bundle');";
+
+/// A server whose web directory holds a page and one bundle, inside its data directory (which
+/// the test server removes).
+async fn server() -> TestServer {
+    let data = std::env::temp_dir().join(format!(
+        "spotter-web-test-{}-{:x}",
+        std::process::id(),
+        rand::random::<u64>()
+    ));
+    let web = data.join("web");
+    std::fs::create_dir_all(web.join("assets")).unwrap();
+    std::fs::write(web.join("index.html"), PAGE).unwrap();
+    std::fs::write(web.join("assets/index-Ab12Cd34.js"), BUNDLE).unwrap();
+    common::start_with(Some(data), |c| c.http.web_dir = web).await
+}
+
+struct Reply {
+    status: u16,
+    /// Names in lower case.
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn content_type(&self) -> &str {
+        self.header("content-type").unwrap_or_default()
+    }
+}
+
+/// `GET path` with `Host` set to the server's address and the `extra` header lines.
+async fn get(server: &TestServer, path: &str, extra: &[(&str, &str)]) -> Reply {
+    let host = server.http.strip_prefix("http://").unwrap();
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n");
+    for (name, value) in extra {
+        request += &format!("{name}: {value}\r\n");
+    }
+    if !extra
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("connection"))
+    {
+        request += "Connection: close\r\n";
+    }
+    request += "\r\n";
+    stream.write_all(request.as_bytes()).await.unwrap();
+    // Read to the end, or to the end of the head for a socket that stays open (101).
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut buf).await.unwrap();
+        raw.extend_from_slice(&buf[..n]);
+        let head_done = raw.windows(4).any(|w| w == b"\r\n\r\n");
+        if n == 0 || (head_done && raw.starts_with(b"HTTP/1.1 101")) {
+            break;
+        }
+    }
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text.split_once("\r\n\r\n").expect("a response head");
+    let mut lines = head.lines();
+    let status = lines.next().unwrap()[9..12].parse().unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Reply {
+        status,
+        headers,
+        body: body.to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn the_page_answers_every_path_that_is_not_a_file_and_bundles_are_served_as_themselves() {
+    let server = server().await;
+    for path in ["/", "/index.html", "/?room=demo&token=x", "/some/deep/link"] {
+        let reply = get(&server, path, &[]).await;
+        assert_eq!((reply.status, reply.body.as_str()), (200, PAGE), "{path}");
+        assert!(reply.content_type().starts_with("text/html"), "{path}");
+    }
+    let bundle = get(&server, "/assets/index-Ab12Cd34.js", &[]).await;
+    assert_eq!((bundle.status, bundle.body.as_str()), (200, BUNDLE));
+    assert!(bundle.content_type().contains("javascript"));
+    // A bundle that is not there is missing, not the page taken for a script.
+    let missing = get(&server, "/assets/index-gone.js", &[]).await;
+    assert_eq!(missing.status, 404);
+}
+
+#[tokio::test]
+async fn no_path_is_redirected_least_of_all_to_another_host() {
+    let server = server().await;
+    // `//assets` used to answer `307 Location: //assets/`: protocol-relative, another host.
+    for path in [
+        "//assets",
+        "//assets/",
+        "///evil.example/assets",
+        "//evil.example",
+        "//evil.example/",
+        "/assets",
+        "/assets/",
+        "//%2F/evil.example",
+        "/%2F%2Fevil.example",
+        "/%5Cevil.example",
+        "/\\evil.example",
+        "/assets/..%2F..%2Fetc",
+    ] {
+        let reply = get(&server, path, &[]).await;
+        assert_eq!(reply.header("location"), None, "{path}");
+        assert!(
+            matches!(reply.status, 200 | 400 | 404),
+            "{path}: {}",
+            reply.status
+        );
+    }
+    // Where a directory stood, the page is shown.
+    let reply = get(&server, "//assets", &[]).await;
+    assert_eq!((reply.status, reply.body.as_str()), (200, PAGE));
+}
