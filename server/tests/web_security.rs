@@ -1,5 +1,6 @@
 //! What a browser gets from the server's address: the page for every path that is not a file,
-//! the bundles under `assets/`, and never a redirect to another host.
+//! with headers that protect the invite token in its address; the bundles under `assets/`;
+//! and never a redirect to another host.
 
 mod common;
 
@@ -131,4 +132,79 @@ async fn no_path_is_redirected_least_of_all_to_another_host() {
     // Where a directory stood, the page is shown.
     let reply = get(&server, "//assets", &[]).await;
     assert_eq!((reply.status, reply.body.as_str()), (200, PAGE));
+}
+
+/// The three headers every response carries, the API's included.
+fn assert_guarded(reply: &Reply, what: &str) {
+    let got = [
+        "x-content-type-options",
+        "x-frame-options",
+        "referrer-policy",
+    ]
+    .map(|n| reply.header(n));
+    assert_eq!(
+        got,
+        [Some("nosniff"), Some("DENY"), Some("no-referrer")],
+        "{what}"
+    );
+}
+
+#[tokio::test]
+async fn the_page_comes_with_a_strict_policy_and_is_never_stored_wherever_it_is_served() {
+    let server = server().await;
+    for path in [
+        "/",
+        "/index.html",
+        "/?room=demo&token=x",
+        "/some/deep/link",
+        "//assets",
+    ] {
+        let reply = get(&server, path, &[]).await;
+        assert_eq!((reply.status, reply.body.as_str()), (200, PAGE), "{path}");
+        assert_eq!(reply.header("cache-control"), Some("no-store"), "{path}");
+        assert_guarded(&reply, path);
+        let policy = reply.header("content-security-policy").expect("a policy");
+        assert!(!policy.contains("unsafe"), "{policy}");
+        let directives: std::collections::HashMap<&str, &str> = policy
+            .split(';')
+            .filter_map(|d| d.trim().split_once(' '))
+            .collect();
+        for (directive, sources) in [
+            ("default-src", "'none'"),
+            ("script-src", "'self'"),
+            ("connect-src", "'self'"),
+            ("frame-ancestors", "'none'"),
+            ("base-uri", "'none'"),
+            ("object-src", "'none'"),
+            ("form-action", "'none'"),
+        ] {
+            assert_eq!(
+                directives.get(directive),
+                Some(&sources),
+                "{directive} in {policy}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn bundles_may_be_kept_and_no_response_may_be_sniffed_framed_or_leak_a_referrer() {
+    let server = server().await;
+    let bundle = get(&server, "/assets/index-Ab12Cd34.js", &[]).await;
+    let cache = bundle.header("cache-control").unwrap_or_default();
+    assert!(
+        cache.contains("max-age=31536000") && cache.contains("immutable"),
+        "{cache}"
+    );
+    assert_guarded(&bundle, "a bundle");
+    let missing = get(&server, "/assets/index-gone.js", &[]).await;
+    assert_eq!(
+        (missing.status, missing.header("cache-control")),
+        (404, None)
+    );
+    assert_guarded(&missing, "a missing bundle");
+    for path in ["/healthz", "/api/rooms/demo"] {
+        let reply = get(&server, path, &[]).await;
+        assert_guarded(&reply, path);
+    }
 }
