@@ -1,6 +1,6 @@
 //! What a browser gets from the server's address: the page for every path that is not a file,
 //! with headers that protect the invite token in its address; the bundles under `assets/`;
-//! and never a redirect to another host.
+//! never a redirect to another host; and a signaling socket other sites' pages cannot open.
 
 mod common;
 
@@ -61,30 +61,43 @@ async fn get(server: &TestServer, path: &str, extra: &[(&str, &str)]) -> Reply {
     }
     request += "\r\n";
     stream.write_all(request.as_bytes()).await.unwrap();
-    // Read to the end, or to the end of the head for a socket that stays open (101).
+    // The head, then a body of its Content-Length: the connection may stay open (a refused
+    // upgrade asked for `Connection: Upgrade`, not `close`; a 101 is a socket).
     let mut raw = Vec::new();
     let mut buf = [0u8; 4096];
     loop {
         let n = stream.read(&mut buf).await.unwrap();
         raw.extend_from_slice(&buf[..n]);
-        let head_done = raw.windows(4).any(|w| w == b"\r\n\r\n");
-        if n == 0 || (head_done && raw.starts_with(b"HTTP/1.1 101")) {
-            break;
+        if let Some(reply) = parse_reply(&raw) {
+            return reply;
         }
+        assert!(
+            n > 0,
+            "the response ended early: {:?}",
+            String::from_utf8_lossy(&raw)
+        );
     }
-    let text = String::from_utf8_lossy(&raw);
-    let (head, body) = text.split_once("\r\n\r\n").expect("a response head");
+}
+
+/// A whole response in `raw`, or `None` while part of it is still to come.
+fn parse_reply(raw: &[u8]) -> Option<Reply> {
+    let text = String::from_utf8_lossy(raw);
+    let (head, body) = text.split_once("\r\n\r\n")?;
     let mut lines = head.lines();
-    let status = lines.next().unwrap()[9..12].parse().unwrap();
-    let headers = lines
+    let status = lines.next()?[9..12].parse().unwrap();
+    let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
         .collect();
-    Reply {
+    let reply = Reply {
         status,
         headers,
         body: body.to_owned(),
-    }
+    };
+    let length = reply
+        .header("content-length")
+        .map_or(0, |l| l.parse().unwrap());
+    (reply.body.len() >= length).then_some(reply)
 }
 
 #[tokio::test]
@@ -206,5 +219,57 @@ async fn bundles_may_be_kept_and_no_response_may_be_sniffed_framed_or_leak_a_ref
     for path in ["/healthz", "/api/rooms/demo"] {
         let reply = get(&server, path, &[]).await;
         assert_guarded(&reply, path);
+    }
+}
+
+/// A WebSocket handshake on `/ws`, from a page of `origin` (a browser) or with none.
+async fn open_signaling(server: &TestServer, origin: Option<&str>) -> Reply {
+    let mut headers = vec![
+        ("Connection", "Upgrade"),
+        ("Upgrade", "websocket"),
+        ("Sec-WebSocket-Version", "13"),
+        ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+    ];
+    headers.extend(origin.map(|o| ("Origin", o)));
+    get(server, "/ws", &headers).await
+}
+
+#[tokio::test]
+async fn only_the_servers_own_pages_listed_origins_and_non_browsers_may_open_signaling() {
+    let server = common::start_with(None, |c| {
+        c.http.public_url = Some("https://spotter.plant.example/".into());
+        c.http.allowed_origins = vec!["http://localhost:5173".into()];
+    })
+    .await;
+    let own = server.http.clone();
+    let port = own.rsplit(':').next().unwrap();
+    for origin in [
+        None,
+        Some(own.as_str()),
+        Some("https://spotter.plant.example"),
+        Some("http://localhost:5173"),
+    ] {
+        let reply = open_signaling(&server, origin).await;
+        assert_eq!(reply.status, 101, "{origin:?}: {}", reply.body);
+    }
+    let other_port = format!("http://127.0.0.1:{}", port.parse::<u16>().unwrap() ^ 1);
+    let other_scheme = own.replace("http://", "https://");
+    for origin in [
+        "http://evil.example",
+        "null",
+        &other_port,
+        &other_scheme,
+        "http://localhost:5174",
+        "http://localhost:5173/",
+    ] {
+        let reply = open_signaling(&server, Some(origin)).await;
+        assert_eq!(reply.status, 403, "{origin}");
+        let body: serde_json::Value = serde_json::from_str(&reply.body).expect("a JSON error");
+        assert_eq!(body["code"], "forbidden", "{origin}");
+        assert!(
+            body["message"].as_str().unwrap().contains("another site"),
+            "{body}"
+        );
+        assert_guarded(&reply, origin);
     }
 }

@@ -4,6 +4,7 @@ mod admin;
 mod admin_revoke;
 mod api;
 mod credential_throttle;
+pub mod origin;
 mod serve;
 mod web;
 mod ws;
