@@ -160,10 +160,15 @@ export async function openExpert(browser: Browser, name: string): Promise<Page> 
     });
   });
   await page.goto(`${await invite('expert')}&name=${encodeURIComponent(name)}`);
+  await waitForVideo(page);
+  return page;
+}
+
+/** Waits until `page` displays the headset's video with its camera data. */
+export async function waitForVideo(page: Page): Promise<void> {
   await page.waitForFunction(() => window.__spotter?.displayed != null, undefined, {
     timeout: 30_000,
   });
-  return page;
 }
 
 export async function closePage(page: Page): Promise<void> {

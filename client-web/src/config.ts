@@ -1,5 +1,5 @@
 // Page parameters: `?room=demo&token=<invite token>&name=Ana`. The token (from an invite link)
-// says the role; the page never chooses it.
+// says the role; the page never chooses it, and takes it out of the address once read.
 
 export interface PageConfig {
   room: string;
@@ -15,6 +15,58 @@ export function parseConfig(search: string): PageConfig {
     return v === undefined || v === '' ? fallback : v;
   };
   return { room: get('room', 'demo'), token: get('token', ''), name: get('name', 'Expert') };
+}
+
+export interface PageStart {
+  config: PageConfig;
+  /** The query to show instead (`?room=demo&name=Ana`), without the token; null: keep it. */
+  cleanSearch: string | null;
+}
+
+/**
+ * The page's parameters from its query, with the token taken out of the address: the address
+ * bar shows it to anyone near the screen, and screenshots and copied links carry it. When the
+ * query has no token (a reload after it was taken out), the one this tab kept for the room.
+ */
+export function startConfig(search: string, keptToken: (room: string) => string | null): PageStart {
+  const config = parseConfig(search);
+  const q = new URLSearchParams(search);
+  const hadToken = q.has('token');
+  q.delete('token');
+  const rest = q.toString();
+  return {
+    config: config.token === '' ? { ...config, token: keptToken(config.room) ?? '' } : config,
+    cleanSearch: hadToken ? (rest === '' ? '' : `?${rest}`) : null,
+  };
+}
+
+/** Where a tab keeps a room's token (sessionStorage: this tab only, gone when it closes). */
+function tokenKey(room: string): string {
+  return `spotter.token.${room}`;
+}
+
+/** `startConfig` on this page: keeps the token in the tab's sessionStorage, cleans the address. */
+export function takePageConfig(): PageConfig {
+  const storage = sessionStorageOrNull();
+  const { config, cleanSearch } = startConfig(location.search, (room) => storage?.getItem(tokenKey(room)) ?? null);
+  if (config.token !== '') {
+    try {
+      storage?.setItem(tokenKey(config.room), config.token);
+    } catch {
+      // Storage full or refused: a reload will need the invite link again.
+    }
+  }
+  if (cleanSearch !== null) history.replaceState(null, '', `${location.pathname}${cleanSearch}${location.hash}`);
+  return config;
+}
+
+/** Null where the browser refuses storage (reading `sessionStorage` throws then). */
+function sessionStorageOrNull(): Storage | null {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return null;
+  }
 }
 
 /** The signaling URL for a page at `location`: `ws(s)://<host>/ws`. */

@@ -1,7 +1,7 @@
 // Wires the page together.
 import './style.css';
 import { App, type AppView } from './app';
-import { parseConfig, signalingUrl } from './config';
+import { signalingUrl, takePageConfig } from './config';
 import { OverlayRenderer } from './overlay/renderer';
 import { OverlaySync } from './overlay/sync';
 import { Signaling } from './signaling';
@@ -28,7 +28,7 @@ function byId<T extends Element>(id: string, type: new () => T): T {
   return e;
 }
 
-const config = parseConfig(location.search);
+const config = takePageConfig();
 const video = byId('video', HTMLVideoElement);
 const overlay = byId('overlay', HTMLCanvasElement);
 const messages = new MessageArea(byId('messages', HTMLElement));

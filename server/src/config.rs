@@ -2,6 +2,7 @@
 //! command-line flags over those. `spotter-server --help` lists every flag with its variable;
 //! `server/spotter.sample.toml` is a commented sample of the file.
 
+use crate::http::origin::Origin;
 use anyhow::Context;
 use clap::Parser;
 use serde::Deserialize;
@@ -35,6 +36,10 @@ pub struct HttpConfig {
     pub tls_cert: Option<PathBuf>,
     /// TLS private key (PEM) for `tls_cert`.
     pub tls_key: Option<PathBuf>,
+    /// Origins (`scheme://host[:port]`) whose pages may open the signaling socket besides the
+    /// server's own and `public_url`'s, e.g. a development server. Other sites' pages are
+    /// refused; clients that are not browsers send no origin and are let in.
+    pub allowed_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -162,6 +167,7 @@ impl Default for HttpConfig {
             public_url: None,
             tls_cert: None,
             tls_key: None,
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -231,6 +237,14 @@ pub struct Flags {
     /// [http] tls_key: private key (PEM) of --tls-cert.
     #[arg(long, env = "SPOTTER_TLS_KEY")]
     pub tls_key: Option<PathBuf>,
+    /// [http] allowed_origins: other origins whose pages may open the signaling socket,
+    /// comma-separated (e.g. http://localhost:5173) [default: none].
+    #[arg(
+        long = "allowed-origin",
+        env = "SPOTTER_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub allowed_origins: Option<Vec<String>>,
     /// [auth] admin_key: key of the admin API (at least 16 characters) [default: off].
     #[arg(long, env = "SPOTTER_ADMIN_KEY", hide_env_values = true)]
     pub admin_key: Option<String>,
@@ -304,6 +318,17 @@ impl Config {
                 url.starts_with("http://") || url.starts_with("https://"),
                 "[http] public_url must start with http:// or https://, not {url:?}"
             );
+            anyhow::ensure!(
+                Origin::of_url(url).is_some(),
+                "[http] public_url {url:?} names no host[:port] after the scheme"
+            );
+        }
+        for origin in &self.http.allowed_origins {
+            anyhow::ensure!(
+                Origin::parse(origin).is_some(),
+                "[http] allowed_origins: {origin:?} is not an origin; write scheme://host[:port] \
+                 with no path, as browsers send it (e.g. http://localhost:5173)"
+            );
         }
         Ok(())
     }
@@ -346,6 +371,9 @@ impl Config {
         }
         if flags.tls_key.is_some() {
             self.http.tls_key = flags.tls_key;
+        }
+        if let Some(v) = flags.allowed_origins {
+            self.http.allowed_origins = v;
         }
         self
     }
@@ -395,6 +423,32 @@ mod tests {
         config.auth.admin_key = Some("x".repeat(16));
         config.http.public_url = Some("spotter.example".into());
         assert!(format!("{:#}", config.check().unwrap_err()).contains("public_url"));
+    }
+
+    #[test]
+    fn allowed_origins_must_be_origins() {
+        let mut config = Config::default();
+        config.http.allowed_origins = vec!["http://localhost:5173".into(), "https://[::1]".into()];
+        config.check().unwrap();
+        for bad in ["localhost:5173", "http://localhost:5173/", "null"] {
+            config.http.allowed_origins = vec![bad.into()];
+            let error = format!("{:#}", config.check().unwrap_err());
+            assert!(
+                error.contains("allowed_origins") && error.contains(bad),
+                "{error}"
+            );
+        }
+        let flags = Flags::try_parse_from([
+            "spotter-server",
+            "--allowed-origin",
+            "http://localhost:5173,https://tools.plant.example",
+        ])
+        .unwrap();
+        let config = Config::default().with_flags(flags);
+        assert_eq!(
+            config.http.allowed_origins,
+            ["http://localhost:5173", "https://tools.plant.example"]
+        );
     }
 
     #[test]

@@ -189,6 +189,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         admin_attempts: Arc::new(http::FailedAttempts::default()),
         base_url: base_url(&config, http_addr),
         invite_ttl: std::time::Duration::from_secs(config.auth.invite_ttl_seconds),
+        origins: Arc::new(http::origin::OriginPolicy::new(&config.http)),
     };
     let app = http::app(state.clone(), &config.http.web_dir);
     let http_caps = ConnectionCaps::new(

@@ -4,6 +4,7 @@ use crate::auth::Auth;
 use crate::config::LimitsConfig;
 use crate::connection_caps::ConnectionCaps;
 use crate::http::FailedAttempts;
+use crate::http::origin::OriginPolicy;
 use crate::metrics::RelayMetrics;
 use crate::rooms::RoomRegistry;
 use crate::sfu::SfuHandle;
@@ -25,4 +26,6 @@ pub struct AppState {
     pub base_url: String,
     /// Lifetime of an invite whose request does not say.
     pub invite_ttl: std::time::Duration,
+    /// Which browser pages may open the signaling socket.
+    pub origins: Arc<OriginPolicy>,
 }

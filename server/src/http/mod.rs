@@ -4,7 +4,9 @@ mod admin;
 mod admin_revoke;
 mod api;
 mod credential_throttle;
+pub mod origin;
 mod serve;
+mod web;
 mod ws;
 
 pub use credential_throttle::FailedAttempts;
@@ -12,13 +14,22 @@ pub use serve::serve;
 
 use crate::state::AppState;
 use axum::Router;
+use axum::http::{HeaderValue, header};
 use axum::middleware;
 use axum::routing::{delete, get, post};
 use std::path::Path;
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Headers on every response, the API's too: no type sniffing (a JSON error quoting a
+/// client's input is not HTML), no framing, and no `Referer` sent on from a page whose address
+/// carried an invite token. The page's own headers are in [`web`].
+const EVERY_RESPONSE: [(header::HeaderName, &str); 3] = [
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (header::REFERRER_POLICY, "no-referrer"),
+];
 
 pub fn app(state: AppState, web_dir: &Path) -> Router {
-    let web = ServeDir::new(web_dir).fallback(ServeFile::new(web_dir.join("index.html")));
     // The calls that take a credential, where refused ones are counted per address.
     let guarded = Router::new()
         .route("/api/rooms/{room}", get(api::room))
@@ -41,10 +52,16 @@ pub fn app(state: AppState, web_dir: &Path) -> Router {
             state.clone(),
             credential_throttle::guard,
         ));
-    Router::new()
+    let app = Router::new()
         .route("/healthz", get(api::healthz))
         .route("/ws", get(ws::upgrade))
         .merge(guarded)
-        .fallback_service(web)
-        .with_state(state)
+        .fallback_service(web::service(web_dir))
+        .with_state(state);
+    EVERY_RESPONSE.into_iter().fold(app, |app, (name, value)| {
+        app.layer(SetResponseHeaderLayer::overriding(
+            name,
+            HeaderValue::from_static(value),
+        ))
+    })
 }

@@ -7,7 +7,7 @@ use crate::session::Session;
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{ConnectInfo, State};
-use axum::http::header;
+use axum::http::{HeaderMap, Uri, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
@@ -33,7 +33,23 @@ pub async fn upgrade(
     ws: WebSocketUpgrade,
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    uri: Uri,
 ) -> Response {
+    if !state
+        .origins
+        .allows(&headers, uri.authority().map(|a| a.as_str()))
+    {
+        // Before a slot is taken, and closed after the answer: a refused page holds nothing.
+        // Debug formatting quotes whatever a client sent.
+        tracing::info!(origin = ?headers.get(header::ORIGIN), "refused a signaling socket to another site's page");
+        let error = ApiError(ProtocolError::new(
+            ErrorCode::Forbidden,
+            "a page of another site may not open this server's signaling socket \
+             (its operator can allow an origin with [http] allowed_origins)",
+        ));
+        return ([(header::CONNECTION, "close")], error).into_response();
+    }
     let slot = match state.websocket_caps.take(peer.ip()) {
         Ok(slot) => slot,
         Err(refusal) => {
