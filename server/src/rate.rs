@@ -39,6 +39,12 @@ impl RateLimit {
         }
     }
 
+    /// Returns a token taken by [`RateLimit::allow`] (what it was taken for did not happen).
+    pub fn give_back(&mut self, now: Instant) {
+        self.refill(now);
+        self.tokens = (self.tokens + 1.0).min(self.burst);
+    }
+
     /// How long until a token is there (zero when one is).
     pub fn wait(&mut self, now: Instant) -> Duration {
         self.refill(now);

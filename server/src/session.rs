@@ -81,6 +81,19 @@ impl Session {
         }
     }
 
+    /// A binary message: refused, and counted against the rate like any message.
+    pub async fn refuse_binary(&mut self) {
+        if !self.rate.allow(std::time::Instant::now()) {
+            self.throttled().await;
+            return;
+        }
+        self.send(ServerMessage::error(ProtocolError::new(
+            ErrorCode::MalformedMessage,
+            "signaling messages are JSON text, not binary",
+        )))
+        .await;
+    }
+
     /// A message was dropped for the rate: the client hears of it once per episode.
     async fn throttled(&mut self) {
         if !std::mem::replace(&mut self.throttled, true) {

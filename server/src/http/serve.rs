@@ -1,17 +1,19 @@
 //! Serving the HTTP surface, plain or over TLS, so that no client can hold the listener: the
-//! connections of one source address and in all are capped, and a connection must send its
-//! request headers in time (so idle and half-sent connections are closed, not held forever).
+//! connections of one source address and in all are capped, a connection must send its
+//! request headers in time (so half-sent ones are closed), and one on which nothing moves for
+//! [`IDLE_TIMEOUT`] is closed, whatever it speaks (HTTP/1, HTTP/2, a WebSocket).
 
 use crate::connection_caps::{ConnectionCaps, Slot};
 use axum::Router;
 use axum_server::accept::Accept;
 use futures_util::future::{Ready, ready};
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
@@ -20,6 +22,9 @@ use tokio::net::TcpStream;
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// A TLS handshake must be over this soon.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// A connection on which nothing moved either way for this long is closed: HTTP/2 has no idle
+/// timeout of its own in hyper, and a live WebSocket moves every 10 s (the server's pings).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Serves `app` on `listener` until `handle` shuts it down.
 pub async fn serve(
@@ -71,22 +76,38 @@ impl<S> Accept<TcpStream, S> for CappedAcceptor {
                 .take(peer.ip())
                 .map_err(|refusal| io::Error::other(refusal.to_string()))
         });
-        ready(slot.map(|slot| {
-            (
-                Capped {
-                    stream,
-                    _slot: slot,
-                },
-                service,
-            )
-        }))
+        ready(slot.map(|slot| (Capped::new(stream, slot), service)))
     }
 }
 
-/// A TCP connection and its place under the caps.
+/// A TCP connection, its place under the caps, and when anything last moved on it.
 pub struct Capped {
     stream: TcpStream,
     _slot: Slot,
+    last_moved: Instant,
+    /// Wakes a waiting read when the connection may have gone idle.
+    idle: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl Capped {
+    fn new(stream: TcpStream, slot: Slot) -> Self {
+        let now = Instant::now();
+        Self {
+            stream,
+            _slot: slot,
+            last_moved: now,
+            idle: Box::pin(tokio::time::sleep_until((now + IDLE_TIMEOUT).into())),
+        }
+    }
+
+    /// Whether the connection has been idle too long, arranging to be woken when it may be.
+    fn idle_too_long(&mut self, cx: &mut Context<'_>) -> bool {
+        let deadline = (self.last_moved + IDLE_TIMEOUT).into();
+        if self.idle.deadline() != deadline {
+            self.idle.as_mut().reset(deadline);
+        }
+        self.idle.as_mut().poll(cx).is_ready()
+    }
 }
 
 impl AsyncRead for Capped {
@@ -95,7 +116,21 @@ impl AsyncRead for Capped {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        match Pin::new(&mut this.stream).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {
+                if buf.filled().len() > before {
+                    this.last_moved = Instant::now();
+                }
+                Poll::Ready(Ok(()))
+            }
+            Poll::Pending if this.idle_too_long(cx) => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "nothing moved on the connection",
+            ))),
+            other => other,
+        }
     }
 }
 
@@ -105,7 +140,14 @@ impl AsyncWrite for Capped {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+        let this = self.get_mut();
+        let written = Pin::new(&mut this.stream).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = written
+            && n > 0
+        {
+            this.last_moved = Instant::now();
+        }
+        written
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -114,17 +156,5 @@ impl AsyncWrite for Capped {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.stream.is_write_vectored()
     }
 }

@@ -135,14 +135,7 @@ async fn read(
         };
         match message {
             Message::Text(text) => session.handle_text(text.as_str()).await,
-            Message::Binary(_) => {
-                session
-                    .send(ServerMessage::error(ProtocolError::new(
-                        ErrorCode::MalformedMessage,
-                        "signaling messages are JSON text, not binary",
-                    )))
-                    .await
-            }
+            Message::Binary(_) => session.refuse_binary().await,
             Message::Close(_) => return Ending::Ended,
             Message::Ping(_) | Message::Pong(_) => {}
         }

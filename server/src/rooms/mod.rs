@@ -23,6 +23,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{Notify, mpsc};
 
+/// How long a reply may wait for room in a participant's queue.
+const REPLY_WAIT: Duration = Duration::from_secs(5);
+
 /// The bounded queue of messages to one participant's connection.
 #[derive(Clone)]
 pub struct Outbox {
@@ -52,10 +55,18 @@ impl Outbox {
         }
     }
 
-    /// Queues a message, waiting for room in the queue (a reply to the participant's own
-    /// request: it waits for the participant, no one else).
+    /// Queues a message, waiting a little for room in the queue (a reply to the participant's
+    /// own request: it waits for the participant, no one else). A participant that does not
+    /// make room in that time has stopped reading: its connection is closed, as in
+    /// [`Outbox::deliver`], rather than held open, waiting, for good.
     pub async fn send(&self, message: ServerMessage) {
-        let _ = self.queue.send(message).await;
+        match tokio::time::timeout(REPLY_WAIT, self.queue.send(message)).await {
+            Ok(_) => {}
+            Err(_) => {
+                tracing::warn!("a participant stopped reading its replies; closing its connection");
+                self.overflowed.notify_one();
+            }
+        }
     }
 
     /// Completes once a message could not be queued.
