@@ -56,3 +56,41 @@ async fn idle_and_half_sent_connections_are_closed_and_capped_per_address() {
     }
     assert_eq!((at_once, after_timeout), (200, 100));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http2_connection_that_goes_quiet_is_closed() {
+    let server = common::start().await;
+    let address = server.http_addr();
+    let open_for = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(45)))
+            .unwrap();
+        // The HTTP/2 preface, an empty SETTINGS frame and one request (HEADERS on stream 1:
+        // GET http /, from HPACK's static table), then nothing: hyper's HTTP/2 has no idle
+        // timeout of its own, and the header timeout is HTTP/1's.
+        let mut opening = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+        opening.extend_from_slice(&[0, 0, 0, 4, 0, 0, 0, 0, 0]);
+        opening.extend_from_slice(&[0, 0, 3, 1, 0x05, 0, 0, 0, 1, 0x82, 0x86, 0x84]);
+        stream.write_all(&opening).unwrap();
+        let opened = Instant::now();
+        let mut received = 0;
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stream.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            received += n;
+        }
+        (opened.elapsed(), received)
+    })
+    .await
+    .unwrap();
+    let (open_for, received) = open_for;
+    assert!(received > 100, "the request was answered: {received} bytes");
+    assert!(
+        (Duration::from_secs(25)..Duration::from_secs(40)).contains(&open_for),
+        "closed after {open_for:?}, 30 s after its last answer expected"
+    );
+}
