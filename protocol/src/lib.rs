@@ -28,7 +28,7 @@ pub use ids::{AnnotationId, EquipmentId, ParticipantId, RoomId, is_valid_room_na
 pub use role::{Action, Role};
 pub use signaling::{
     ClientMessage, EquipmentInfo, MAX_MESSAGE_BYTES, MAX_TOKEN_BYTES, Participant, RoomSnapshot,
-    ServerMessage, check_name, is_valid_name,
+    ServerMessage, check_name,
 };
 
 /// Name of the data channel that carries [`FrameMeta`] from the headset to every expert.

@@ -259,12 +259,9 @@ impl ClientMessage {
     }
 }
 
-/// A person's or an equipment's name: 1–64 printable characters once trimmed.
-pub fn is_valid_name(name: &str) -> bool {
-    check_name(name).is_ok()
-}
-
-/// Why `name` is not a valid name (see [`is_valid_name`]), in words for the person.
+/// Whether `name` is a valid name for a person or a piece of equipment (1–64 characters once
+/// trimmed, none of them control or invisible formatting characters); if not, why, in words
+/// for the person.
 ///
 /// Invisible formatting characters (Unicode category Cf: bidirectional overrides such as
 /// U+202E, zero-width spaces such as U+200B) are refused: with them a name can read as

@@ -12,7 +12,6 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 struct ServerProcess {
     child: std::process::Child,
@@ -80,28 +79,21 @@ fn start_limited_server() -> (ServerProcess, SocketAddr) {
 }
 
 async fn healthz(address: SocketAddr) -> Result<(), String> {
-    let attempt = async {
-        let mut stream = connect_from(LOOPBACK, address)
-            .await
-            .map_err(|e| e.to_string())?;
-        stream
-            .write_all(b"GET /healthz HTTP/1.1\r\nHost: spotter\r\nConnection: close\r\n\r\n")
-            .await
-            .map_err(|e| e.to_string())?;
-        let mut response = String::new();
-        stream
-            .read_to_string(&mut response)
-            .await
-            .map_err(|e| e.to_string())?;
-        if response.starts_with("HTTP/1.1 200") {
-            Ok(())
-        } else {
-            Err(response)
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(2), attempt)
-        .await
-        .map_err(|_| "no answer in 2 s".to_owned())?
+    let request = common::http_request(
+        LOOPBACK,
+        address,
+        "GET",
+        "/healthz",
+        &[("Host", "spotter")],
+        None,
+        None,
+    );
+    match tokio::time::timeout(Duration::from_secs(2), request).await {
+        Ok(Ok((200, _, _))) => Ok(()),
+        Ok(Ok((status, head, body))) => Err(format!("{status}: {head}\n{body}")),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("no answer in 2 s".to_owned()),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -160,17 +152,18 @@ async fn under_1024_open_files_a_flood_of_websockets_leaves_the_server_answering
 
 /// An expert's invite token from the admin API.
 async fn issue_token(address: SocketAddr) -> String {
-    let body = r#"{"role":"expert"}"#;
-    let request = format!(
-        "POST /api/admin/rooms/demo/invites HTTP/1.1\r\nHost: spotter\r\nConnection: close\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        common::ADMIN_KEY,
-        body.len()
-    );
-    let mut stream = connect_from(LOOPBACK, address).await.unwrap();
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    let json = response.split_once("\r\n\r\n").unwrap().1;
-    let invite: serde_json::Value = serde_json::from_str(json).unwrap();
+    let (status, _, body) = common::http_request(
+        LOOPBACK,
+        address,
+        "POST",
+        "/api/admin/rooms/demo/invites",
+        &[("Host", "spotter")],
+        Some(common::ADMIN_KEY),
+        Some(&serde_json::json!({ "role": "expert" })),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 201, "{body}");
+    let invite: serde_json::Value = serde_json::from_str(&body).unwrap();
     invite["token"].as_str().unwrap().to_owned()
 }

@@ -201,32 +201,52 @@ impl TestServer {
         bearer: Option<&str>,
         body: Option<&serde_json::Value>,
     ) -> (u16, String, String) {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let mut stream = connect_from(from, self.http_addr()).await.unwrap();
-        let body = body.map(|b| b.to_string()).unwrap_or_default();
-        let mut request = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
-        for (name, value) in headers {
-            request += &format!("{name}: {value}\r\n");
-        }
-        if let Some(credential) = bearer {
-            request += &format!("Authorization: Bearer {credential}\r\n");
-        }
-        if !body.is_empty() {
-            request += &format!(
-                "Content-Type: application/json\r\nContent-Length: {}\r\n",
-                body.len()
-            );
-        }
-        request += "\r\n";
-        request += &body;
-        stream.write_all(request.as_bytes()).await.unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).await.unwrap();
-        let status = response[9..12].parse().unwrap();
-        // The API answers with a Content-Length body; chunked bodies are not used.
-        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-        (status, head.to_owned(), body.to_owned())
+        http_request(from, self.http_addr(), method, path, headers, bearer, body)
+            .await
+            .unwrap()
     }
+}
+
+/// An HTTP request to `to` from source address `from` (any of 127.0.0.0/8), with extra
+/// headers, an optional `Authorization: Bearer` credential and JSON body; the status, the head
+/// and the body, or why there is no answer.
+pub async fn http_request(
+    from: std::net::IpAddr,
+    to: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    bearer: Option<&str>,
+    body: Option<&serde_json::Value>,
+) -> std::io::Result<(u16, String, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = connect_from(from, to).await?;
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let mut request = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request += &format!("{name}: {value}\r\n");
+    }
+    if let Some(credential) = bearer {
+        request += &format!("Authorization: Bearer {credential}\r\n");
+    }
+    if !body.is_empty() {
+        request += &format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+    }
+    request += "\r\n";
+    request += &body;
+    stream.write_all(request.as_bytes()).await?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await?;
+    let status = response
+        .get(9..12)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("not an HTTP answer: {response:?}")))?;
+    // The API answers with a Content-Length body; chunked bodies are not used.
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    Ok((status, head.to_owned(), body.to_owned()))
 }
 
 pub const LOOPBACK: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
