@@ -45,6 +45,7 @@ describe('annotation list', () => {
       participants: [],
       annotations: [annotation('x'), annotation('y')],
       equipment: [],
+      recording: null,
       version: 7,
     };
     const list = fromSnapshot(snapshot);

@@ -52,6 +52,14 @@ pub enum ErrorCode {
     /// The admin API was asked to revoke an invite its room does not know: never issued by
     /// this server, expired, or already revoked with every invite of the room.
     UnknownInvite,
+    /// No recording of this id exists (it never did, or it was deleted).
+    UnknownRecording,
+    /// The room is already recording.
+    AlreadyRecording,
+    /// The room is not recording.
+    NotRecording,
+    /// The recording could not be written (a full disk, say); the live session goes on.
+    RecordingFailed,
     /// The admin API was called without the admin key, or with a wrong one.
     Unauthorized,
     /// The server failed; details are in its log.
@@ -81,6 +89,10 @@ impl ErrorCode {
             ErrorCode::WrongRoom => "wrong_room",
             ErrorCode::InviteRevoked => "invite_revoked",
             ErrorCode::UnknownInvite => "unknown_invite",
+            ErrorCode::UnknownRecording => "unknown_recording",
+            ErrorCode::AlreadyRecording => "already_recording",
+            ErrorCode::NotRecording => "not_recording",
+            ErrorCode::RecordingFailed => "recording_failed",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::Internal => "internal",
         }

@@ -46,6 +46,10 @@ string_id!(
     AnnotationId
 );
 string_id!(
+    /// A recording of a room, assigned by the server when it starts: `r-` and 16 hex digits.
+    RecordingId
+);
+string_id!(
     /// A piece of equipment in the factory registry (`assets/factory.json`), e.g. `pump-1`.
     EquipmentId
 );
@@ -59,6 +63,19 @@ impl AnnotationId {
     /// `n` for an id `a-n`.
     pub fn sequence(&self) -> Option<u64> {
         self.0.strip_prefix("a-")?.parse().ok()
+    }
+}
+
+impl RecordingId {
+    /// A new random id.
+    pub fn fresh(random: u64) -> Self {
+        Self(format!("r-{random:016x}"))
+    }
+
+    /// Whether `s` has the shape of a recording id (checked before any lookup).
+    pub fn is_well_formed(s: &str) -> bool {
+        s.strip_prefix("r-")
+            .is_some_and(|hex| hex.len() == 16 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
     }
 }
 

@@ -8,6 +8,9 @@
 //! 3. Annotations: an expert's [`AnnotationRequest`] in image coordinates becomes, once the headset
 //!    has resolved it in 3D, an [`Annotation`] attached to an [`Anchor`].
 //!
+//! 4. The journal ([`JournalEvent`]): every change in a room, in order, on the server's clock;
+//!    what recordings replay.
+//!
 //! The TypeScript types of the web client are generated from these (see `tests/ts_bindings.rs`).
 
 mod annotation;
@@ -15,6 +18,7 @@ mod error;
 mod frame;
 mod geometry;
 mod ids;
+mod journal;
 mod role;
 mod signaling;
 
@@ -24,7 +28,8 @@ pub use annotation::{
 pub use error::{ErrorCode, ProtocolError};
 pub use frame::{FrameMeta, MAX_FRAME_META_BYTES};
 pub use geometry::{Intrinsics, Pose};
-pub use ids::{AnnotationId, EquipmentId, ParticipantId, RoomId, is_valid_room_name};
+pub use ids::{AnnotationId, EquipmentId, ParticipantId, RecordingId, RoomId, is_valid_room_name};
+pub use journal::{JournalEvent, RecordingStatus, RoomChange};
 pub use role::{Action, Role};
 pub use signaling::{
     ClientMessage, EquipmentInfo, MAX_MESSAGE_BYTES, MAX_TOKEN_BYTES, Participant, RoomSnapshot,

@@ -37,10 +37,12 @@ pub enum Action {
     DeleteAnnotation,
     /// Answer a resolve request with a resolved annotation (or why it failed).
     ResolveAnnotation,
+    /// Start and stop the room's recording.
+    Record,
 }
 
 impl Action {
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 9] = [
         Action::Publish,
         Action::Talk,
         Action::Listen,
@@ -49,6 +51,7 @@ impl Action {
         Action::Annotate,
         Action::DeleteAnnotation,
         Action::ResolveAnnotation,
+        Action::Record,
     ];
 }
 
@@ -66,11 +69,11 @@ impl Role {
         match self {
             Role::Technician => matches!(
                 action,
-                Publish | Talk | Listen | ReadRoom | ResolveAnnotation
+                Publish | Talk | Listen | ReadRoom | ResolveAnnotation | Record
             ),
             Role::Expert => matches!(
                 action,
-                Talk | Listen | Subscribe | ReadRoom | Annotate | DeleteAnnotation
+                Talk | Listen | Subscribe | ReadRoom | Annotate | DeleteAnnotation | Record
             ),
             Role::Observer | Role::Trainer => matches!(action, Listen | Subscribe | ReadRoom),
         }
@@ -99,6 +102,7 @@ impl fmt::Display for Action {
             Action::Annotate => "annotate",
             Action::DeleteAnnotation => "delete annotations",
             Action::ResolveAnnotation => "resolve annotations",
+            Action::Record => "start or stop recording",
         })
     }
 }

@@ -3,8 +3,9 @@
 use crate::annotation::{Annotation, AnnotationRequest, ResolveRequest, is_valid_color};
 use crate::error::{ErrorCode, ProtocolError};
 use crate::ids::{
-    AnnotationId, EquipmentId, ParticipantId, RoomId, is_valid_id, is_valid_room_name,
+    AnnotationId, EquipmentId, ParticipantId, RecordingId, RoomId, is_valid_id, is_valid_room_name,
 };
+use crate::journal::RecordingStatus;
 use crate::role::Role;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -60,6 +61,10 @@ pub enum ClientMessage {
     },
     /// Technician or expert: the microphone was muted or unmuted (everyone is shown it).
     SetMuted { muted: bool },
+    /// Expert or technician: start recording the room (everyone is shown it).
+    StartRecording,
+    /// Expert or technician: stop the room's recording.
+    StopRecording,
 }
 
 /// From the server to a participant.
@@ -104,6 +109,17 @@ pub enum ServerMessage {
     /// The equipment the room's headset knows changed.
     EquipmentUpdated {
         items: Vec<EquipmentInfo>,
+    },
+    /// The room started recording: every page and the headset show it while it runs.
+    RecordingStarted {
+        recording: RecordingStatus,
+    },
+    /// The room's recording stopped: by a participant, or by the server (`by` absent), which
+    /// then says why (a full disk, the headset left).
+    RecordingStopped {
+        recording_id: RecordingId,
+        by: Option<ParticipantId>,
+        reason: Option<String>,
     },
     /// The server is shutting down; the connection closes next.
     Closing {
@@ -159,6 +175,8 @@ pub struct RoomSnapshot {
     pub annotations: Vec<Annotation>,
     /// The equipment the room's headset reported (kept when it leaves).
     pub equipment: Vec<EquipmentInfo>,
+    /// The recording running now, if any.
+    pub recording: Option<RecordingStatus>,
     /// Increases with every change to the room's annotations.
     #[ts(type = "number")]
     pub version: u64,
@@ -224,7 +242,10 @@ impl ClientMessage {
                 }
             }
             ClientMessage::Annotate { request, .. } => validate_request(request)?,
-            ClientMessage::DeleteAnnotation { .. } | ClientMessage::SetMuted { .. } => {}
+            ClientMessage::DeleteAnnotation { .. }
+            | ClientMessage::SetMuted { .. }
+            | ClientMessage::StartRecording
+            | ClientMessage::StopRecording => {}
             ClientMessage::Equipment { items } => {
                 if items.len() > MAX_EQUIPMENT {
                     return invalid(format!("at most {MAX_EQUIPMENT} pieces of equipment"));

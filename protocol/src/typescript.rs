@@ -14,6 +14,7 @@ pub fn typescript_bindings() -> String {
         ParticipantId::decl(&cfg),
         AnnotationId::decl(&cfg),
         EquipmentId::decl(&cfg),
+        RecordingId::decl(&cfg),
         Role::decl(&cfg),
         ErrorCode::decl(&cfg),
         Pose::decl(&cfg),
@@ -26,7 +27,10 @@ pub fn typescript_bindings() -> String {
         Annotation::decl(&cfg),
         EquipmentInfo::decl(&cfg),
         Participant::decl(&cfg),
+        RecordingStatus::decl(&cfg),
         RoomSnapshot::decl(&cfg),
+        RoomChange::decl(&cfg),
+        JournalEvent::decl(&cfg),
         ClientMessage::decl(&cfg),
         ServerMessage::decl(&cfg),
     ];

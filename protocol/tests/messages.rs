@@ -60,6 +60,8 @@ fn every_client_message_survives_a_json_round_trip() {
             code: ErrorCode::NoSurface,
             message: "nothing under that point".into(),
         },
+        ClientMessage::StartRecording,
+        ClientMessage::StopRecording,
     ];
     for message in messages {
         let json = serde_json::to_string(&message).unwrap();
@@ -84,6 +86,33 @@ fn server_messages_round_trip_and_use_the_documented_shape() {
     let err = ServerMessage::error(ProtocolError::new(ErrorCode::FrameGone, "old"));
     let value: serde_json::Value = serde_json::from_str(&err.to_json()).unwrap();
     assert_eq!(value["code"], "frame_gone");
+}
+
+#[test]
+fn journal_events_round_trip_in_their_documented_shape() {
+    let event = JournalEvent {
+        seq: 7,
+        at_ms: 1_790_000_000_123,
+        change: RoomChange::RecordingStopped {
+            recording_id: RecordingId::fresh(0xabc),
+            by: None,
+            reason: Some("the disk is full".into()),
+        },
+    };
+    let json = serde_json::to_string(&event).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["change"]["kind"], "recording_stopped");
+    assert_eq!(value["change"]["recording_id"], "r-0000000000000abc");
+    assert_eq!(serde_json::from_str::<JournalEvent>(&json).unwrap(), event);
+    assert!(RecordingId::is_well_formed("r-0000000000000abc"));
+    for bad in [
+        "r-abc",
+        "0000000000000abc",
+        "r-000000000000zabc",
+        "r-../../etc/passw",
+    ] {
+        assert!(!RecordingId::is_well_formed(bad), "{bad}");
+    }
 }
 
 #[test]
@@ -223,7 +252,9 @@ fn role_matrix_allows_only_what_each_role_needs() {
     use Action::*;
     let allowed = |role: Role| -> Vec<Action> {
         match role {
-            Role::Technician => vec![Publish, Talk, Listen, ReadRoom, ResolveAnnotation],
+            Role::Technician => {
+                vec![Publish, Talk, Listen, ReadRoom, ResolveAnnotation, Record]
+            }
             Role::Expert => vec![
                 Talk,
                 Listen,
@@ -231,6 +262,7 @@ fn role_matrix_allows_only_what_each_role_needs() {
                 ReadRoom,
                 Annotate,
                 DeleteAnnotation,
+                Record,
             ],
             Role::Observer | Role::Trainer => vec![Listen, Subscribe, ReadRoom],
         }

@@ -221,6 +221,25 @@ impl Session {
                     .rooms
                     .set_muted(&joined.room, &joined.participant, muted)
             }
+            ClientMessage::StartRecording => {
+                let joined = self.joined(Some(Action::Record))?;
+                let recording = self
+                    .state
+                    .rooms
+                    .start_recording(&joined.room, Some(&joined.participant))?;
+                tracing::info!(room = %joined.room, participant = %joined.participant, recording = %recording.recording_id, "recording started");
+                Ok(())
+            }
+            ClientMessage::StopRecording => {
+                let joined = self.joined(Some(Action::Record))?;
+                let recording = self.state.rooms.stop_recording(
+                    &joined.room,
+                    Some(&joined.participant),
+                    None,
+                )?;
+                tracing::info!(room = %joined.room, participant = %joined.participant, %recording, "recording stopped");
+                Ok(())
+            }
             ClientMessage::ResolveFailed {
                 annotation_id,
                 code,

@@ -313,6 +313,21 @@ async fn probe(server: &TestServer, client: &mut Signaling, role: Role, action: 
                 other => panic!("{role}: {other:?}"),
             }
         }
+        Action::Record => {
+            client.send(&ClientMessage::StopRecording).unwrap();
+            match next_message(client).await {
+                // Allowed: refused only because nothing is being recorded.
+                ServerMessage::Error {
+                    code: ErrorCode::NotRecording,
+                    ..
+                } => true,
+                ServerMessage::Error {
+                    code: ErrorCode::Forbidden,
+                    ..
+                } => false,
+                other => panic!("{role}: {other:?}"),
+            }
+        }
         Action::DeleteAnnotation | Action::ResolveAnnotation => {
             client
                 .send(&if action == Action::DeleteAnnotation {

@@ -9,9 +9,11 @@ export type AnnotationId = string;
 
 export type EquipmentId = string;
 
+export type RecordingId = string;
+
 export type Role = "technician" | "expert" | "observer" | "trainer";
 
-export type ErrorCode = "malformed_message" | "message_too_large" | "invalid_value" | "unknown_room" | "not_joined" | "already_joined" | "forbidden" | "technician_present" | "no_technician" | "headset_timeout" | "no_surface" | "frame_gone" | "unknown_annotation" | "sdp_rejected" | "limit_reached" | "invalid_token" | "token_expired" | "wrong_room" | "invite_revoked" | "unknown_invite" | "unauthorized" | "internal";
+export type ErrorCode = "malformed_message" | "message_too_large" | "invalid_value" | "unknown_room" | "not_joined" | "already_joined" | "forbidden" | "technician_present" | "no_technician" | "headset_timeout" | "no_surface" | "frame_gone" | "unknown_annotation" | "sdp_rejected" | "limit_reached" | "invalid_token" | "token_expired" | "wrong_room" | "invite_revoked" | "unknown_invite" | "unknown_recording" | "already_recording" | "not_recording" | "recording_failed" | "unauthorized" | "internal";
 
 export type Pose = { position: [number, number, number], 
 /**
@@ -74,15 +76,33 @@ export type Participant = { id: ParticipantId, role: Role, name: string,
  */
 muted: boolean, };
 
+export type RecordingStatus = { recording_id: RecordingId, started_by: ParticipantId | null, started_at_ms: number, };
+
 export type RoomSnapshot = { room: RoomId, participants: Array<Participant>, annotations: Array<Annotation>, 
 /**
  * The equipment the room's headset reported (kept when it leaves).
  */
 equipment: Array<EquipmentInfo>, 
 /**
+ * The recording running now, if any.
+ */
+recording: RecordingStatus | null, 
+/**
  * Increases with every change to the room's annotations.
  */
 version: number, };
+
+export type RoomChange = { "kind": "joined", participant: Participant, } | { "kind": "left", participant_id: ParticipantId, } | { "kind": "muted", participant_id: ParticipantId, muted: boolean, } | { "kind": "mark_requested", annotation_id: AnnotationId, author: ParticipantId, client_ref: number, request: AnnotationRequest, } | { "kind": "mark_resolved", annotation: Annotation, } | { "kind": "mark_failed", annotation_id: AnnotationId, code: ErrorCode, } | { "kind": "mark_deleted", annotation_id: AnnotationId, by: ParticipantId, } | { "kind": "equipment", items: Array<EquipmentInfo>, } | { "kind": "recording_started", recording_id: RecordingId, by: ParticipantId | null, } | { "kind": "recording_stopped", recording_id: RecordingId, by: ParticipantId | null, reason: string | null, };
+
+export type JournalEvent = { 
+/**
+ * Position in the room's journal: 1, 2, 3… with no gaps, never reused.
+ */
+seq: number, 
+/**
+ * Server time of the change, milliseconds since the Unix epoch.
+ */
+at_ms: number, change: RoomChange, };
 
 export type ClientMessage = { "type": "join", room: RoomId, token: string, name: string, 
 /**
@@ -90,13 +110,13 @@ export type ClientMessage = { "type": "join", room: RoomId, token: string, name:
  * replaces that participant (if it still holds it, joined with the same token identity)
  * instead of refusing a second technician or showing a ghost.
  */
-resume?: string, } | { "type": "offer", sdp: string, } | { "type": "annotate", client_ref: number, request: AnnotationRequest, } | { "type": "delete_annotation", annotation_id: AnnotationId, } | { "type": "resolved", annotation: Annotation, } | { "type": "equipment", items: Array<EquipmentInfo>, } | { "type": "resolve_failed", annotation_id: AnnotationId, code: ErrorCode, message: string, } | { "type": "set_muted", muted: boolean, };
+resume?: string, } | { "type": "offer", sdp: string, } | { "type": "annotate", client_ref: number, request: AnnotationRequest, } | { "type": "delete_annotation", annotation_id: AnnotationId, } | { "type": "resolved", annotation: Annotation, } | { "type": "equipment", items: Array<EquipmentInfo>, } | { "type": "resolve_failed", annotation_id: AnnotationId, code: ErrorCode, message: string, } | { "type": "set_muted", muted: boolean, } | { "type": "start_recording" } | { "type": "stop_recording" };
 
 export type ServerMessage = { "type": "joined", participant_id: ParticipantId, role: Role, snapshot: RoomSnapshot, 
 /**
  * Private to this participant: sent back in `join.resume` after a lost connection.
  */
-resume_key: string, } | { "type": "answer", sdp: string, } | { "type": "participant_joined", participant: Participant, } | { "type": "participant_left", participant_id: ParticipantId, } | { "type": "participant_updated", participant: Participant, } | { "type": "annotation_accepted", client_ref: number, annotation_id: AnnotationId, } | { "type": "annotation_added", annotation: Annotation, } | { "type": "annotation_deleted", annotation_id: AnnotationId, by: ParticipantId, } | { "type": "resolve_request" } & ResolveRequest | { "type": "equipment_updated", items: Array<EquipmentInfo>, } | { "type": "closing", message: string, } | { "type": "error", code: ErrorCode, message: string, 
+resume_key: string, } | { "type": "answer", sdp: string, } | { "type": "participant_joined", participant: Participant, } | { "type": "participant_left", participant_id: ParticipantId, } | { "type": "participant_updated", participant: Participant, } | { "type": "annotation_accepted", client_ref: number, annotation_id: AnnotationId, } | { "type": "annotation_added", annotation: Annotation, } | { "type": "annotation_deleted", annotation_id: AnnotationId, by: ParticipantId, } | { "type": "resolve_request" } & ResolveRequest | { "type": "equipment_updated", items: Array<EquipmentInfo>, } | { "type": "recording_started", recording: RecordingStatus, } | { "type": "recording_stopped", recording_id: RecordingId, by: ParticipantId | null, reason: string | null, } | { "type": "closing", message: string, } | { "type": "error", code: ErrorCode, message: string, 
 /**
  * Set when the error answers an `annotate` message.
  */

@@ -38,6 +38,10 @@ const SERVER_TEXT: Record<ErrorCode, string> = {
   wrong_room: 'This invite is for another room. Open the link exactly as you received it.',
   invite_revoked: 'This invite was revoked by the session organiser. Ask them for a new invite link.',
   unknown_invite: 'The server does not know that invite: it was never issued here, has expired or was already revoked.',
+  unknown_recording: 'That recording does not exist: it was never made on this server, or it was deleted.',
+  already_recording: 'The room is already recording.',
+  not_recording: 'The room is not recording.',
+  recording_failed: 'The recording could not be written (the server may be out of disk space); the live session goes on.',
   unauthorized: 'The server refused the request: it needs the admin key.',
   internal: 'The server hit an internal error. Try again; if it keeps happening, check the server log.',
 };

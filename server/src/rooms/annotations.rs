@@ -1,15 +1,18 @@
-//! The authoritative annotation state of one room: a pure, versioned state machine.
+//! The authoritative annotation state of one room: a pure, versioned state machine over the
+//! room's journal.
 //!
 //! An expert's request becomes *pending* under a fresh id; the headset's answer either resolves
 //! it (it becomes visible to everyone) or fails it. Deleted annotations stay as tombstones with
-//! the version that deleted them, so a replay can apply the changes in order. Every change
-//! returns the entry to store.
+//! the version that deleted them. Each operation only checks and returns the change to
+//! journal; [`AnnotationState::apply`] makes it, so that the live room and a fold of the
+//! journal (after a restart, or in a replay) go through the same code.
 
-use crate::store::{StoredAnnotation, StoredRoom};
+use crate::store::StoredAnnotation;
 use spotter_protocol::{
     Annotation, AnnotationId, AnnotationRequest, ErrorCode, ParticipantId, ProtocolError,
+    RoomChange,
 };
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 /// Live and pending annotations a room may hold; a mark beyond it is refused.
 pub const MAX_ANNOTATIONS: usize = 500;
@@ -22,39 +25,24 @@ pub struct Pending {
     pub request: AnnotationRequest,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AnnotationState {
+    /// In the order they were resolved, tombstones included.
     entries: Vec<StoredAnnotation>,
     live: usize,
-    pending: HashMap<AnnotationId, Pending>,
+    pending: BTreeMap<AnnotationId, Pending>,
     last_id: u64,
     version: u64,
 }
 
 impl AnnotationState {
-    /// The state as stored.
-    pub fn from_stored(stored: StoredRoom) -> Self {
-        let highest = stored
-            .entries
-            .iter()
-            .filter_map(|e| e.annotation.id.sequence())
-            .max()
-            .unwrap_or(0);
-        Self {
-            live: stored
-                .entries
-                .iter()
-                .filter(|e| e.deleted_in_version.is_none())
-                .count(),
-            entries: stored.entries,
-            pending: HashMap::new(),
-            last_id: stored.last_id.max(highest),
-            version: stored.version,
-        }
-    }
-
-    /// Records a request and returns the id the headset must resolve it under.
-    pub fn request(&mut self, pending: Pending) -> Result<AnnotationId, ProtocolError> {
+    /// A request, checked: the fresh id it gets, and the change that makes it pending.
+    pub fn request(
+        &self,
+        author: &ParticipantId,
+        client_ref: u32,
+        request: AnnotationRequest,
+    ) -> Result<(AnnotationId, RoomChange), ProtocolError> {
         if self.live + self.pending.len() >= MAX_ANNOTATIONS {
             return Err(ProtocolError::new(
                 ErrorCode::LimitReached,
@@ -63,72 +51,148 @@ impl AnnotationState {
                 ),
             ));
         }
-        self.last_id += 1;
-        let id = AnnotationId::from_sequence(self.last_id);
-        self.pending.insert(id.clone(), pending);
-        Ok(id)
+        let annotation_id = AnnotationId::from_sequence(self.last_id + 1);
+        let change = RoomChange::MarkRequested {
+            annotation_id: annotation_id.clone(),
+            author: author.clone(),
+            client_ref,
+            request,
+        };
+        Ok((annotation_id, change))
     }
 
-    /// Accepts the headset's resolution of a pending request. The author, colour and frame come
-    /// from the request, not from the headset.
+    /// The headset's resolution of a pending request, checked. The author, colour and frame
+    /// come from the request, not from the headset. Returns the annotation as it will be shown,
+    /// and the change.
     pub fn resolve(
-        &mut self,
+        &self,
         mut annotation: Annotation,
-    ) -> Result<&StoredAnnotation, ProtocolError> {
-        let pending = self.pending.remove(&annotation.id).ok_or_else(|| {
+    ) -> Result<(Annotation, RoomChange), ProtocolError> {
+        let pending = self.pending.get(&annotation.id).ok_or_else(|| {
             ProtocolError::new(
                 ErrorCode::UnknownAnnotation,
                 format!("no pending annotation {}", annotation.id),
             )
         })?;
         if annotation.kind != pending.request.kind {
-            self.pending.insert(annotation.id.clone(), pending);
             return Err(ProtocolError::new(
                 ErrorCode::InvalidValue,
                 "resolved annotation is of another kind than requested",
             ));
         }
-        annotation.author = pending.author;
-        annotation.color = pending.request.color;
+        annotation.author = pending.author.clone();
+        annotation.color = pending.request.color.clone();
         annotation.frame_rtp_timestamp = pending.request.frame_rtp_timestamp;
-        self.version += 1;
-        self.live += 1;
-        self.entries.push(StoredAnnotation {
-            annotation,
-            deleted_in_version: None,
-        });
-        Ok(self.entries.last().expect("just pushed"))
+        let change = RoomChange::MarkResolved {
+            annotation: annotation.clone(),
+        };
+        Ok((annotation, change))
     }
 
-    /// Removes a pending request that failed or timed out, returning who asked for it.
-    pub fn fail(&mut self, id: &AnnotationId) -> Option<Pending> {
-        self.pending.remove(id)
+    /// A pending request that failed or timed out: the change, and who asked for it.
+    pub fn fail(&self, id: &AnnotationId, code: ErrorCode) -> Option<(RoomChange, Pending)> {
+        let pending = self.pending.get(id)?.clone();
+        let change = RoomChange::MarkFailed {
+            annotation_id: id.clone(),
+            code,
+        };
+        Some((change, pending))
     }
 
-    /// Pending requests, e.g. to fail them all when the headset leaves.
-    pub fn take_all_pending(&mut self) -> Vec<(AnnotationId, Pending)> {
-        self.pending.drain().collect()
+    /// The pending requests, e.g. to fail them all when the headset leaves.
+    pub fn pending(&self) -> Vec<(AnnotationId, Pending)> {
+        self.pending
+            .iter()
+            .map(|(id, p)| (id.clone(), p.clone()))
+            .collect()
     }
 
-    /// Deletes a live annotation, keeping it as a tombstone.
-    pub fn delete(&mut self, id: &AnnotationId) -> Result<&StoredAnnotation, ProtocolError> {
-        let entry = self
-            .entries
+    /// The deletion of a live annotation, checked.
+    pub fn delete(
+        &self,
+        id: &AnnotationId,
+        by: &ParticipantId,
+    ) -> Result<RoomChange, ProtocolError> {
+        if self.live_entry(id).is_none() {
+            return Err(ProtocolError::new(
+                ErrorCode::UnknownAnnotation,
+                format!("annotation {id} does not exist or was already deleted"),
+            ));
+        }
+        Ok(RoomChange::MarkDeleted {
+            annotation_id: id.clone(),
+            by: by.clone(),
+        })
+    }
+
+    /// Makes a change (one of the mark changes; the others are not this state's).
+    pub fn apply(&mut self, change: &RoomChange) {
+        match change {
+            RoomChange::MarkRequested {
+                annotation_id,
+                author,
+                client_ref,
+                request,
+            } => {
+                self.note_id(annotation_id);
+                let pending = Pending {
+                    author: author.clone(),
+                    client_ref: *client_ref,
+                    request: request.clone(),
+                };
+                self.pending.insert(annotation_id.clone(), pending);
+            }
+            RoomChange::MarkResolved { annotation } => {
+                self.note_id(&annotation.id);
+                self.pending.remove(&annotation.id);
+                self.version += 1;
+                self.live += 1;
+                self.entries.push(StoredAnnotation {
+                    annotation: annotation.clone(),
+                    deleted_in_version: None,
+                });
+            }
+            RoomChange::MarkFailed { annotation_id, .. } => {
+                self.pending.remove(annotation_id);
+            }
+            RoomChange::MarkDeleted { annotation_id, .. } => {
+                let version = self.version + 1;
+                if let Some(entry) = self.live_entry_mut(annotation_id) {
+                    entry.deleted_in_version = Some(version);
+                    self.version = version;
+                    self.live -= 1;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Keeps ids and the version above what a database written before the journal counted,
+    /// so that no id is handed out twice across the upgrade.
+    pub fn raise_counters(&mut self, version: u64, last_id: u64) {
+        self.version = self.version.max(version);
+        self.last_id = self.last_id.max(last_id);
+    }
+
+    fn note_id(&mut self, id: &AnnotationId) {
+        if let Some(n) = id.sequence() {
+            self.last_id = self.last_id.max(n);
+        }
+    }
+
+    fn live_entry(&self, id: &AnnotationId) -> Option<&StoredAnnotation> {
+        self.entries
+            .iter()
+            .find(|e| &e.annotation.id == id && e.deleted_in_version.is_none())
+    }
+
+    fn live_entry_mut(&mut self, id: &AnnotationId) -> Option<&mut StoredAnnotation> {
+        self.entries
             .iter_mut()
             .find(|e| &e.annotation.id == id && e.deleted_in_version.is_none())
-            .ok_or_else(|| {
-                ProtocolError::new(
-                    ErrorCode::UnknownAnnotation,
-                    format!("annotation {id} does not exist or was already deleted"),
-                )
-            })?;
-        self.version += 1;
-        self.live -= 1;
-        entry.deleted_in_version = Some(self.version);
-        Ok(entry)
     }
 
-    /// The live annotations, oldest first: what a late joiner receives.
+    /// The live annotations in the order they were resolved: what a late joiner receives.
     pub fn snapshot(&self) -> Vec<Annotation> {
         self.entries
             .iter()
@@ -145,11 +209,6 @@ impl AnnotationState {
     pub fn live(&self) -> usize {
         self.live
     }
-
-    /// The highest id sequence number handed out so far.
-    pub fn last_id(&self) -> u64 {
-        self.last_id
-    }
 }
 
 #[cfg(test)]
@@ -158,16 +217,16 @@ mod tests {
     use glam::{Vec2, Vec3};
     use spotter_protocol::{Anchor, AnnotationKind, Pose};
 
-    fn point_request() -> Pending {
-        Pending {
-            author: "p-expert".into(),
-            client_ref: 9,
-            request: AnnotationRequest {
-                kind: AnnotationKind::Point,
-                frame_rtp_timestamp: 4242,
-                points: vec![Vec2::new(0.5, 0.5)],
-                color: "#ff2d95".into(),
-            },
+    fn expert() -> ParticipantId {
+        "p-expert".into()
+    }
+
+    fn point_request() -> AnnotationRequest {
+        AnnotationRequest {
+            kind: AnnotationKind::Point,
+            frame_rtp_timestamp: 4242,
+            points: vec![Vec2::new(0.5, 0.5)],
+            color: "#ff2d95".into(),
         }
     }
 
@@ -186,13 +245,32 @@ mod tests {
         }
     }
 
+    /// Applies a checked change, as the room does once it is journaled.
+    fn make(state: &mut AnnotationState, change: Result<RoomChange, ProtocolError>) -> RoomChange {
+        let change = change.unwrap();
+        state.apply(&change);
+        change
+    }
+
+    fn request(state: &mut AnnotationState) -> AnnotationId {
+        let (id, change) = state.request(&expert(), 9, point_request()).unwrap();
+        state.apply(&change);
+        id
+    }
+
+    fn resolve(state: &mut AnnotationState, id: &AnnotationId) -> Annotation {
+        let (annotation, change) = state.resolve(resolved(id)).unwrap();
+        state.apply(&change);
+        annotation
+    }
+
     #[test]
     fn a_request_becomes_visible_only_once_resolved() {
         let mut state = AnnotationState::default();
-        let id = state.request(point_request()).unwrap();
+        let id = request(&mut state);
         assert!(state.snapshot().is_empty());
         assert_eq!(state.version(), 0);
-        let added = state.resolve(resolved(&id)).unwrap().annotation.clone();
+        let added = resolve(&mut state, &id);
         assert_eq!(
             added.author.as_str(),
             "p-expert",
@@ -205,10 +283,21 @@ mod tests {
     }
 
     #[test]
+    fn checking_a_change_changes_nothing() {
+        let mut state = AnnotationState::default();
+        let id = request(&mut state);
+        let before = state.clone();
+        state.resolve(resolved(&id)).unwrap();
+        state.delete(&id, &expert()).unwrap_err();
+        state.request(&expert(), 1, point_request()).unwrap();
+        assert_eq!(state, before);
+    }
+
+    #[test]
     fn resolving_twice_or_an_unknown_id_is_refused() {
         let mut state = AnnotationState::default();
-        let id = state.request(point_request()).unwrap();
-        state.resolve(resolved(&id)).unwrap();
+        let id = request(&mut state);
+        resolve(&mut state, &id);
         let err = state.resolve(resolved(&id)).unwrap_err();
         assert_eq!(err.code, ErrorCode::UnknownAnnotation);
         assert_eq!(state.snapshot().len(), 1);
@@ -217,10 +306,11 @@ mod tests {
     #[test]
     fn a_failed_request_leaves_nothing_behind() {
         let mut state = AnnotationState::default();
-        let id = state.request(point_request()).unwrap();
-        let pending = state.fail(&id).unwrap();
+        let id = request(&mut state);
+        let (change, pending) = state.fail(&id, ErrorCode::NoSurface).unwrap();
         assert_eq!(pending.client_ref, 9);
-        assert!(state.fail(&id).is_none());
+        state.apply(&change);
+        assert!(state.fail(&id, ErrorCode::NoSurface).is_none());
         assert!(state.resolve(resolved(&id)).is_err());
         assert!(state.snapshot().is_empty());
     }
@@ -228,69 +318,74 @@ mod tests {
     #[test]
     fn delete_leaves_a_tombstone_and_bumps_the_version() {
         let mut state = AnnotationState::default();
-        let a = state.request(point_request()).unwrap();
-        let b = state.request(point_request()).unwrap();
+        let a = request(&mut state);
+        let b = request(&mut state);
         assert_ne!(a, b);
-        state.resolve(resolved(&a)).unwrap();
-        state.resolve(resolved(&b)).unwrap();
-        let tombstone = state.delete(&a).unwrap();
-        assert_eq!(tombstone.deleted_in_version, Some(3));
+        resolve(&mut state, &a);
+        resolve(&mut state, &b);
+        let deletion = state.delete(&a, &expert());
+        make(&mut state, deletion);
         assert_eq!(state.version(), 3);
         let ids: Vec<_> = state.snapshot().into_iter().map(|x| x.id).collect();
         assert_eq!(ids, vec![b]);
         assert_eq!(
-            state.delete(&a).unwrap_err().code,
+            state.delete(&a, &expert()).unwrap_err().code,
             ErrorCode::UnknownAnnotation
         );
     }
 
     #[test]
-    fn a_late_joiner_snapshot_holds_every_live_annotation_in_order() {
+    fn a_late_joiner_snapshot_holds_every_live_annotation_in_the_order_resolved() {
         let mut state = AnnotationState::default();
-        let ids: Vec<_> = (0..5)
-            .map(|_| state.request(point_request()).unwrap())
-            .collect();
+        let ids: Vec<_> = (0..5).map(|_| request(&mut state)).collect();
         for id in ids.iter().rev() {
-            state.resolve(resolved(id)).unwrap();
+            resolve(&mut state, id);
         }
         let snapshot: Vec<_> = state.snapshot().into_iter().map(|a| a.id).collect();
         assert_eq!(snapshot, ids.iter().rev().cloned().collect::<Vec<_>>());
     }
 
     #[test]
-    fn reloaded_state_never_reuses_an_id_even_of_a_deleted_newest_mark() {
-        let mut state = AnnotationState::default();
-        let a = state.request(point_request()).unwrap();
-        state.resolve(resolved(&a)).unwrap();
-        let b = state.request(point_request()).unwrap();
-        let stored_b = state.resolve(resolved(&b)).unwrap().clone();
-        let tombstone = state.delete(&b).unwrap().clone();
-        let stored = StoredRoom {
-            entries: vec![
-                StoredAnnotation {
-                    annotation: state.snapshot()[0].clone(),
-                    deleted_in_version: None,
-                },
-                tombstone,
-            ],
-            version: state.version(),
-            last_id: state.last_id(),
-            ..StoredRoom::default()
-        };
-        let mut reloaded = AnnotationState::from_stored(stored);
-        assert_eq!(reloaded.version(), 3);
-        assert_eq!(reloaded.snapshot().len(), 1);
-        let next = reloaded.request(point_request()).unwrap();
-        assert!(next != a && next != stored_b.annotation.id, "{next} reused");
+    fn the_changes_replayed_give_the_same_state_and_never_reuse_an_id() {
+        let mut live = AnnotationState::default();
+        let mut journal = Vec::new();
+        let (a, b) = (
+            AnnotationId::from_sequence(1),
+            AnnotationId::from_sequence(2),
+        );
+        let steps: [&dyn Fn(&AnnotationState) -> Result<RoomChange, ProtocolError>; 5] = [
+            &|s| s.request(&expert(), 1, point_request()).map(|(_, c)| c),
+            &|s| s.request(&expert(), 2, point_request()).map(|(_, c)| c),
+            // Resolved in the other order than requested: the replay keeps the order resolved.
+            &|s| s.resolve(resolved(&b)).map(|(_, c)| c),
+            &|s| s.resolve(resolved(&a)).map(|(_, c)| c),
+            &|s| s.delete(&a, &expert()),
+        ];
+        for step in steps {
+            let checked = step(&live);
+            journal.push(make(&mut live, checked));
+        }
+
+        let mut replayed = AnnotationState::default();
+        for change in &journal {
+            replayed.apply(change);
+        }
+        assert_eq!(replayed, live);
+        let (next, _) = replayed.request(&expert(), 3, point_request()).unwrap();
+        assert_eq!(
+            next,
+            AnnotationId::from_sequence(3),
+            "ids are not handed out again"
+        );
     }
 
     #[test]
     fn a_full_room_refuses_more_marks() {
         let mut state = AnnotationState::default();
         for _ in 0..MAX_ANNOTATIONS {
-            state.request(point_request()).unwrap();
+            request(&mut state);
         }
-        let err = state.request(point_request()).unwrap_err();
+        let err = state.request(&expert(), 1, point_request()).unwrap_err();
         assert_eq!(err.code, ErrorCode::LimitReached);
     }
 }

@@ -1,12 +1,17 @@
-//! Rooms: who is in them, and their annotation state. Every operation is a short critical
-//! section over plain data; messages to participants go out through their bounded queues.
+//! Rooms: who is in them, and their state. Every change is journaled ([`JournalEvent`]) and
+//! applied by the one fold of `state.rs`; every operation is a short critical section over
+//! plain data; messages to participants go out through their bounded queues.
 
 mod annotations;
 mod invites;
+mod journal;
+mod recording;
 mod revocation;
+mod state;
 
 pub use annotations::{AnnotationState, MAX_ANNOTATIONS, Pending};
 pub use invites::fresh_epoch;
+pub use state::RoomState;
 
 use crate::auth::{Claims, Issued, unix_now};
 use crate::config::LimitsConfig;
@@ -16,7 +21,8 @@ use invites::Invites;
 use crate::rate::RateLimit;
 use spotter_protocol::{
     Annotation, AnnotationId, AnnotationRequest, EquipmentInfo, ErrorCode, Participant,
-    ParticipantId, ProtocolError, ResolveRequest, Role, RoomId, RoomSnapshot, ServerMessage,
+    ParticipantId, ProtocolError, ResolveRequest, Role, RoomChange, RoomId, RoomSnapshot,
+    ServerMessage,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -86,8 +92,9 @@ impl Outbox {
     }
 }
 
+/// A participant's connection. Who they are (name, role, mute) is in the room's state.
 struct Member {
-    info: Participant,
+    id: ParticipantId,
     /// Who the access token was issued to (the invite id for an invite): a rejoin may replace
     /// only its own participant, and revoking the invite removes the participant.
     subject: String,
@@ -99,21 +106,30 @@ struct Member {
 }
 
 struct Room {
+    id: RoomId,
     members: Vec<Member>,
-    annotations: AnnotationState,
-    /// What the headset reported; kept when it leaves, replaced when one reports again.
-    equipment: Vec<EquipmentInfo>,
+    /// The room's journal folded: participants, annotations, equipment, recording.
+    state: RoomState,
+    /// Where journal events go, in the order they are made (under the room's lock).
+    persister: Persister,
     /// The marks the room may still send its headset now, everyone's together.
     marks: RateLimit,
     invites: Invites,
 }
 
 impl Room {
-    fn new(annotations: AnnotationState, invites: Invites, limits: &LimitsConfig) -> Self {
+    fn new(
+        id: RoomId,
+        state: RoomState,
+        invites: Invites,
+        persister: Persister,
+        limits: &LimitsConfig,
+    ) -> Self {
         Self {
+            id,
             members: Vec::new(),
-            annotations,
-            equipment: Vec::new(),
+            state,
+            persister,
             marks: RateLimit::new(limits.room_marks_per_second, limits.room_mark_burst),
             invites,
         }
@@ -130,7 +146,7 @@ impl Room {
         let member = self
             .members
             .iter_mut()
-            .find(|m| &m.info.id == author)
+            .find(|m| &m.id == author)
             .ok_or_else(|| ProtocolError::new(ErrorCode::NotJoined, "not in this room"))?;
         if member.marks.wait(now) > Duration::ZERO {
             return Err(ProtocolError::new(
@@ -154,13 +170,14 @@ impl Room {
         Ok(())
     }
 
-    fn snapshot(&self, room: &RoomId) -> RoomSnapshot {
+    fn snapshot(&self) -> RoomSnapshot {
         RoomSnapshot {
-            room: room.clone(),
-            participants: self.members.iter().map(|m| m.info.clone()).collect(),
-            annotations: self.annotations.snapshot(),
-            equipment: self.equipment.clone(),
-            version: self.annotations.version(),
+            room: self.id.clone(),
+            participants: self.state.participants.clone(),
+            annotations: self.state.annotations.snapshot(),
+            equipment: self.state.equipment.clone(),
+            recording: self.state.recording.clone(),
+            version: self.state.annotations.version(),
         }
     }
 
@@ -171,7 +188,7 @@ impl Room {
     }
 
     fn send_to(&self, id: &ParticipantId, message: ServerMessage) {
-        if let Some(member) = self.members.iter().find(|m| &m.info.id == id) {
+        if let Some(member) = self.members.iter().find(|m| &m.id == id) {
             member.outbox.deliver(message);
         }
     }
@@ -179,27 +196,47 @@ impl Room {
     /// Removes the member at `index` and tells the others; a technician's pending requests fail.
     fn remove_member(&mut self, index: usize) -> Member {
         let member = self.members.remove(index);
-        if member.info.role == Role::Technician {
-            for (annotation_id, pending) in self.annotations.take_all_pending() {
-                let message = failure(
-                    ErrorCode::NoTechnician,
-                    "the headset left before placing the annotation".into(),
-                    annotation_id,
-                    &pending,
-                );
-                self.send_to(&pending.author, message);
-            }
+        let was_technician = self
+            .state
+            .participant(&member.id)
+            .is_some_and(|p| p.role == Role::Technician);
+        self.record(RoomChange::Left {
+            participant_id: member.id.clone(),
+        });
+        if was_technician {
+            self.fail_all_pending("the headset left before placing the annotation");
         }
         self.broadcast(&ServerMessage::ParticipantLeft {
-            participant_id: member.info.id.clone(),
+            participant_id: member.id.clone(),
         });
         member
     }
 
+    /// Fails every mark waiting for the headset, telling each author why.
+    fn fail_all_pending(&mut self, why: &str) {
+        for (annotation_id, _) in self.state.annotations.pending() {
+            self.fail(&annotation_id, ErrorCode::NoTechnician, why.to_owned());
+        }
+    }
+
+    /// Fails one pending mark and tells its author; `false` when it was not pending.
+    fn fail(&mut self, annotation_id: &AnnotationId, code: ErrorCode, message: String) -> bool {
+        let Some((change, pending)) = self.state.annotations.fail(annotation_id, code) else {
+            return false;
+        };
+        self.record(change);
+        let message = failure(code, message, annotation_id.clone(), &pending);
+        self.send_to(&pending.author, message);
+        true
+    }
+
     fn technician(&self) -> Option<&Member> {
-        self.members
+        let technician = self
+            .state
+            .participants
             .iter()
-            .find(|m| m.info.role == Role::Technician)
+            .find(|p| p.role == Role::Technician)?;
+        self.members.iter().find(|m| m.id == technician.id)
     }
 }
 
@@ -236,17 +273,28 @@ impl RoomRegistry {
         }
     }
 
-    /// Creates `room` as stored if it does not exist yet.
+    /// Creates `room` as stored if it does not exist yet: its journal folded, and closed
+    /// where the last run left it open (nobody is in a room when the server starts).
     pub fn ensure_room(&self, room: RoomId, mut stored: StoredRoom) -> Result<(), ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
-        if !rooms.contains_key(&room) && rooms.len() >= self.limits.rooms {
+        if rooms.contains_key(&room) {
+            return Ok(());
+        }
+        if rooms.len() >= self.limits.rooms {
             return Err(self.too_many_rooms());
         }
         let invites = std::mem::take(&mut stored.invites);
         let invites = Invites::from_stored(stored.invite_epoch, invites, unix_now());
-        rooms.entry(room).or_insert_with(|| {
-            Room::new(AnnotationState::from_stored(stored), invites, &self.limits)
-        });
+        let mut r = Room::new(
+            room.clone(),
+            RoomState::fold(&stored.journal),
+            invites,
+            self.persister.clone(),
+            &self.limits,
+        );
+        r.upgrade_legacy(&stored);
+        r.close_last_run();
+        rooms.insert(room, r);
         Ok(())
     }
 
@@ -261,10 +309,14 @@ impl RoomRegistry {
         }
         let invites = Invites::fresh();
         self.persister.create_room(room, invites.epoch());
-        rooms.insert(
+        let r = Room::new(
             room.clone(),
-            Room::new(AnnotationState::default(), invites, &self.limits),
+            RoomState::default(),
+            invites,
+            self.persister.clone(),
+            &self.limits,
         );
+        rooms.insert(room.clone(), r);
         Ok(true)
     }
 
@@ -321,12 +373,12 @@ impl RoomRegistry {
             annotations: 0,
         };
         for room in rooms.values() {
-            counts.annotations += room.annotations.live() as u64;
-            for member in &room.members {
+            counts.annotations += room.state.annotations.live() as u64;
+            for participant in &room.state.participants {
                 if let Some(entry) = counts
                     .participants
                     .iter_mut()
-                    .find(|(r, _)| *r == member.info.role)
+                    .find(|(r, _)| *r == participant.role)
                 {
                     entry.1 += 1;
                 }
@@ -353,7 +405,9 @@ impl RoomRegistry {
     ) -> Result<(), ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
         let r = rooms.get_mut(room).ok_or_else(unknown_room)?;
-        r.equipment = items.clone();
+        r.record(RoomChange::Equipment {
+            items: items.clone(),
+        });
         r.broadcast(&ServerMessage::EquipmentUpdated { items });
         Ok(())
     }
@@ -370,7 +424,7 @@ impl RoomRegistry {
     pub fn snapshot(&self, room: &RoomId) -> Result<RoomSnapshot, ProtocolError> {
         let rooms = self.rooms.lock().unwrap();
         let r = rooms.get(room).ok_or_else(unknown_room)?;
-        Ok(r.snapshot(room))
+        Ok(r.snapshot())
     }
 
     /// Adds a participant: it gets `joined` with the room as it is now, the others hear of it.
@@ -403,7 +457,7 @@ impl RoomRegistry {
                 old.outbox.deliver(ServerMessage::Closing {
                     message: "this participant joined again on a new connection".into(),
                 });
-                old.info.id
+                old.id
             });
         if r.members.len() >= self.limits.participants_per_room {
             return Err(ProtocolError::new(
@@ -420,12 +474,15 @@ impl RoomRegistry {
                 format!("room {room} already has a technician"),
             ));
         }
+        r.record(RoomChange::Joined {
+            participant: info.clone(),
+        });
         r.broadcast(&ServerMessage::ParticipantJoined {
             participant: info.clone(),
         });
         let resume_key = format!("{:032x}", rand::random::<u128>());
         r.members.push(Member {
-            info: info.clone(),
+            id: info.id.clone(),
             subject: subject.to_owned(),
             resume_key: resume_key.clone(),
             outbox: outbox.clone(),
@@ -434,7 +491,7 @@ impl RoomRegistry {
         outbox.deliver(ServerMessage::Joined {
             participant_id: info.id,
             role: info.role,
-            snapshot: r.snapshot(room),
+            snapshot: r.snapshot(),
             resume_key,
         });
         Ok(replaced)
@@ -449,15 +506,18 @@ impl RoomRegistry {
     ) -> Result<(), ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
         let r = rooms.get_mut(room).ok_or_else(unknown_room)?;
-        let member = r
-            .members
-            .iter_mut()
-            .find(|m| &m.info.id == id)
+        let participant = r
+            .state
+            .participant(id)
             .ok_or_else(|| ProtocolError::new(ErrorCode::NotJoined, "not in this room"))?;
-        if member.info.muted != muted {
-            member.info.muted = muted;
-            let participant = member.info.clone();
-            r.broadcast(&ServerMessage::ParticipantUpdated { participant });
+        if participant.muted != muted {
+            r.record(RoomChange::Muted {
+                participant_id: id.clone(),
+                muted,
+            });
+            if let Some(participant) = r.state.participant(id).cloned() {
+                r.broadcast(&ServerMessage::ParticipantUpdated { participant });
+            }
         }
         Ok(())
     }
@@ -466,7 +526,7 @@ impl RoomRegistry {
     pub fn leave(&self, room: &RoomId, id: &ParticipantId) {
         let mut rooms = self.rooms.lock().unwrap();
         let Some(r) = rooms.get_mut(room) else { return };
-        if let Some(index) = r.members.iter().position(|m| &m.info.id == id) {
+        if let Some(index) = r.members.iter().position(|m| &m.id == id) {
             r.remove_member(index);
         }
     }
@@ -487,12 +547,12 @@ impl RoomRegistry {
                 "no headset is in the room to place the annotation",
             )
         })?;
+        let (annotation_id, change) =
+            r.state
+                .annotations
+                .request(author, client_ref, request.clone())?;
         r.take_mark(author, &self.limits)?;
-        let annotation_id = r.annotations.request(Pending {
-            author: author.clone(),
-            client_ref,
-            request: request.clone(),
-        })?;
+        r.record(change);
         technician_outbox.deliver(ServerMessage::ResolveRequest(ResolveRequest {
             annotation_id: annotation_id.clone(),
             author: author.clone(),
@@ -516,10 +576,8 @@ impl RoomRegistry {
     ) -> Result<Annotation, ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
         let r = rooms.get_mut(room).ok_or_else(unknown_room)?;
-        let entry = r.annotations.resolve(annotation)?.clone();
-        let annotation = entry.annotation.clone();
-        let (version, last_id) = (r.annotations.version(), r.annotations.last_id());
-        self.persister.save(room, entry, version, last_id);
+        let (annotation, change) = r.state.annotations.resolve(annotation)?;
+        r.record(change);
         r.broadcast(&ServerMessage::AnnotationAdded {
             annotation: annotation.clone(),
         });
@@ -536,15 +594,9 @@ impl RoomRegistry {
         message: String,
     ) -> bool {
         let mut rooms = self.rooms.lock().unwrap();
-        let Some(r) = rooms.get_mut(room) else {
-            return false;
-        };
-        let Some(pending) = r.annotations.fail(annotation_id) else {
-            return false;
-        };
-        let message = failure(code, message, annotation_id.clone(), &pending);
-        r.send_to(&pending.author, message);
-        true
+        rooms
+            .get_mut(room)
+            .is_some_and(|r| r.fail(annotation_id, code, message))
     }
 
     pub fn delete_annotation(
@@ -555,9 +607,8 @@ impl RoomRegistry {
     ) -> Result<(), ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
         let r = rooms.get_mut(room).ok_or_else(unknown_room)?;
-        let tombstone = r.annotations.delete(annotation_id)?.clone();
-        let (version, last_id) = (r.annotations.version(), r.annotations.last_id());
-        self.persister.save(room, tombstone, version, last_id);
+        let change = r.state.annotations.delete(annotation_id, by)?;
+        r.record(change);
         r.broadcast(&ServerMessage::AnnotationDeleted {
             annotation_id: annotation_id.clone(),
             by: by.clone(),
@@ -579,3 +630,6 @@ fn failure(
         annotation_id: Some(annotation_id),
     }
 }
+
+#[cfg(test)]
+mod journal_tests;

@@ -70,7 +70,7 @@ impl Member {
     fn close_with(self, notice: ServerMessage) -> ParticipantId {
         self.outbox.deliver(notice);
         self.outbox.close();
-        self.info.id
+        self.id
     }
 }
 

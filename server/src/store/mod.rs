@@ -1,4 +1,4 @@
-//! Embedded storage of rooms, their annotations and their invites (redb, one file in the data
+//! Embedded storage of rooms, their journals and their invites (redb, one file in the data
 //! directory), and the writer thread that applies changes in the order the rooms made them.
 //!
 //! The rest of the server sees only [`RoomStore`] and [`Persister`]; a clustered deployment
@@ -11,11 +11,11 @@ pub use persister::Persister;
 pub use redb_store::RedbStore;
 
 use serde::{Deserialize, Serialize};
-use spotter_protocol::{Annotation, RoomId};
+use spotter_protocol::{Annotation, JournalEvent, RoomId};
 use std::collections::BTreeMap;
 
-/// An annotation as stored: live, or a tombstone with the version that deleted it, so that a
-/// replay can apply every change in order.
+/// An annotation: live, or a tombstone with the version that deleted it. Databases written
+/// before the journal stored these; they are turned into journal events once, on load.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredAnnotation {
     pub annotation: Annotation,
@@ -31,15 +31,17 @@ pub struct StoredInvite {
     pub revoked: bool,
 }
 
-/// A room's annotations, counters and invites as stored.
+/// A room's journal and invites as stored.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StoredRoom {
-    /// Oldest first.
-    pub entries: Vec<StoredAnnotation>,
-    /// The room's annotation version.
-    pub version: u64,
-    /// The highest annotation sequence number handed out, so ids are never reused.
-    pub last_id: u64,
+    /// Every change in the room, in order.
+    pub journal: Vec<JournalEvent>,
+    /// Written before the journal existed (then `journal` is empty), in id order.
+    pub legacy_annotations: Vec<StoredAnnotation>,
+    /// Before the journal: the room's annotation version, and the highest annotation sequence
+    /// number handed out, so ids are never reused.
+    pub legacy_version: u64,
+    pub legacy_last_id: u64,
     /// Tokens that carry another epoch are refused. Rooms stored before epochs existed have 0,
     /// the epoch of tokens that carry none, so their invites keep working.
     pub invite_epoch: u64,
@@ -52,14 +54,8 @@ pub trait RoomStore: Send + Sync {
     fn load(&self) -> anyhow::Result<BTreeMap<RoomId, StoredRoom>>;
     /// Creates `room` with `invite_epoch`, unless it exists (then it is kept as it is).
     fn create_room(&self, room: &RoomId, invite_epoch: u64) -> anyhow::Result<()>;
-    /// Records one change, atomically: the entry as it now is, and the room's counters.
-    fn save(
-        &self,
-        room: &RoomId,
-        entry: &StoredAnnotation,
-        version: u64,
-        last_id: u64,
-    ) -> anyhow::Result<()>;
+    /// Appends events to their rooms' journals, all of them or none.
+    fn append(&self, events: &[(RoomId, JournalEvent)]) -> anyhow::Result<()>;
     /// Records an invite of `room` as it now is (issued or revoked), and forgets the room's
     /// invites that expired before `forget_before` (Unix seconds).
     fn save_invite(
@@ -71,6 +67,6 @@ pub trait RoomStore: Send + Sync {
     ) -> anyhow::Result<()>;
     /// Gives `room` a new invite epoch and forgets its invites: their epoch is refused now.
     fn replace_invite_epoch(&self, room: &RoomId, invite_epoch: u64) -> anyhow::Result<()>;
-    /// Removes `room` with its annotations and invites.
+    /// Removes `room` with its journal and invites.
     fn delete_room(&self, room: &RoomId) -> anyhow::Result<()>;
 }

@@ -1,17 +1,13 @@
 //! The writer thread: applies changes to a [`RoomStore`] in the order the rooms queued them.
 
-use super::{RoomStore, StoredAnnotation, StoredInvite};
-use spotter_protocol::RoomId;
+use super::{RoomStore, StoredInvite};
+use spotter_protocol::{JournalEvent, RoomId};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 
 enum Job {
-    Save {
-        room: RoomId,
-        entry: Box<StoredAnnotation>,
-        version: u64,
-        last_id: u64,
-    },
+    /// Journal events, of one room or several: consecutive appends are written together.
+    Append(Vec<(RoomId, JournalEvent)>),
     CreateRoom {
         room: RoomId,
         invite_epoch: u64,
@@ -34,7 +30,7 @@ impl Job {
     /// What the job stores, for the log when it fails.
     fn what(&self) -> &'static str {
         match self {
-            Job::Save { .. } => "an annotation change",
+            Job::Append(_) => "a room's journal events",
             Job::CreateRoom { .. } => "a new room",
             Job::SaveInvite { .. } => "an invite",
             Job::ReplaceInviteEpoch { .. } => "the revocation of a room's invites",
@@ -45,8 +41,8 @@ impl Job {
 
     fn room(&self) -> Option<&RoomId> {
         match self {
-            Job::Save { room, .. }
-            | Job::CreateRoom { room, .. }
+            Job::Append(events) => events.first().map(|(room, _)| room),
+            Job::CreateRoom { room, .. }
             | Job::SaveInvite { room, .. }
             | Job::ReplaceInviteEpoch { room, .. }
             | Job::DeleteRoom(room) => Some(room),
@@ -56,12 +52,7 @@ impl Job {
 
     fn apply(&self, store: &dyn RoomStore) -> anyhow::Result<()> {
         match self {
-            Job::Save {
-                room,
-                entry,
-                version,
-                last_id,
-            } => store.save(room, entry, *version, *last_id),
+            Job::Append(events) => store.append(events),
             Job::CreateRoom { room, invite_epoch } => store.create_room(room, *invite_epoch),
             Job::SaveInvite {
                 room,
@@ -93,10 +84,28 @@ impl Persister {
         let thread = std::thread::Builder::new()
             .name("store".into())
             .spawn(move || {
-                for job in queue {
+                let mut next = None;
+                while let Some(job) = next.take().or_else(|| queue.recv().ok()) {
                     if matches!(job, Job::Stop) {
                         break;
                     }
+                    // Events queued meanwhile go into the same transaction: one commit (one
+                    // sync to disk) for a burst of changes.
+                    let job = match job {
+                        Job::Append(mut events) => {
+                            while let Ok(queued) = queue.try_recv() {
+                                match queued {
+                                    Job::Append(more) => events.extend(more),
+                                    other => {
+                                        next = Some(other);
+                                        break;
+                                    }
+                                }
+                            }
+                            Job::Append(events)
+                        }
+                        other => other,
+                    };
                     if let Err(e) = job.apply(store.as_ref()) {
                         // The live room keeps the change; only its durability is lost.
                         let room = job.room().map(RoomId::as_str).unwrap_or_default();
@@ -118,14 +127,9 @@ impl Persister {
         }
     }
 
-    /// Queues one annotation change.
-    pub fn save(&self, room: &RoomId, entry: StoredAnnotation, version: u64, last_id: u64) {
-        self.queue(Job::Save {
-            room: room.clone(),
-            entry: Box::new(entry),
-            version,
-            last_id,
-        });
+    /// Queues an event of `room`'s journal.
+    pub fn append(&self, room: &RoomId, event: JournalEvent) {
+        self.queue(Job::Append(vec![(room.clone(), event)]));
     }
 
     /// Queues the creation of a room (kept as it is if it exists).

@@ -6,14 +6,18 @@ use redb::{
     Database, ReadTransaction, ReadableDatabase, ReadableTable, Table, TableDefinition,
     WriteTransaction,
 };
+use spotter_protocol::JournalEvent;
 use spotter_protocol::RoomId;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// Room → (annotation version, last annotation id).
+/// Room → (annotation version, last annotation id) as counted before the journal; (0, 0) for
+/// rooms created since.
 const ROOMS: TableDefinition<&str, (u64, u64)> = TableDefinition::new("rooms");
-/// (room, annotation sequence number) → the `StoredAnnotation` as JSON, so a room's
-/// annotations list in creation order.
+/// (room, seq) → the `JournalEvent` as JSON: the room's journal in order.
+const JOURNAL: TableDefinition<(&str, u64), &str> = TableDefinition::new("journal");
+/// Before the journal: (room, annotation sequence number) → the `StoredAnnotation` as JSON.
+/// Read to turn old rooms' annotations into journal events, never written.
 const ANNOTATIONS: TableDefinition<(&str, u64), &str> = TableDefinition::new("annotations");
 /// Room → its invite epoch. A table of its own, so databases written before it still open:
 /// their rooms have no row here, and epoch 0.
@@ -37,6 +41,7 @@ impl RedbStore {
         let store = Self { db };
         store.write(|txn| {
             txn.open_table(ROOMS)?;
+            txn.open_table(JOURNAL)?;
             txn.open_table(ANNOTATIONS)?;
             txn.open_table(INVITE_EPOCHS)?;
             txn.open_table(INVITES)?;
@@ -61,6 +66,7 @@ impl RoomStore for RedbStore {
     fn load(&self) -> anyhow::Result<BTreeMap<RoomId, StoredRoom>> {
         let txn = self.db.begin_read()?;
         let mut rooms = load_rooms(&txn)?;
+        load_journals(&txn, &mut rooms)?;
         load_annotations(&txn, &mut rooms)?;
         load_invites(&txn, &mut rooms)?;
         Ok(rooms)
@@ -78,24 +84,16 @@ impl RoomStore for RedbStore {
         })
     }
 
-    fn save(
-        &self,
-        room: &RoomId,
-        entry: &StoredAnnotation,
-        version: u64,
-        last_id: u64,
-    ) -> anyhow::Result<()> {
-        let json = serde_json::to_string(entry)?;
-        let sequence = entry
-            .annotation
-            .id
-            .sequence()
-            .context("annotation id without a sequence number")?;
+    fn append(&self, events: &[(RoomId, JournalEvent)]) -> anyhow::Result<()> {
+        let rows = events
+            .iter()
+            .map(|(room, event)| Ok((room.as_str(), event.seq, serde_json::to_string(event)?)))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         self.write(|txn| {
-            txn.open_table(ANNOTATIONS)?
-                .insert((room.as_str(), sequence), json.as_str())?;
-            txn.open_table(ROOMS)?
-                .insert(room.as_str(), (version, last_id))?;
+            let mut journal = txn.open_table(JOURNAL)?;
+            for (room, seq, json) in &rows {
+                journal.insert((*room, *seq), json.as_str())?;
+            }
             Ok(())
         })
     }
@@ -129,9 +127,11 @@ impl RoomStore for RedbStore {
         self.write(|txn| {
             txn.open_table(ROOMS)?.remove(room.as_str())?;
             txn.open_table(INVITE_EPOCHS)?.remove(room.as_str())?;
-            let every_annotation = (room.as_str(), 0)..=(room.as_str(), u64::MAX);
+            let everything = || (room.as_str(), 0)..=(room.as_str(), u64::MAX);
+            txn.open_table(JOURNAL)?
+                .retain_in(everything(), |_, _| false)?;
             txn.open_table(ANNOTATIONS)?
-                .retain_in(every_annotation, |_, _| false)?;
+                .retain_in(everything(), |_, _| false)?;
             remove_invites(&mut txn.open_table(INVITES)?, room, |_| true)
         })
     }
@@ -142,19 +142,37 @@ fn load_rooms(txn: &ReadTransaction) -> anyhow::Result<BTreeMap<RoomId, StoredRo
     let epochs = txn.open_table(INVITE_EPOCHS)?;
     for entry in txn.open_table(ROOMS)?.iter()? {
         let (room, counters) = entry?;
-        let (version, last_id) = counters.value();
+        let (legacy_version, legacy_last_id) = counters.value();
         let invite_epoch = epochs.get(room.value())?.map_or(0, |e| e.value());
         rooms.insert(
             RoomId::new(room.value()),
             StoredRoom {
-                version,
-                last_id,
+                legacy_version,
+                legacy_last_id,
                 invite_epoch,
                 ..StoredRoom::default()
             },
         );
     }
     Ok(rooms)
+}
+
+/// Each room's journal, in order. A damaged event stops the load with where it is: folding the
+/// journal without it would give a state nobody saw.
+fn load_journals(
+    txn: &ReadTransaction,
+    rooms: &mut BTreeMap<RoomId, StoredRoom>,
+) -> anyhow::Result<()> {
+    for entry in txn.open_table(JOURNAL)?.iter()? {
+        let (key, json) = entry?;
+        let (room, seq) = key.value();
+        let event: JournalEvent = serde_json::from_str(json.value())
+            .with_context(|| format!("event {seq} of the journal of room {room} is damaged"))?;
+        if let Some(stored) = rooms.get_mut(&RoomId::new(room)) {
+            stored.journal.push(event);
+        }
+    }
+    Ok(())
 }
 
 fn load_annotations(
@@ -169,7 +187,7 @@ fn load_annotations(
         rooms
             .entry(RoomId::new(room))
             .or_default()
-            .entries
+            .legacy_annotations
             .push(stored);
     }
     Ok(())
@@ -223,7 +241,7 @@ mod tests {
     use super::*;
     use crate::store::Persister;
     use glam::Vec3;
-    use spotter_protocol::{Anchor, Annotation, AnnotationKind, Pose};
+    use spotter_protocol::{Anchor, Annotation, AnnotationKind, Pose, RoomChange};
 
     fn entry(id: &str, deleted_in_version: Option<u64>) -> StoredAnnotation {
         StoredAnnotation {
@@ -256,32 +274,86 @@ mod tests {
         }
     }
 
+    fn resolved(seq: u64, id: &str) -> (RoomId, JournalEvent) {
+        let event = JournalEvent {
+            seq,
+            at_ms: 1_000 + seq,
+            change: RoomChange::MarkResolved {
+                annotation: entry(id, None).annotation,
+            },
+        };
+        (RoomId::new("demo"), event)
+    }
+
     #[test]
-    fn changes_survive_a_reopen_in_order_with_tombstones_and_counters() {
-        let dir = data_dir("annotations");
+    fn journal_events_survive_a_reopen_in_the_order_they_happened() {
+        let dir = data_dir("journal");
         let room = RoomId::new("demo");
+        let events = [resolved(1, "a-10"), resolved(2, "a-2"), resolved(3, "a-1")];
         {
             let persister = Persister::start(Box::new(RedbStore::open(&dir).unwrap()));
-            persister.save(&room, entry("a-1", None), 1, 1);
-            persister.save(&room, entry("a-2", None), 2, 2);
-            persister.save(&room, entry("a-10", None), 3, 10);
-            persister.save(&room, entry("a-2", Some(4)), 4, 10);
+            persister.create_room(&room, 5);
+            for (room, event) in &events {
+                persister.append(room, event.clone());
+            }
             persister.stop();
         }
         let store = RedbStore::open(&dir).unwrap();
-        let rooms = store.load().unwrap();
-        let stored = &rooms[&room];
+        let stored = &store.load().unwrap()[&room];
+        let journal: Vec<_> = events.iter().map(|(_, e)| e.clone()).collect();
+        assert_eq!(stored.journal, journal, "in journal order, not in id order");
+        // Creating an existing room keeps its journal and its invite epoch.
+        store.create_room(&room, 99).unwrap();
+        let reloaded = &store.load().unwrap()[&room];
+        assert_eq!((reloaded.journal.len(), reloaded.invite_epoch), (3, 5));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_damaged_journal_event_is_named_when_loading() {
+        let dir = data_dir("damaged");
+        let store = RedbStore::open(&dir).unwrap();
+        store.create_room(&RoomId::new("demo"), 1).unwrap();
+        store.append(&[resolved(1, "a-1")]).unwrap();
+        store
+            .write(|txn| {
+                txn.open_table(JOURNAL)?
+                    .insert(("demo", 2), "{\"seq\":2,\"at_ms")?;
+                Ok(())
+            })
+            .unwrap();
+        let err = format!("{:#}", store.load().unwrap_err());
+        assert!(
+            err.contains("event 2 of the journal of room demo is damaged"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_database_from_before_the_journal_still_gives_its_marks_and_counters() {
+        let dir = data_dir("legacy");
+        let store = RedbStore::open(&dir).unwrap();
+        store
+            .write(|txn| {
+                txn.open_table(ROOMS)?.insert("demo", (4, 10))?;
+                let mut annotations = txn.open_table(ANNOTATIONS)?;
+                for (n, deleted) in [(1, None), (2, Some(4)), (10, None)] {
+                    let json = serde_json::to_string(&entry(&format!("a-{n}"), deleted))?;
+                    annotations.insert(("demo", n), json.as_str())?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        let stored = &store.load().unwrap()[&RoomId::new("demo")];
         let ids: Vec<_> = stored
-            .entries
+            .legacy_annotations
             .iter()
             .map(|e| (e.annotation.id.as_str(), e.deleted_in_version))
             .collect();
         assert_eq!(ids, [("a-1", None), ("a-2", Some(4)), ("a-10", None)]);
-        assert_eq!((stored.version, stored.last_id), (4, 10));
-        // Creating an existing room keeps its counters and its invite epoch.
-        store.create_room(&room, 99).unwrap();
-        let reloaded = &store.load().unwrap()[&room];
-        assert_eq!((reloaded.version, reloaded.invite_epoch), (4, 0));
+        assert_eq!((stored.legacy_version, stored.legacy_last_id), (4, 10));
+        assert!(stored.journal.is_empty());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -299,7 +371,8 @@ mod tests {
             persister.save_invite(&line_1, "invite-old", invite(500, true), 400);
             persister.save_invite(&line_1, "invite-c", invite(3000, false), 1000);
             persister.create_room(&line_2, 8);
-            persister.save(&line_2, entry("a-1", None), 1, 1);
+            let (_, event) = resolved(1, "a-1");
+            persister.append(&line_2, event);
             persister.save_invite(&line_2, "invite-d", invite(2000, false), 1000);
             persister.replace_invite_epoch(&line_2, 9);
             persister.stop();
@@ -332,8 +405,8 @@ mod tests {
         assert_eq!(
             (
                 recreated.invite_epoch,
-                recreated.entries.len(),
-                recreated.version
+                recreated.journal.len(),
+                recreated.legacy_version
             ),
             (10, 0, 0),
             "a room created again after its deletion starts empty, with a new epoch"

@@ -1,0 +1,86 @@
+//! A room's history: an append-only journal of changes on the server's clock.
+//!
+//! Every change in a room is one [`JournalEvent`]. The live state of a room is its journal
+//! folded in order, and so is a replay's state at any moment of a recording (the server and
+//! the web client each fold it with one pure function).
+
+use crate::annotation::{Annotation, AnnotationRequest};
+use crate::error::ErrorCode;
+use crate::ids::{AnnotationId, ParticipantId, RecordingId};
+use crate::signaling::{EquipmentInfo, Participant};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// One change in a room.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct JournalEvent {
+    /// Position in the room's journal: 1, 2, 3… with no gaps, never reused.
+    #[ts(type = "number")]
+    pub seq: u64,
+    /// Server time of the change, milliseconds since the Unix epoch.
+    #[ts(type = "number")]
+    pub at_ms: u64,
+    pub change: RoomChange,
+}
+
+/// What changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RoomChange {
+    Joined {
+        participant: Participant,
+    },
+    Left {
+        participant_id: ParticipantId,
+    },
+    /// A participant muted or unmuted their microphone.
+    Muted {
+        participant_id: ParticipantId,
+        muted: bool,
+    },
+    /// An expert asked for a mark; the headset was asked to resolve it.
+    MarkRequested {
+        annotation_id: AnnotationId,
+        author: ParticipantId,
+        client_ref: u32,
+        request: AnnotationRequest,
+    },
+    /// The headset resolved a requested mark: it is visible from here on.
+    MarkResolved {
+        annotation: Annotation,
+    },
+    /// A requested mark was not placed (the headset could not resolve it, or left).
+    MarkFailed {
+        annotation_id: AnnotationId,
+        code: ErrorCode,
+    },
+    MarkDeleted {
+        annotation_id: AnnotationId,
+        by: ParticipantId,
+    },
+    /// The equipment the room's headset reported.
+    Equipment {
+        items: Vec<EquipmentInfo>,
+    },
+    /// `by` is absent when the server started it (`[recording] auto`).
+    RecordingStarted {
+        recording_id: RecordingId,
+        by: Option<ParticipantId>,
+    },
+    /// `by` is absent when the server stopped it; `reason` says why in that case (a full
+    /// disk, the headset left, the server restarted).
+    RecordingStopped {
+        recording_id: RecordingId,
+        by: Option<ParticipantId>,
+        reason: Option<String>,
+    },
+}
+
+/// The recording a room is making, as everyone in it is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RecordingStatus {
+    pub recording_id: RecordingId,
+    pub started_by: Option<ParticipantId>,
+    #[ts(type = "number")]
+    pub started_at_ms: u64,
+}
