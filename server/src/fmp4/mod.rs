@@ -23,12 +23,17 @@ pub mod scan;
 pub mod video;
 pub mod voice;
 
+#[cfg(test)]
+mod tests;
+
 pub use export::{ExportError, ExportSummary, export_mp4};
 pub use fragment::Fragment;
 pub use h264::{H264Error, annex_b_to_sample, sample_to_annex_b};
 pub use init::TrackKind;
 pub use opus::{OpusError, opus_packet_duration};
-pub use scan::{ScanError, ScannedFile, ScannedFragment, scan, scan_bytes};
+pub use scan::{
+    Sample, ScanError, ScannedFile, ScannedFragment, read_fragment_samples, scan, scan_bytes,
+};
 pub use video::{VideoError, VideoOutput, VideoTrackWriter};
 pub use voice::{VoiceError, VoiceTrackWriter};
 

@@ -75,6 +75,7 @@ pub struct ScannedFile {
     /// Bytes after the last complete fragment: an incomplete one, cut.
     pub trailing_bytes: u64,
     pub(crate) track: TrackSpec,
+    trex: TrackDefaults,
 }
 
 impl ScannedFile {
@@ -93,6 +94,52 @@ pub(crate) struct SampleInfo {
     pub size: u32,
     pub duration: u32,
     pub sync: bool,
+}
+
+/// One sample read back from a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sample {
+    pub decode_time: u64,
+    pub duration: u32,
+    /// A sync sample: for video a keyframe; every voice sample is one.
+    pub keyframe: bool,
+    /// As stored: for H.264, 4-byte length-prefixed NAL units
+    /// ([`sample_to_annex_b`](super::sample_to_annex_b) gives the relayed Annex B back).
+    pub data: Vec<u8>,
+}
+
+/// The samples of one fragment that [`scan`] found in the same file.
+pub fn read_fragment_samples<R: Read + Seek>(
+    reader: &mut R,
+    file: &ScannedFile,
+    fragment: &ScannedFragment,
+) -> Result<Vec<Sample>, ScanError> {
+    let mut boxes = BoxReader::new(reader)?;
+    let moved = || ScanError::UnexpectedBox {
+        offset: fragment.offset,
+        kind: "(none)".into(),
+        expected: "the fragment the scan found",
+    };
+    let head = boxes.header(fragment.offset)?.ok_or_else(moved)?;
+    expect_kind(&head, b"moof", "moof")?;
+    let mdat = boxes.header(head.end)?.ok_or_else(moved)?;
+    expect_kind(&mdat, b"mdat", "mdat after moof")?;
+    let moof: Moof = boxes.decode(&head, MAX_MOOF_BYTES, "moof")?;
+    let (fragment, infos) = fragment_of(&moof, &head, &mdat, &file.track, &file.trex)?;
+    let mut decode_time = fragment.base_decode_time;
+    let mut samples = Vec::with_capacity(infos.len());
+    for info in infos {
+        let mut data = vec![0u8; info.size as usize];
+        boxes.read_at(info.offset, &mut data)?;
+        samples.push(Sample {
+            decode_time,
+            duration: info.duration,
+            keyframe: info.sync,
+            data,
+        });
+        decode_time += u64::from(info.duration);
+    }
+    Ok(samples)
 }
 
 /// Scans a file given whole.
@@ -154,11 +201,12 @@ pub(crate) fn scan_with_samples<R: Read + Seek>(
         fragments,
         trailing_bytes: file.len - pos,
         track,
+        trex,
     })
 }
 
 /// The defaults a `trex` gives a track's fragments.
-#[derive(Default)]
+#[derive(Debug, Clone, Copy, Default)]
 struct TrackDefaults {
     duration: u32,
     size: u32,
