@@ -155,7 +155,7 @@ fn read_track<R: Read + Seek>(reader: &mut R, source: usize) -> Result<Track, Sc
                 }),
             }
             contiguous_end = Some(sample.offset + u64::from(sample.size));
-            time += u64::from(sample.duration);
+            time = time.saturating_add(u64::from(sample.duration));
             samples.push(sample);
         }
     })?;
@@ -176,7 +176,7 @@ fn interleave(tracks: &[Track]) -> Vec<(usize, usize)> {
         .enumerate()
         .flat_map(|(t, track)| (0..track.chunks.len()).map(move |c| (t, c)))
         .collect();
-    // Compare a/ta with b/tb exactly: a*tb against b*ta.
+    // By start time in microseconds, finer than any sample; ties by track.
     order.sort_by_key(|&(t, c)| {
         let track = &tracks[t];
         let seconds_scaled =

@@ -83,7 +83,7 @@ impl ScannedFile {
     pub fn end_time(&self) -> u64 {
         self.fragments
             .last()
-            .map_or(0, |f| f.base_decode_time + f.duration)
+            .map_or(0, |f| f.base_decode_time.saturating_add(f.duration))
     }
 }
 
@@ -137,7 +137,7 @@ pub fn read_fragment_samples<R: Read + Seek>(
             keyframe: info.sync,
             data,
         });
-        decode_time += u64::from(info.duration);
+        decode_time = decode_time.saturating_add(u64::from(info.duration));
     }
     Ok(samples)
 }
@@ -297,7 +297,7 @@ fn fragment_of(
                 duration: entry_duration.unwrap_or(duration),
                 sync: audio || f.unwrap_or(flags) & NON_SYNC_BIT == 0,
             };
-            next += u64::from(sample.size);
+            next = next.saturating_add(u64::from(sample.size));
             samples.push(sample);
         };
         match &trun.samples {
@@ -322,7 +322,7 @@ fn fragment_of(
         }
     }
     let inside = samples.iter().all(|s| {
-        mdat_body.contains(&s.offset) && s.offset + u64::from(s.size) <= mdat_body.end
+        mdat_body.contains(&s.offset) && s.offset.saturating_add(u64::from(s.size)) <= mdat_body.end
             || s.size == 0
     });
     if !inside {
