@@ -12,6 +12,7 @@
 pub mod auth;
 pub mod config;
 pub mod connection_caps;
+pub mod fmp4;
 pub mod http;
 pub mod metrics;
 mod private_dir;
