@@ -139,6 +139,16 @@ impl TestServer {
         self.running.as_ref().expect("a running server").http_addr
     }
 
+    /// The server's SFU, as the server's own parts reach it (to attach sinks).
+    pub fn sfu(&self) -> spotter_server::sfu::SfuHandle {
+        self.running
+            .as_ref()
+            .expect("a running server")
+            .state
+            .sfu
+            .clone()
+    }
+
     /// The media port: UDP, and TCP on the same number (ICE-TCP).
     pub fn media_addr(&self) -> std::net::SocketAddr {
         self.running.as_ref().expect("a running server").media_addr
