@@ -4,6 +4,7 @@
 
 pub mod live_session;
 pub mod marks;
+pub mod video;
 
 use spotter_peer::Signaling;
 use spotter_protocol::{Role, RoomId, ServerMessage};
