@@ -8,6 +8,8 @@ mod route;
 mod sinks;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_with_a_publisher;
 
 use super::peer::{Peer, catch_panic};
 use super::sink::{SinkId, SinkMedia};
