@@ -19,6 +19,9 @@ pub struct RelayMetrics {
     pub audio_frames_in: AtomicU64,
     pub audio_frames_out: AtomicU64,
     pub audio_frames_unheard: AtomicU64,
+    /// Items meant for a sink (the recorder) that it had no room for, or that were withheld
+    /// because they followed such a hole.
+    pub sink_media_dropped: AtomicU64,
     /// Each connected peer's link, updated once a second by the SFU.
     pub links: crate::sfu::link_stats::LinkTable,
 }
@@ -63,7 +66,7 @@ pub fn render(rooms: &RoomRegistry, relay: &RelayMetrics) -> String {
         "Live annotations in all rooms.",
         &plain(counts.annotations),
     );
-    let relay_metrics: [(&str, &str, &str, &AtomicU64); 11] = [
+    let relay_metrics: [(&str, &str, &str, &AtomicU64); 12] = [
         (
             "spotter_peers",
             "gauge",
@@ -129,6 +132,12 @@ pub fn render(rooms: &RoomRegistry, relay: &RelayMetrics) -> String {
             "counter",
             "Voice frames a listener could not take: all its audio slots held other talkers.",
             &relay.audio_frames_unheard,
+        ),
+        (
+            "spotter_sink_media_dropped_total",
+            "counter",
+            "Media items a sink (the recorder) could not take, or that followed one it could not.",
+            &relay.sink_media_dropped,
         ),
     ];
     for (name, kind, help, value) in relay_metrics {

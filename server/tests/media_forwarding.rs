@@ -4,88 +4,27 @@
 
 mod common;
 
-use bytes::Bytes;
-use glam::{Quat, Vec3};
-use rtc::rtp::codec::h264::H264Packet;
-use rtc::rtp::packetizer::Depacketizer;
+use common::video::{self, access_units, annex_b, frame_record, publish, subscribe};
+
+use spotter_peer::ReceivedPacket;
 use spotter_peer::clip::nal_units;
-use spotter_peer::{Peer, PeerOptions, ReceivedPacket, Signaling, VideoPublisher, VideoSubscriber};
-use spotter_protocol::{FrameMeta, Intrinsics, Pose, Role};
 use std::collections::BTreeMap;
 use std::time::Duration;
-use tokio::sync::mpsc;
 
 const FRAMES: u32 = 90;
 const TIMESTAMP_ORIGIN: u32 = u32::MAX - 45 * 3000; // wraps half-way through
 
-/// NAL units of frame `i`: a keyframe (SPS, PPS, IDR slice) every 30 frames, else one slice;
-/// sizes vary so that some frames span many packets.
+/// Frame `i`'s NAL units: a keyframe every 30 frames.
 fn frame_nals(i: u32) -> Vec<Vec<u8>> {
-    let body = |kind: u8, len: usize| {
-        let mut nal = vec![kind];
-        nal.extend((0..len).map(|j| ((j as u32 * 31 + i * 7) % 251) as u8 + 1));
-        nal
-    };
-    let slice_len = 300 + (i as usize * 997) % 5000;
-    if i.is_multiple_of(30) {
-        vec![
-            vec![0x67, 0x42, 0xe0, 0x1f, 0x8c, 0x8d, 0x40],
-            vec![0x68, 0xce, 0x3c, 0x80],
-            body(0x65, slice_len),
-        ]
-    } else {
-        vec![body(0x41, slice_len)]
-    }
-}
-
-fn annex_b(nals: &[Vec<u8>]) -> Bytes {
-    let mut out = Vec::new();
-    for nal in nals {
-        out.extend_from_slice(&[0, 0, 0, 1]);
-        out.extend_from_slice(nal);
-    }
-    out.into()
-}
-
-struct Subscriber {
-    _signaling: Signaling,
-    _peer: Peer,
-    packets: mpsc::UnboundedReceiver<ReceivedPacket>,
-    frames_meta: mpsc::UnboundedReceiver<String>,
-}
-
-async fn subscribe(server: &common::TestServer, name: &str) -> Subscriber {
-    let (mut signaling, _) = server.join(Role::Expert, name).await;
-    let mut peer = Peer::new(&PeerOptions::for_server(true)).await.unwrap();
-    let mut video = VideoSubscriber::add_to(&mut peer).await.unwrap();
-    let (_channel, frames_meta) = peer.frames_channel().await.unwrap();
-    let offer = peer.create_offer().await.unwrap();
-    let answer = signaling.exchange_offer(offer, |_| {}).await.unwrap();
-    peer.accept_answer(answer).await.unwrap();
-    peer.connected(Duration::from_secs(10)).await.unwrap();
-    Subscriber {
-        _signaling: signaling,
-        _peer: peer,
-        packets: video.packets(),
-        frames_meta,
-    }
+    video::frame_nals(i, i.is_multiple_of(30))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_publishers_video_reaches_two_subscribers_intact_and_in_order() {
     let server = common::start().await;
 
-    let (mut publisher_signaling, _) = server.join(Role::Technician, "Tom").await;
-    let mut publisher = Peer::new(&PeerOptions::for_server(true)).await.unwrap();
-    let (mut video, _keyframe_requests) = VideoPublisher::add_to(&publisher).await.unwrap();
-    let (meta_channel, _) = publisher.frames_channel().await.unwrap();
-    let offer = publisher.create_offer().await.unwrap();
-    let answer = publisher_signaling
-        .exchange_offer(offer, |_| {})
-        .await
-        .unwrap();
-    publisher.accept_answer(answer).await.unwrap();
-    publisher.connected(Duration::from_secs(10)).await.unwrap();
+    let mut publisher = publish(&server).await;
+    let (video, meta_channel) = (&mut publisher.video, &publisher.frames);
 
     let mut subscribers = vec![
         subscribe(&server, "Ana").await,
@@ -97,13 +36,7 @@ async fn one_publishers_video_reaches_two_subscribers_intact_and_in_order() {
     let mut sent_records = std::collections::HashSet::new();
     for i in 0..FRAMES {
         let timestamp = TIMESTAMP_ORIGIN.wrapping_add(i * 3000);
-        let record = serde_json::to_string(&FrameMeta {
-            rtp_timestamp: timestamp,
-            pose: Pose::new(Vec3::new(i as f32 * 0.01, 1.6, 3.0), Quat::IDENTITY),
-            intrinsics: Intrinsics::from_vertical_fov(1.0, 640, 360),
-            capture_time_us: 1_000_000 + u64::from(i) * 33_333,
-        })
-        .unwrap();
+        let record = frame_record(i, timestamp);
         // Every tenth frame, a malformed record the SFU must not pass on to the experts.
         if i % 10 == 5 {
             meta_channel.send(r#"{"rtp_timestamp":"soon"}"#).await;
@@ -120,17 +53,7 @@ async fn one_publishers_video_reaches_two_subscribers_intact_and_in_order() {
 
     let last_timestamp = TIMESTAMP_ORIGIN.wrapping_add((FRAMES - 1) * 3000);
     for subscriber in &mut subscribers {
-        let mut received: Vec<ReceivedPacket> = Vec::new();
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        while let Ok(Some(packet)) =
-            tokio::time::timeout_at(deadline, subscriber.packets.recv()).await
-        {
-            let done = packet.marker && packet.timestamp == last_timestamp;
-            received.push(packet);
-            if done {
-                break;
-            }
-        }
+        let received = subscriber.packets_until(last_timestamp).await;
         check_stream(&received);
         let mut received_records = std::collections::HashSet::new();
         while let Ok(text) = subscriber.frames_meta.try_recv() {
@@ -223,19 +146,9 @@ fn check_stream(received: &[ReceivedPacket]) {
             "packets out of order or missing"
         );
     }
-    let mut frames: BTreeMap<u32, Vec<u8>> = BTreeMap::new();
-    let mut order = Vec::new();
-    let mut depacketizer = H264Packet::default();
-    for packet in received {
-        let bytes = depacketizer.depacketize(&packet.payload).unwrap();
-        if !frames.contains_key(&packet.timestamp) {
-            order.push(packet.timestamp);
-        }
-        frames
-            .entry(packet.timestamp)
-            .or_default()
-            .extend_from_slice(&bytes);
-    }
+    let units = access_units(received);
+    let order: Vec<u32> = units.iter().map(|(t, _)| *t).collect();
+    let frames: BTreeMap<u32, Vec<u8>> = units.into_iter().collect();
     // The first frame forwarded to a new subscriber is a keyframe; from there on, all of them.
     let first = order[0].wrapping_sub(TIMESTAMP_ORIGIN) / 3000;
     assert!(first.is_multiple_of(30), "forwarding starts on a keyframe");

@@ -1,14 +1,17 @@
 //! The SFU: every peer connection of this node on one UDP socket, driven by str0m.
 //!
-//! str0m is sans-IO: each peer is an `Rtc` state machine. One task ([`forwarder::Forwarder`])
-//! owns the socket and all of them:
+//! str0m is sans-IO: each peer is an `Rtc` state machine. The forwarding core
+//! ([`relay::Relay`]) is sans-IO too, one level up: it owns every `Rtc` and the sinks, is given
+//! `(now, input)` and answers with outputs (packets to send, media for sinks, the next
+//! timeout). One tokio task ([`forwarder::Forwarder`]) drives it, owning the socket:
 //! 1. a datagram arrives → the `Rtc` that `accepts` it gets it as `Input::Receive`;
-//! 2. a command arrives (a participant's SDP offer, or its departure) → a peer is added or removed;
-//! 3. the earliest `Output::Timeout` passes → the peers whose timeout it is get `Input::Timeout`;
+//! 2. a command arrives (a participant's SDP offer, or its departure; a sink attached) → a
+//!    peer or sink is added or removed;
+//! 3. the earliest timeout passes → the peers whose timeout it is get `Input::Timeout`;
 //! 4. after each of these, the peers given input or changed are drained of `Output`s:
 //!    `Transmit`s go to the socket, `Event`s are routed: the technician's video frames and
-//!    frame metadata to every subscriber of its room, subscribers' keyframe requests to the
-//!    technician (throttled).
+//!    frame metadata to every subscriber and sink of its room, voices to listeners and sinks,
+//!    subscribers' keyframe requests to the technician (throttled).
 //!
 //! Video is forwarded frame by frame without transcoding; str0m writes the RTP timestamp it is
 //! given, and we give it the publisher's own, so `rtpTimestamp` in the browser identifies the
@@ -18,7 +21,14 @@ mod forwarder;
 pub mod link_stats;
 mod offer;
 mod peer;
+mod publisher_cap;
+mod relay;
+pub mod sink;
+mod sink_gate;
 mod tcp;
+mod throttle;
+
+pub use sink::{SinkMedia, SinkReceiver};
 
 use spotter_protocol::{ErrorCode, ParticipantId, ProtocolError, Role, RoomId};
 use std::net::SocketAddr;
@@ -36,6 +46,11 @@ pub enum Command {
     },
     /// The participant left: drop its connection.
     Disconnect { participant: ParticipantId },
+    /// Feed `room`'s media to a new sink, until its receiver is dropped.
+    AttachSink {
+        room: RoomId,
+        reply: oneshot::Sender<SinkReceiver>,
+    },
 }
 
 /// A cheap handle to the SFU task.
@@ -78,7 +93,8 @@ impl SfuHandle {
             tcp::Timeouts::DEFAULT,
         ));
         let (commands, rx) = mpsc::channel(64);
-        let forwarder = forwarder::Forwarder::new(socket, media_addr, metrics);
+        let relay = relay::Relay::new(media_addr, metrics, std::time::Instant::now());
+        let forwarder = forwarder::Forwarder::new(socket, relay);
         tokio::spawn(forwarder.run(rx, tcp_events));
         tracing::info!(%media_addr, "SFU listening (UDP, and TCP for networks that block UDP)");
         Ok(Self {
@@ -100,7 +116,6 @@ impl SfuHandle {
         offer: String,
     ) -> Result<String, ProtocolError> {
         let (reply, answer) = oneshot::channel();
-        let gone = || ProtocolError::new(ErrorCode::Internal, "the media relay is not running");
         self.commands
             .send(Command::Connect {
                 participant,
@@ -110,8 +125,8 @@ impl SfuHandle {
                 reply,
             })
             .await
-            .map_err(|_| gone())?;
-        answer.await.map_err(|_| gone())?
+            .map_err(|_| relay_gone())?;
+        answer.await.map_err(|_| relay_gone())?
     }
 
     pub async fn disconnect(&self, participant: ParticipantId) {
@@ -120,4 +135,20 @@ impl SfuHandle {
             .send(Command::Disconnect { participant })
             .await;
     }
+
+    /// Attaches a sink to `room`: the returned receiver gets the room's media (see
+    /// [`SinkMedia`]), its video from a keyframe asked for at once (or when the room's
+    /// publisher connects). Dropping the receiver detaches the sink.
+    pub async fn attach_sink(&self, room: RoomId) -> Result<SinkReceiver, ProtocolError> {
+        let (reply, receiver) = oneshot::channel();
+        self.commands
+            .send(Command::AttachSink { room, reply })
+            .await
+            .map_err(|_| relay_gone())?;
+        receiver.await.map_err(|_| relay_gone())
+    }
+}
+
+fn relay_gone() -> ProtocolError {
+    ProtocolError::new(ErrorCode::Internal, "the media relay is not running")
 }

@@ -1,6 +1,8 @@
 //! One participant's peer connection as the SFU sees it.
 
 use super::offer::OfferedMedia;
+use super::publisher_cap::CapSchedule;
+use super::throttle::KeyframeThrottle;
 use spotter_protocol::{Action, ErrorCode, ParticipantId, ProtocolError, Role, RoomId};
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -29,13 +31,13 @@ pub struct Peer {
     /// The `frames` data channel, once open.
     pub frames_channel: Option<ChannelId>,
     /// Publisher: when we last asked it for a keyframe.
-    pub last_keyframe_request: Option<Instant>,
+    pub keyframes: KeyframeThrottle,
     /// Since when ICE has been disconnected; it may recover, so the peer is kept a while.
     pub disconnected_since: Option<Instant>,
     /// Subscriber: the estimate of its downlink, when its feedback allows one.
     pub downlink: Option<Bitrate>,
     /// Publisher: the cap we last sent it (REMB) and when.
-    pub last_cap: Option<(Instant, Bitrate)>,
+    pub cap: CapSchedule,
     /// When its `Rtc` next needs `Input::Timeout` (its latest `Output::Timeout`).
     pub next_timeout: Instant,
     /// Its `Rtc` was given input or changed since it was last drained of output. Only such
@@ -68,13 +70,14 @@ pub(super) const DOWNLINK_START: Bitrate = Bitrate::kbps(1600);
 const DOWNLINK_WANTED: Bitrate = Bitrate::mbps(20);
 
 impl Peer {
-    /// Builds the peer's `Rtc` from its offer and returns it with the SDP answer.
+    /// Builds the peer's `Rtc` from its offer at `now` and returns it with the SDP answer.
     pub fn from_offer(
         participant: ParticipantId,
         room: RoomId,
         role: Role,
         offer: &str,
         media_addr: SocketAddr,
+        now: Instant,
     ) -> Result<(Self, String), ProtocolError> {
         // str0m's errors name its parser's internals (heap offsets among them): they go to the
         // log, and the client gets a fixed message.
@@ -107,10 +110,10 @@ impl Peer {
         config.set_initial_stun_rto(INITIAL_STUN_RTO);
         if role.may(Action::Subscribe) {
             // Estimates this viewer's downlink from its transport-wide feedback; the slowest
-            // viewer's estimate caps the publisher (see `Forwarder::cap_publisher`).
+            // viewer's estimate caps the publisher (see `publisher_cap.rs`).
             config = config.enable_bwe(Some(DOWNLINK_START));
         }
-        let mut rtc = config.build(Instant::now());
+        let mut rtc = config.build(now);
         if role.may(Action::Subscribe) {
             // str0m paces a viewer's video at 1.1 times its estimate, letting 40 ms of it out in
             // a burst: held at the start value, a 720p keyframe waited up to half a second.
@@ -153,11 +156,11 @@ impl Peer {
             audio_in: None,
             audio_slots: Vec::new(),
             frames_channel: None,
-            last_keyframe_request: None,
+            keyframes: KeyframeThrottle::default(),
             disconnected_since: None,
             downlink: None,
-            last_cap: None,
-            next_timeout: Instant::now(),
+            cap: CapSchedule::default(),
+            next_timeout: now,
             needs_poll: true,
         };
         Ok((peer, answer.to_sdp_string()))

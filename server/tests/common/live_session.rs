@@ -46,7 +46,8 @@ fn access_unit(i: u32) -> Bytes {
     out.into()
 }
 
-async fn connected_peer(signaling: &mut Signaling, peer: &mut Peer) {
+/// Offers, applies the answer and waits until `peer` is connected.
+pub async fn connected_peer(signaling: &mut Signaling, peer: &mut Peer) {
     let offer = peer.create_offer().await.unwrap();
     let answer = signaling.exchange_offer(offer, |_| {}).await.unwrap();
     peer.accept_answer(answer).await.unwrap();

@@ -4,6 +4,7 @@
 
 pub mod live_session;
 pub mod marks;
+pub mod video;
 
 use spotter_peer::Signaling;
 use spotter_protocol::{Role, RoomId, ServerMessage};
@@ -137,6 +138,16 @@ impl TestServer {
     /// The HTTP address, `ip:port`.
     pub fn http_addr(&self) -> std::net::SocketAddr {
         self.running.as_ref().expect("a running server").http_addr
+    }
+
+    /// The server's SFU, as the server's own parts reach it (to attach sinks).
+    pub fn sfu(&self) -> spotter_server::sfu::SfuHandle {
+        self.running
+            .as_ref()
+            .expect("a running server")
+            .state
+            .sfu
+            .clone()
     }
 
     /// The media port: UDP, and TCP on the same number (ICE-TCP).
