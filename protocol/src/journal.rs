@@ -84,3 +84,45 @@ pub struct RecordingStatus {
     #[ts(type = "number")]
     pub started_at_ms: u64,
 }
+
+/// A recording in the library: when and by whom it was made, and where its media begins.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct RecordingInfo {
+    pub recording_id: RecordingId,
+    pub room: crate::ids::RoomId,
+    #[ts(type = "number")]
+    pub started_at_ms: u64,
+    pub started_by: Option<ParticipantId>,
+    /// Absent while it records, and for a recording the server was killed in the middle of
+    /// until the next start closes it.
+    #[ts(type = "number | null")]
+    pub stopped_at_ms: Option<u64>,
+    pub stopped_by: Option<ParticipantId>,
+    pub stop_reason: Option<String>,
+    /// The room when the recording started (the marks already placed, who was in): the
+    /// replay starts from it and applies the recording's events.
+    pub initial: crate::signaling::RoomSnapshot,
+    /// Absent until the first keyframe arrived.
+    pub media: Option<RecordedMedia>,
+    pub voices: Vec<RecordedVoice>,
+}
+
+/// Where the video's media time begins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RecordedMedia {
+    /// The RTP timestamp of media time 0 (the first keyframe): a frame at media time `t`
+    /// seconds has RTP timestamp `first_rtp_timestamp + t * 90000` (mod 2^32).
+    pub first_rtp_timestamp: u32,
+    /// When that keyframe arrived, server time (ms since the Unix epoch): an event at
+    /// `at_ms` is at media time `at_ms - started_at_ms`.
+    #[ts(type = "number")]
+    pub started_at_ms: u64,
+}
+
+/// One talker's voice track.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RecordedVoice {
+    pub participant_id: ParticipantId,
+    /// The file within the recording (`voice-1.mp4`).
+    pub file: String,
+}

@@ -31,6 +31,9 @@ pub fn typescript_bindings() -> String {
         RoomSnapshot::decl(&cfg),
         RoomChange::decl(&cfg),
         JournalEvent::decl(&cfg),
+        RecordedMedia::decl(&cfg),
+        RecordedVoice::decl(&cfg),
+        RecordingInfo::decl(&cfg),
         ClientMessage::decl(&cfg),
         ServerMessage::decl(&cfg),
     ];

@@ -19,6 +19,15 @@ pub struct Config {
     pub rooms: RoomsConfig,
     pub limits: LimitsConfig,
     pub auth: AuthConfig,
+    pub recording: RecordingConfig,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RecordingConfig {
+    /// Record every room while its headset is in (from its first video), without anyone
+    /// starting it.
+    pub auto: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -17,6 +17,7 @@ pub mod http;
 pub mod metrics;
 mod private_dir;
 mod rate;
+pub mod recording;
 pub mod rooms;
 pub mod session;
 pub mod sfu;
@@ -142,8 +143,11 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             .with_context(unreadable)?;
     }
     let stored_rooms = store.load().with_context(unreadable)?;
-    let persister = store::Persister::start(Box::new(store));
-    let rooms = rooms::RoomRegistry::new(persister.clone(), config.limits.clone());
+    let store: Arc<dyn store::RoomStore> = Arc::new(store);
+    let persister = store::Persister::start(store.clone());
+    let (recorder, recorder_commands) = recording::RecorderHook::channel();
+    let rooms = rooms::RoomRegistry::new(persister.clone(), config.limits.clone())
+        .with_recorder(recorder, config.recording.auto);
     for (room, stored) in stored_rooms {
         rooms
             .ensure_room(room, stored)
@@ -172,6 +176,13 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         ConnectionCaps::new("ICE-TCP", fitted.ice_tcp, config.limits.ice_tcp_per_address),
     )
     .await?;
+    recording::start(
+        recorder_commands,
+        config.storage.data_dir.join("recordings"),
+        sfu.clone(),
+        rooms.clone(),
+        persister.clone(),
+    );
     let listener = std::net::TcpListener::bind(config.http.listen)
         .with_context(|| format!("binding {}", config.http.listen))?;
     listener.set_nonblocking(true)?;

@@ -104,6 +104,40 @@ seq: number,
  */
 at_ms: number, change: RoomChange, };
 
+export type RecordedMedia = { 
+/**
+ * The RTP timestamp of media time 0 (the first keyframe): a frame at media time `t`
+ * seconds has RTP timestamp `first_rtp_timestamp + t * 90000` (mod 2^32).
+ */
+first_rtp_timestamp: number, 
+/**
+ * When that keyframe arrived, server time (ms since the Unix epoch): an event at
+ * `at_ms` is at media time `at_ms - started_at_ms`.
+ */
+started_at_ms: number, };
+
+export type RecordedVoice = { participant_id: ParticipantId, 
+/**
+ * The file within the recording (`voice-1.mp4`).
+ */
+file: string, };
+
+export type RecordingInfo = { recording_id: RecordingId, room: RoomId, started_at_ms: number, started_by: ParticipantId | null, 
+/**
+ * Absent while it records, and for a recording the server was killed in the middle of
+ * until the next start closes it.
+ */
+stopped_at_ms: number | null, stopped_by: ParticipantId | null, stop_reason: string | null, 
+/**
+ * The room when the recording started (the marks already placed, who was in): the
+ * replay starts from it and applies the recording's events.
+ */
+initial: RoomSnapshot, 
+/**
+ * Absent until the first keyframe arrived.
+ */
+media: RecordedMedia | null, voices: Array<RecordedVoice>, };
+
 export type ClientMessage = { "type": "join", room: RoomId, token: string, name: string, 
 /**
  * After a lost connection: the `resume_key` of the previous `joined`. The server

@@ -353,7 +353,8 @@ mod tests {
             AnnotationId::from_sequence(1),
             AnnotationId::from_sequence(2),
         );
-        let steps: [&dyn Fn(&AnnotationState) -> Result<RoomChange, ProtocolError>; 5] = [
+        type Step<'a> = &'a dyn Fn(&AnnotationState) -> Result<RoomChange, ProtocolError>;
+        let steps: [Step; 5] = [
             &|s| s.request(&expert(), 1, point_request()).map(|(_, c)| c),
             &|s| s.request(&expert(), 2, point_request()).map(|(_, c)| c),
             // Resolved in the other order than requested: the replay keeps the order resolved.

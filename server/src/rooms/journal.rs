@@ -24,8 +24,21 @@ impl Room {
             at_ms,
             change,
         };
+        // Made while a recording runs (its own stop included), the event is the recording's
+        // too.
+        let recording = match &event.change {
+            RoomChange::RecordingStopped { recording_id, .. } => Some(recording_id.clone()),
+            _ => None,
+        };
         self.state.apply(&event);
-        self.persister.append(&self.id, event.clone());
+        let recording = recording.or_else(|| {
+            self.state
+                .recording
+                .as_ref()
+                .map(|r| r.recording_id.clone())
+        });
+        self.persister
+            .append(&self.id, event.clone(), recording.as_ref());
         event
     }
 
@@ -73,12 +86,8 @@ impl Room {
                 code: ErrorCode::NoTechnician,
             });
         }
-        if let Some(recording) = self.state.recording.clone() {
-            self.record(RoomChange::RecordingStopped {
-                recording_id: recording.recording_id,
-                by: None,
-                reason: Some("the server stopped while recording".into()),
-            });
+        if self.state.recording.is_some() {
+            let _ = self.stop_recording(None, Some("the server stopped while recording".into()));
         }
     }
 }

@@ -63,7 +63,7 @@ fn open_with_room(dir: &std::path::Path, room: &RoomId) -> (Persister, RoomRegis
     let store = RedbStore::open(dir).unwrap();
     store.create_room(room, 0).unwrap();
     let stored = store.load().unwrap().remove(room).unwrap();
-    let persister = Persister::start(Box::new(store));
+    let persister = Persister::start(std::sync::Arc::new(store));
     let registry = RoomRegistry::new(persister.clone(), LimitsConfig::default());
     registry.ensure_room(room.clone(), stored).unwrap();
     (persister, registry)
@@ -156,7 +156,7 @@ fn the_journal_folded_is_the_live_state_and_a_restart_keeps_the_order() {
     );
 
     // Restarted: the same marks in the same order (resolved, not id, order), nobody in.
-    let persister = Persister::start(Box::new(RedbStore::open(&dir).unwrap()));
+    let persister = Persister::start(std::sync::Arc::new(RedbStore::open(&dir).unwrap()));
     let restarted = RoomRegistry::new(persister.clone(), LimitsConfig::default());
     restarted.ensure_room(room.clone(), stored).unwrap();
     let after = restarted.snapshot(&room).unwrap();
@@ -237,7 +237,7 @@ fn a_restart_closes_what_the_last_run_left_open() {
         .unwrap()
         .remove(&room)
         .unwrap();
-    let persister = Persister::start(Box::new(RedbStore::open(&dir).unwrap()));
+    let persister = Persister::start(std::sync::Arc::new(RedbStore::open(&dir).unwrap()));
     let restarted = RoomRegistry::new(persister.clone(), LimitsConfig::default());
     restarted.ensure_room(room.clone(), stored).unwrap();
     persister.stop();
@@ -285,7 +285,7 @@ fn a_room_stored_before_the_journal_keeps_its_marks_and_ids() {
         legacy_last_id: 9,
         ..StoredRoom::default()
     };
-    let persister = Persister::start(Box::new(RedbStore::open(&dir).unwrap()));
+    let persister = Persister::start(std::sync::Arc::new(RedbStore::open(&dir).unwrap()));
     persister.create_room(&room, 0);
     persister.create_room(&room, 0);
     let registry = RoomRegistry::new(persister.clone(), LimitsConfig::default());

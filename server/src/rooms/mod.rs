@@ -11,6 +11,7 @@ mod state;
 
 pub use annotations::{AnnotationState, MAX_ANNOTATIONS, Pending};
 pub use invites::fresh_epoch;
+pub use journal::unix_now_ms;
 pub use state::RoomState;
 
 use crate::auth::{Claims, Issued, unix_now};
@@ -19,6 +20,7 @@ use crate::store::{Persister, StoredRoom};
 use invites::Invites;
 
 use crate::rate::RateLimit;
+use crate::recording::RecorderHook;
 use spotter_protocol::{
     Annotation, AnnotationId, AnnotationRequest, EquipmentInfo, ErrorCode, Participant,
     ParticipantId, ProtocolError, ResolveRequest, Role, RoomChange, RoomId, RoomSnapshot,
@@ -112,24 +114,25 @@ struct Room {
     state: RoomState,
     /// Where journal events go, in the order they are made (under the room's lock).
     persister: Persister,
+    /// Where recordings' starts and stops go, in the same order.
+    recorder: RecorderHook,
+    /// `[recording] auto`: the room records while its headset is in.
+    auto_record: bool,
     /// The marks the room may still send its headset now, everyone's together.
     marks: RateLimit,
     invites: Invites,
 }
 
 impl Room {
-    fn new(
-        id: RoomId,
-        state: RoomState,
-        invites: Invites,
-        persister: Persister,
-        limits: &LimitsConfig,
-    ) -> Self {
+    fn new(id: RoomId, state: RoomState, invites: Invites, registry: &RoomRegistry) -> Self {
+        let limits = &registry.limits;
         Self {
             id,
             members: Vec::new(),
             state,
-            persister,
+            persister: registry.persister.clone(),
+            recorder: registry.recorder.clone(),
+            auto_record: registry.auto_record,
             marks: RateLimit::new(limits.room_marks_per_second, limits.room_mark_burst),
             invites,
         }
@@ -205,6 +208,7 @@ impl Room {
         });
         if was_technician {
             self.fail_all_pending("the headset left before placing the annotation");
+            self.stop_auto_recording();
         }
         self.broadcast(&ServerMessage::ParticipantLeft {
             participant_id: member.id.clone(),
@@ -255,6 +259,10 @@ pub struct RoomRegistry {
     /// Changes are queued to storage under the room lock, so they are stored in the order
     /// everyone sees them.
     persister: Persister,
+    /// Where recordings' starts and stops go, also under the room lock.
+    recorder: RecorderHook,
+    /// `[recording] auto`: a room starts recording when its headset joins.
+    auto_record: bool,
 }
 
 fn unknown_room() -> ProtocolError {
@@ -270,7 +278,17 @@ impl RoomRegistry {
             rooms: Arc::default(),
             limits,
             persister,
+            recorder: RecorderHook::default(),
+            auto_record: false,
         }
+    }
+
+    /// Tells `recorder` of every recording started and stopped; with `auto_record`, every
+    /// room records while its headset is in.
+    pub fn with_recorder(mut self, recorder: RecorderHook, auto_record: bool) -> Self {
+        self.recorder = recorder;
+        self.auto_record = auto_record;
+        self
     }
 
     /// Creates `room` as stored if it does not exist yet: its journal folded, and closed
@@ -289,8 +307,7 @@ impl RoomRegistry {
             room.clone(),
             RoomState::fold(&stored.journal),
             invites,
-            self.persister.clone(),
-            &self.limits,
+            self,
         );
         r.upgrade_legacy(&stored);
         r.close_last_run();
@@ -309,13 +326,7 @@ impl RoomRegistry {
         }
         let invites = Invites::fresh();
         self.persister.create_room(room, invites.epoch());
-        let r = Room::new(
-            room.clone(),
-            RoomState::default(),
-            invites,
-            self.persister.clone(),
-            &self.limits,
-        );
+        let r = Room::new(room.clone(), RoomState::default(), invites, self);
         rooms.insert(room.clone(), r);
         Ok(true)
     }
@@ -494,6 +505,9 @@ impl RoomRegistry {
             snapshot: r.snapshot(),
             resume_key,
         });
+        if info.role == Role::Technician {
+            r.start_auto_recording();
+        }
         Ok(replaced)
     }
 

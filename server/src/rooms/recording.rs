@@ -1,10 +1,12 @@
 //! Starting and stopping a room's recording: journaled like every change (so the recording
-//! itself says who started and stopped it) and shown to everyone in the room.
+//! itself says who started and stopped it), shown to everyone in the room, and handed to the
+//! recorder, all under the room's lock.
 
-use super::{RoomRegistry, unknown_room};
+use super::{Room, RoomRegistry, unknown_room};
+use crate::recording::RecorderCommand;
 use spotter_protocol::{
-    ErrorCode, ParticipantId, ProtocolError, RecordingId, RecordingStatus, RoomChange, RoomId,
-    ServerMessage,
+    ErrorCode, ParticipantId, ProtocolError, RecordingId, RecordingInfo, RecordingStatus,
+    RoomChange, RoomId, ServerMessage,
 };
 
 impl RoomRegistry {
@@ -15,24 +17,10 @@ impl RoomRegistry {
         by: Option<&ParticipantId>,
     ) -> Result<RecordingStatus, ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
-        let r = rooms.get_mut(room).ok_or_else(unknown_room)?;
-        if let Some(running) = &r.state.recording {
-            return Err(ProtocolError::new(
-                ErrorCode::AlreadyRecording,
-                format!("the room is already recording ({})", running.recording_id),
-            ));
-        }
-        r.record(RoomChange::RecordingStarted {
-            recording_id: RecordingId::fresh(rand::random()),
-            by: by.cloned(),
-        });
-        let recording = r.state.recording.clone().ok_or_else(|| {
-            ProtocolError::new(ErrorCode::Internal, "the recording did not start")
-        })?;
-        r.broadcast(&ServerMessage::RecordingStarted {
-            recording: recording.clone(),
-        });
-        Ok(recording)
+        rooms
+            .get_mut(room)
+            .ok_or_else(unknown_room)?
+            .start_recording(by)
     }
 
     /// Stops the recording of `room`: by a participant, or by the server (`by` absent), which
@@ -44,8 +32,58 @@ impl RoomRegistry {
         reason: Option<String>,
     ) -> Result<RecordingId, ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
-        let r = rooms.get_mut(room).ok_or_else(unknown_room)?;
-        let recording_id = r
+        rooms
+            .get_mut(room)
+            .ok_or_else(unknown_room)?
+            .stop_recording(by, reason)
+    }
+}
+
+impl Room {
+    fn start_recording(
+        &mut self,
+        by: Option<&ParticipantId>,
+    ) -> Result<RecordingStatus, ProtocolError> {
+        if let Some(running) = &self.state.recording {
+            return Err(ProtocolError::new(
+                ErrorCode::AlreadyRecording,
+                format!("the room is already recording ({})", running.recording_id),
+            ));
+        }
+        // The replay starts from the room as it is now, then applies what follows.
+        let initial = self.snapshot();
+        let event = self.record(RoomChange::RecordingStarted {
+            recording_id: RecordingId::fresh(rand::random()),
+            by: by.cloned(),
+        });
+        let recording = self.state.recording.clone().ok_or_else(|| {
+            ProtocolError::new(ErrorCode::Internal, "the recording did not start")
+        })?;
+        self.recorder
+            .send(RecorderCommand::Start(Box::new(RecordingInfo {
+                recording_id: recording.recording_id.clone(),
+                room: self.id.clone(),
+                started_at_ms: event.at_ms,
+                started_by: by.cloned(),
+                stopped_at_ms: None,
+                stopped_by: None,
+                stop_reason: None,
+                initial,
+                media: None,
+                voices: Vec::new(),
+            })));
+        self.broadcast(&ServerMessage::RecordingStarted {
+            recording: recording.clone(),
+        });
+        Ok(recording)
+    }
+
+    pub(super) fn stop_recording(
+        &mut self,
+        by: Option<&ParticipantId>,
+        reason: Option<String>,
+    ) -> Result<RecordingId, ProtocolError> {
+        let recording_id = self
             .state
             .recording
             .as_ref()
@@ -53,17 +91,43 @@ impl RoomRegistry {
             .ok_or_else(|| {
                 ProtocolError::new(ErrorCode::NotRecording, "the room is not recording")
             })?;
-        let change = RoomChange::RecordingStopped {
+        let event = self.record(RoomChange::RecordingStopped {
             recording_id: recording_id.clone(),
             by: by.cloned(),
             reason: reason.clone(),
-        };
-        r.record(change);
-        r.broadcast(&ServerMessage::RecordingStopped {
+        });
+        self.recorder.send(RecorderCommand::Stop {
+            room: self.id.clone(),
+            recording_id: recording_id.clone(),
+            stopped_at_ms: event.at_ms,
+            by: by.cloned(),
+            reason: reason.clone(),
+        });
+        self.broadcast(&ServerMessage::RecordingStopped {
             recording_id: recording_id.clone(),
             by: by.cloned(),
             reason,
         });
         Ok(recording_id)
+    }
+
+    /// `[recording] auto`: the headset arrived, so the room records (unless it already does).
+    pub(super) fn start_auto_recording(&mut self) {
+        if self.auto_record && self.state.recording.is_none() {
+            let _ = self.start_recording(None);
+        }
+    }
+
+    /// The headset left: a recording the server started ends with it (one a person started
+    /// goes on: the headset may be back in a moment, and they will stop it).
+    pub(super) fn stop_auto_recording(&mut self) {
+        if self
+            .state
+            .recording
+            .as_ref()
+            .is_some_and(|r| r.started_by.is_none())
+        {
+            let _ = self.stop_recording(None, Some("the headset left".into()));
+        }
     }
 }

@@ -11,7 +11,7 @@ pub use persister::Persister;
 pub use redb_store::RedbStore;
 
 use serde::{Deserialize, Serialize};
-use spotter_protocol::{Annotation, JournalEvent, RoomId};
+use spotter_protocol::{Annotation, JournalEvent, RecordingId, RecordingInfo, RoomId};
 use std::collections::BTreeMap;
 
 /// An annotation: live, or a tombstone with the version that deleted it. Databases written
@@ -49,13 +49,46 @@ pub struct StoredRoom {
     pub invites: BTreeMap<String, StoredInvite>,
 }
 
-/// Where rooms, annotations and invites persist.
+/// A journal event to store, and the recording running when it happened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Appended {
+    pub room: RoomId,
+    pub event: JournalEvent,
+    pub recording: Option<RecordingId>,
+}
+
+/// Where rooms, their journals, invites and the recordings' catalog persist.
 pub trait RoomStore: Send + Sync {
     fn load(&self) -> anyhow::Result<BTreeMap<RoomId, StoredRoom>>;
     /// Creates `room` with `invite_epoch`, unless it exists (then it is kept as it is).
     fn create_room(&self, room: &RoomId, invite_epoch: u64) -> anyhow::Result<()>;
-    /// Appends events to their rooms' journals, all of them or none.
-    fn append(&self, events: &[(RoomId, JournalEvent)]) -> anyhow::Result<()>;
+    /// Appends events to their rooms' journals (and to the recording running when they
+    /// happened, if any), all of them or none.
+    fn append(&self, events: &[Appended]) -> anyhow::Result<()>;
+    /// Records a recording's catalog entry as it now is.
+    fn save_recording(&self, info: &RecordingInfo) -> anyhow::Result<()>;
+    fn recording(&self, id: &RecordingId) -> anyhow::Result<Option<RecordingInfo>>;
+    /// Every recording, oldest first.
+    fn recordings(&self) -> anyhow::Result<Vec<RecordingInfo>>;
+    /// Closes the entry of a recording that the last run was killed in the middle of (one
+    /// already closed stays as it is).
+    fn close_interrupted_recording(
+        &self,
+        id: &RecordingId,
+        stopped_at_ms: u64,
+        reason: Option<String>,
+    ) -> anyhow::Result<()> {
+        match self.recording(id)? {
+            Some(mut info) if info.stopped_at_ms.is_none() => {
+                info.stopped_at_ms = Some(stopped_at_ms);
+                info.stop_reason = reason;
+                self.save_recording(&info)
+            }
+            _ => Ok(()),
+        }
+    }
+    /// The room's events made while `id` recorded, in order.
+    fn recording_events(&self, id: &RecordingId) -> anyhow::Result<Vec<JournalEvent>>;
     /// Records an invite of `room` as it now is (issued or revoked), and forgets the room's
     /// invites that expired before `forget_before` (Unix seconds).
     fn save_invite(

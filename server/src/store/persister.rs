@@ -1,13 +1,20 @@
 //! The writer thread: applies changes to a [`RoomStore`] in the order the rooms queued them.
 
-use super::{RoomStore, StoredInvite};
-use spotter_protocol::{JournalEvent, RoomId};
+use super::{Appended, RoomStore, StoredInvite};
+use spotter_protocol::{JournalEvent, RecordingId, RecordingInfo, RoomId};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 
 enum Job {
     /// Journal events, of one room or several: consecutive appends are written together.
-    Append(Vec<(RoomId, JournalEvent)>),
+    Append(Vec<Appended>),
+    SaveRecording(Box<RecordingInfo>),
+    CloseInterruptedRecording {
+        room: RoomId,
+        recording: RecordingId,
+        stopped_at_ms: u64,
+        reason: Option<String>,
+    },
     CreateRoom {
         room: RoomId,
         invite_epoch: u64,
@@ -31,6 +38,9 @@ impl Job {
     fn what(&self) -> &'static str {
         match self {
             Job::Append(_) => "a room's journal events",
+            Job::SaveRecording(_) | Job::CloseInterruptedRecording { .. } => {
+                "a recording's catalog entry"
+            }
             Job::CreateRoom { .. } => "a new room",
             Job::SaveInvite { .. } => "an invite",
             Job::ReplaceInviteEpoch { .. } => "the revocation of a room's invites",
@@ -41,7 +51,9 @@ impl Job {
 
     fn room(&self) -> Option<&RoomId> {
         match self {
-            Job::Append(events) => events.first().map(|(room, _)| room),
+            Job::Append(events) => events.first().map(|a| &a.room),
+            Job::SaveRecording(info) => Some(&info.room),
+            Job::CloseInterruptedRecording { room, .. } => Some(room),
             Job::CreateRoom { room, .. }
             | Job::SaveInvite { room, .. }
             | Job::ReplaceInviteEpoch { room, .. }
@@ -53,6 +65,13 @@ impl Job {
     fn apply(&self, store: &dyn RoomStore) -> anyhow::Result<()> {
         match self {
             Job::Append(events) => store.append(events),
+            Job::SaveRecording(info) => store.save_recording(info),
+            Job::CloseInterruptedRecording {
+                recording,
+                stopped_at_ms,
+                reason,
+                ..
+            } => store.close_interrupted_recording(recording, *stopped_at_ms, reason.clone()),
             Job::CreateRoom { room, invite_epoch } => store.create_room(room, *invite_epoch),
             Job::SaveInvite {
                 room,
@@ -79,7 +98,7 @@ pub struct Persister {
 }
 
 impl Persister {
-    pub fn start(store: Box<dyn RoomStore>) -> Self {
+    pub fn start(store: Arc<dyn RoomStore>) -> Self {
         let (jobs, queue) = mpsc::channel::<Job>();
         let thread = std::thread::Builder::new()
             .name("store".into())
@@ -127,9 +146,34 @@ impl Persister {
         }
     }
 
-    /// Queues an event of `room`'s journal.
-    pub fn append(&self, room: &RoomId, event: JournalEvent) {
-        self.queue(Job::Append(vec![(room.clone(), event)]));
+    /// Queues an event of `room`'s journal, made while `recording` ran (if any).
+    pub fn append(&self, room: &RoomId, event: JournalEvent, recording: Option<&RecordingId>) {
+        self.queue(Job::Append(vec![Appended {
+            room: room.clone(),
+            event,
+            recording: recording.cloned(),
+        }]));
+    }
+
+    /// Queues the closing of a recording the last run was killed in the middle of.
+    pub fn close_interrupted_recording(
+        &self,
+        room: &RoomId,
+        recording: &RecordingId,
+        stopped_at_ms: u64,
+        reason: Option<String>,
+    ) {
+        self.queue(Job::CloseInterruptedRecording {
+            room: room.clone(),
+            recording: recording.clone(),
+            stopped_at_ms,
+            reason,
+        });
+    }
+
+    /// Queues a recording's catalog entry as it now is.
+    pub fn save_recording(&self, info: RecordingInfo) {
+        self.queue(Job::SaveRecording(Box::new(info)));
     }
 
     /// Queues the creation of a room (kept as it is if it exists).

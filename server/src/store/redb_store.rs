@@ -1,13 +1,12 @@
 //! [`RoomStore`] on redb: one file in the data directory.
 
-use super::{RoomStore, StoredAnnotation, StoredInvite, StoredRoom};
+use super::{Appended, RoomStore, StoredAnnotation, StoredInvite, StoredRoom};
 use anyhow::Context;
 use redb::{
     Database, ReadTransaction, ReadableDatabase, ReadableTable, Table, TableDefinition,
     WriteTransaction,
 };
-use spotter_protocol::JournalEvent;
-use spotter_protocol::RoomId;
+use spotter_protocol::{JournalEvent, RecordingId, RecordingInfo, RoomId};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -16,6 +15,12 @@ use std::path::Path;
 const ROOMS: TableDefinition<&str, (u64, u64)> = TableDefinition::new("rooms");
 /// (room, seq) → the `JournalEvent` as JSON: the room's journal in order.
 const JOURNAL: TableDefinition<(&str, u64), &str> = TableDefinition::new("journal");
+/// Recording id → its `RecordingInfo` as JSON.
+const RECORDINGS: TableDefinition<&str, &str> = TableDefinition::new("recordings");
+/// (recording id, seq) → a `JournalEvent` of its room made while it recorded, as JSON: the
+/// recording keeps its events when the room is deleted.
+const RECORDING_EVENTS: TableDefinition<(&str, u64), &str> =
+    TableDefinition::new("recording_events");
 /// Before the journal: (room, annotation sequence number) → the `StoredAnnotation` as JSON.
 /// Read to turn old rooms' annotations into journal events, never written.
 const ANNOTATIONS: TableDefinition<(&str, u64), &str> = TableDefinition::new("annotations");
@@ -42,6 +47,8 @@ impl RedbStore {
         store.write(|txn| {
             txn.open_table(ROOMS)?;
             txn.open_table(JOURNAL)?;
+            txn.open_table(RECORDINGS)?;
+            txn.open_table(RECORDING_EVENTS)?;
             txn.open_table(ANNOTATIONS)?;
             txn.open_table(INVITE_EPOCHS)?;
             txn.open_table(INVITES)?;
@@ -84,18 +91,75 @@ impl RoomStore for RedbStore {
         })
     }
 
-    fn append(&self, events: &[(RoomId, JournalEvent)]) -> anyhow::Result<()> {
+    fn append(&self, events: &[Appended]) -> anyhow::Result<()> {
         let rows = events
             .iter()
-            .map(|(room, event)| Ok((room.as_str(), event.seq, serde_json::to_string(event)?)))
+            .map(|a| Ok((a, serde_json::to_string(&a.event)?)))
             .collect::<anyhow::Result<Vec<_>>>()?;
         self.write(|txn| {
             let mut journal = txn.open_table(JOURNAL)?;
-            for (room, seq, json) in &rows {
-                journal.insert((*room, *seq), json.as_str())?;
+            let mut recorded = txn.open_table(RECORDING_EVENTS)?;
+            for (a, json) in &rows {
+                journal.insert((a.room.as_str(), a.event.seq), json.as_str())?;
+                if let Some(recording) = &a.recording {
+                    recorded.insert((recording.as_str(), a.event.seq), json.as_str())?;
+                }
             }
             Ok(())
         })
+    }
+
+    fn save_recording(&self, info: &RecordingInfo) -> anyhow::Result<()> {
+        let json = serde_json::to_string(info)?;
+        self.write(|txn| {
+            txn.open_table(RECORDINGS)?
+                .insert(info.recording_id.as_str(), json.as_str())?;
+            Ok(())
+        })
+    }
+
+    fn recording(&self, id: &RecordingId) -> anyhow::Result<Option<RecordingInfo>> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(RECORDINGS)?;
+        let Some(json) = table.get(id.as_str())? else {
+            return Ok(None);
+        };
+        let info = serde_json::from_str(json.value())
+            .with_context(|| format!("the catalog entry of recording {id} is damaged"))?;
+        Ok(Some(info))
+    }
+
+    fn recordings(&self) -> anyhow::Result<Vec<RecordingInfo>> {
+        let txn = self.db.begin_read()?;
+        let mut all = Vec::new();
+        for entry in txn.open_table(RECORDINGS)?.iter()? {
+            let (id, json) = entry?;
+            match serde_json::from_str::<RecordingInfo>(json.value()) {
+                Ok(info) => all.push(info),
+                // One damaged entry must not hide the rest of the library.
+                Err(e) => {
+                    tracing::error!(
+                        recording = id.value(),
+                        "a damaged catalog entry is left out: {e}"
+                    )
+                }
+            }
+        }
+        all.sort_by_key(|r| r.started_at_ms);
+        Ok(all)
+    }
+
+    fn recording_events(&self, id: &RecordingId) -> anyhow::Result<Vec<JournalEvent>> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(RECORDING_EVENTS)?;
+        let mut events = Vec::new();
+        for entry in table.range((id.as_str(), 0)..=(id.as_str(), u64::MAX))? {
+            let (key, json) = entry?;
+            let event = serde_json::from_str(json.value())
+                .with_context(|| format!("event {} of recording {id} is damaged", key.value().1))?;
+            events.push(event);
+        }
+        Ok(events)
     }
 
     fn save_invite(
@@ -291,10 +355,10 @@ mod tests {
         let room = RoomId::new("demo");
         let events = [resolved(1, "a-10"), resolved(2, "a-2"), resolved(3, "a-1")];
         {
-            let persister = Persister::start(Box::new(RedbStore::open(&dir).unwrap()));
+            let persister = Persister::start(std::sync::Arc::new(RedbStore::open(&dir).unwrap()));
             persister.create_room(&room, 5);
             for (room, event) in &events {
-                persister.append(room, event.clone());
+                persister.append(room, event.clone(), None);
             }
             persister.stop();
         }
@@ -314,7 +378,14 @@ mod tests {
         let dir = data_dir("damaged");
         let store = RedbStore::open(&dir).unwrap();
         store.create_room(&RoomId::new("demo"), 1).unwrap();
-        store.append(&[resolved(1, "a-1")]).unwrap();
+        let (room, event) = resolved(1, "a-1");
+        store
+            .append(&[Appended {
+                room,
+                event,
+                recording: None,
+            }])
+            .unwrap();
         store
             .write(|txn| {
                 txn.open_table(JOURNAL)?
@@ -362,7 +433,7 @@ mod tests {
         let dir = data_dir("revocations");
         let (line_1, line_2) = (RoomId::new("line-1"), RoomId::new("line-2"));
         {
-            let persister = Persister::start(Box::new(RedbStore::open(&dir).unwrap()));
+            let persister = Persister::start(std::sync::Arc::new(RedbStore::open(&dir).unwrap()));
             persister.create_room(&line_1, 7);
             persister.save_invite(&line_1, "invite-a", invite(2000, false), 1000);
             persister.save_invite(&line_1, "invite-b", invite(2000, false), 1000);
@@ -372,7 +443,7 @@ mod tests {
             persister.save_invite(&line_1, "invite-c", invite(3000, false), 1000);
             persister.create_room(&line_2, 8);
             let (_, event) = resolved(1, "a-1");
-            persister.append(&line_2, event);
+            persister.append(&line_2, event, None);
             persister.save_invite(&line_2, "invite-d", invite(2000, false), 1000);
             persister.replace_invite_epoch(&line_2, 9);
             persister.stop();
@@ -394,7 +465,7 @@ mod tests {
         assert_eq!((second.invite_epoch, second.invites.len()), (9, 0));
 
         {
-            let persister = Persister::start(Box::new(RedbStore::open(&dir).unwrap()));
+            let persister = Persister::start(std::sync::Arc::new(RedbStore::open(&dir).unwrap()));
             persister.delete_room(&line_2);
             persister.create_room(&line_2, 10);
             persister.stop();
