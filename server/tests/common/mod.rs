@@ -4,6 +4,7 @@
 
 pub mod live_session;
 pub mod marks;
+pub mod process;
 pub mod video;
 
 use spotter_peer::Signaling;
