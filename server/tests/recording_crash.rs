@@ -48,15 +48,15 @@ async fn a_recording_cut_by_kill_9_is_listed_and_lacks_under_2_s_of_media() {
     let origin = 1_000_000u32;
     let mut last_toggle_sent = None;
     for i in 0..180u32 {
-        let unit = annex_b(&frame_nals(i, i % 30 == 0));
+        let unit = annex_b(&frame_nals(i, i.is_multiple_of(30)));
         video
             .send_access_unit(unit, origin + i * 3000)
             .await
             .unwrap();
         frames.send(&frame_record(i, origin + i * 3000)).await;
-        if i % 3 == 0 {
+        if i.is_multiple_of(3) {
             expert
-                .send(&ClientMessage::SetMuted { muted: i % 6 == 0 })
+                .send(&ClientMessage::SetMuted { muted: i.is_multiple_of(6) })
                 .unwrap();
             last_toggle_sent = Some(unix_ms());
         }

@@ -44,7 +44,7 @@ async fn a_full_disk_stops_the_recording_with_the_reason_and_the_video_goes_on()
     let mut stopped = None;
     let mut i = 0u32;
     while stopped.is_none() && i < 600 {
-        let unit = annex_b(&frame_nals(i, i % 30 == 0));
+        let unit = annex_b(&frame_nals(i, i.is_multiple_of(30)));
         publisher
             .video
             .send_access_unit(unit, i * 3000)
@@ -65,7 +65,7 @@ async fn a_full_disk_stops_the_recording_with_the_reason_and_the_video_goes_on()
     // The live session goes on: frames sent after the stop still reach the viewer.
     let after = i;
     for j in after..after + 30 {
-        let unit = annex_b(&frame_nals(j, j % 30 == 0));
+        let unit = annex_b(&frame_nals(j, j.is_multiple_of(30)));
         publisher
             .video
             .send_access_unit(unit, j * 3000)
