@@ -14,7 +14,7 @@ pub enum Role {
     Expert,
     /// Watches and listens live, writes and says nothing.
     Observer,
-    /// Replays recorded sessions (replay arrives in a later release); may watch live.
+    /// Replays the room's recorded sessions; may watch live.
     Trainer,
 }
 
@@ -39,10 +39,12 @@ pub enum Action {
     ResolveAnnotation,
     /// Start and stop the room's recording.
     Record,
+    /// List and replay the room's recordings. (Deleting one takes the admin key.)
+    Replay,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 10] = [
         Action::Publish,
         Action::Talk,
         Action::Listen,
@@ -52,6 +54,7 @@ impl Action {
         Action::DeleteAnnotation,
         Action::ResolveAnnotation,
         Action::Record,
+        Action::Replay,
     ];
 }
 
@@ -75,7 +78,8 @@ impl Role {
                 action,
                 Talk | Listen | Subscribe | ReadRoom | Annotate | DeleteAnnotation | Record
             ),
-            Role::Observer | Role::Trainer => matches!(action, Listen | Subscribe | ReadRoom),
+            Role::Observer => matches!(action, Listen | Subscribe | ReadRoom),
+            Role::Trainer => matches!(action, Listen | Subscribe | ReadRoom | Replay),
         }
     }
 }
@@ -103,6 +107,7 @@ impl fmt::Display for Action {
             Action::DeleteAnnotation => "delete annotations",
             Action::ResolveAnnotation => "resolve annotations",
             Action::Record => "start or stop recording",
+            Action::Replay => "replay recordings",
         })
     }
 }

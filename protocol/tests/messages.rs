@@ -264,7 +264,8 @@ fn role_matrix_allows_only_what_each_role_needs() {
                 DeleteAnnotation,
                 Record,
             ],
-            Role::Observer | Role::Trainer => vec![Listen, Subscribe, ReadRoom],
+            Role::Observer => vec![Listen, Subscribe, ReadRoom],
+            Role::Trainer => vec![Listen, Subscribe, ReadRoom, Replay],
         }
     };
     for role in Role::ALL {

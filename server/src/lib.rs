@@ -50,6 +50,7 @@ impl Running {
     /// Serves until the HTTP server stops (Ctrl-C), then writes what storage has queued.
     pub async fn wait(self) -> anyhow::Result<()> {
         let result = self.serve.await;
+        self.state.recordings.close();
         stop_storage(&self.persister).await;
         result??;
         Ok(())
@@ -176,9 +177,10 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         ConnectionCaps::new("ICE-TCP", fitted.ice_tcp, config.limits.ice_tcp_per_address),
     )
     .await?;
+    let recordings_dir = config.storage.data_dir.join("recordings");
     recording::start(
         recorder_commands,
-        config.storage.data_dir.join("recordings"),
+        recordings_dir.clone(),
         sfu.clone(),
         rooms.clone(),
         persister.clone(),
@@ -202,6 +204,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         base_url: base_url(&config, http_addr),
         invite_ttl: std::time::Duration::from_secs(config.auth.invite_ttl_seconds),
         origins: Arc::new(http::origin::OriginPolicy::new(&config.http)),
+        recordings: recording::RecordingLibrary::new(store, recordings_dir),
     };
     let app = http::app(state.clone(), &config.http.web_dir);
     let http_caps = ConnectionCaps::new(

@@ -6,6 +6,7 @@ use crate::connection_caps::ConnectionCaps;
 use crate::http::FailedAttempts;
 use crate::http::origin::OriginPolicy;
 use crate::metrics::RelayMetrics;
+use crate::recording::RecordingLibrary;
 use crate::rooms::RoomRegistry;
 use crate::sfu::SfuHandle;
 use std::sync::Arc;
@@ -28,4 +29,6 @@ pub struct AppState {
     pub invite_ttl: std::time::Duration,
     /// Which browser pages may open the signaling socket.
     pub origins: Arc<OriginPolicy>,
+    /// The recordings' catalog and files, for the library and the player.
+    pub recordings: RecordingLibrary,
 }

@@ -313,6 +313,14 @@ async fn probe(server: &TestServer, client: &mut Signaling, role: Role, action: 
                 other => panic!("{role}: {other:?}"),
             }
         }
+        Action::Replay => {
+            let token = server.token("demo", role);
+            let (status, body) = server
+                .request("GET", "/api/recordings", Some(&token), None)
+                .await;
+            assert!(status == 200 || status == 403, "{role}: {status} {body}");
+            status == 200
+        }
         Action::Record => {
             client.send(&ClientMessage::StopRecording).unwrap();
             match next_message(client).await {

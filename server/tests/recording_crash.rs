@@ -56,7 +56,9 @@ async fn a_recording_cut_by_kill_9_is_listed_and_lacks_under_2_s_of_media() {
         frames.send(&frame_record(i, origin + i * 3000)).await;
         if i.is_multiple_of(3) {
             expert
-                .send(&ClientMessage::SetMuted { muted: i.is_multiple_of(6) })
+                .send(&ClientMessage::SetMuted {
+                    muted: i.is_multiple_of(6),
+                })
                 .unwrap();
             last_toggle_sent = Some(unix_ms());
         }

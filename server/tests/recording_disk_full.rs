@@ -64,15 +64,9 @@ async fn a_full_disk_stops_the_recording_with_the_reason_and_the_video_goes_on()
 
     // The live session goes on: frames sent after the stop still reach the viewer.
     let after = i;
-    for j in after..after + 30 {
-        let unit = annex_b(&frame_nals(j, j.is_multiple_of(30)));
-        publisher
-            .video
-            .send_access_unit(unit, j * 3000)
-            .await
-            .unwrap();
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    publisher
+        .send_frames(after..after + 30, Duration::from_millis(20))
+        .await;
     let viewed = access_units(&viewer.packets_until((after + 29) * 3000).await);
     assert!(
         viewed.iter().any(|(t, _)| *t == (after + 29) * 3000),

@@ -21,9 +21,10 @@ impl From<ProtocolError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = match self.0.code {
-            ErrorCode::UnknownRoom | ErrorCode::UnknownAnnotation | ErrorCode::UnknownInvite => {
-                StatusCode::NOT_FOUND
-            }
+            ErrorCode::UnknownRoom
+            | ErrorCode::UnknownAnnotation
+            | ErrorCode::UnknownInvite
+            | ErrorCode::UnknownRecording => StatusCode::NOT_FOUND,
             ErrorCode::InvalidValue | ErrorCode::MalformedMessage => StatusCode::BAD_REQUEST,
             ErrorCode::Unauthorized
             | ErrorCode::InvalidToken

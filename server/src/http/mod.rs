@@ -5,6 +5,7 @@ mod admin_revoke;
 mod api;
 mod credential_throttle;
 pub mod origin;
+mod recordings;
 mod serve;
 mod web;
 mod ws;
@@ -33,6 +34,9 @@ pub fn app(state: AppState, web_dir: &Path) -> Router {
     // The calls that take a credential, where refused ones are counted per address.
     let guarded = Router::new()
         .route("/api/rooms/{room}", get(api::room))
+        .route("/api/recordings", get(recordings::list))
+        .route("/api/recordings/{id}", get(recordings::one))
+        .route("/api/recordings/{id}/files/{name}", get(recordings::file))
         .route("/api/admin/rooms", post(admin::create_room))
         .route(
             "/api/admin/rooms/{room}/invites",

@@ -8,9 +8,11 @@
 //! (`RecordingInfo`) up to date as the media begins and voices join. A failed write (a full
 //! disk) stops the recording with the reason, told to the room; the live session goes on.
 
+pub mod library;
 mod service;
 pub mod writer;
 
+pub use library::RecordingLibrary;
 pub use service::start;
 
 use spotter_protocol::{ParticipantId, RecordingId, RecordingInfo, RoomId};

@@ -1,0 +1,118 @@
+//! The recordings' library: `GET /api/recordings`, `GET /api/recordings/{id}` (the catalog
+//! entry and the events) and `GET /api/recordings/{id}/files/{name}` (video, voices, frame
+//! records; byte ranges, for the player). For the admin key, or a token whose role may
+//! replay, for the recordings of its room.
+
+use super::api::{ApiError, bearer, parse_room};
+use crate::state::AppState;
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+use spotter_protocol::{Action, ErrorCode, ProtocolError, RecordingInfo, RoomId};
+
+/// Whose recordings a credential opens.
+enum Access {
+    All,
+    Room(RoomId),
+}
+
+impl Access {
+    fn check(&self, info: &RecordingInfo) -> Result<(), ProtocolError> {
+        match self {
+            Access::Room(room) if room != &info.room => Err(ProtocolError::new(
+                ErrorCode::WrongRoom,
+                format!(
+                    "this invite opens the recordings of room {room}, not of room {}",
+                    info.room
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn authorize(state: &AppState, headers: &HeaderMap) -> Result<Access, ProtocolError> {
+    let Some(credential) = bearer(headers) else {
+        return Err(ProtocolError::new(
+            ErrorCode::Unauthorized,
+            "this call needs a trainer's access token or the admin key: Authorization: Bearer <token>",
+        ));
+    };
+    if state.auth.check_admin(Some(credential)).is_ok() {
+        return Ok(Access::All);
+    }
+    let claims = state.auth.verify_any_room(credential)?;
+    state.rooms.check_invite(&claims.room, &claims)?;
+    if !claims.role.may(Action::Replay) {
+        return Err(ProtocolError::new(
+            ErrorCode::Forbidden,
+            format!("a {} may not {}", claims.role, Action::Replay),
+        ));
+    }
+    Ok(Access::Room(claims.room))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    room: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Query(query): Query<ListQuery>,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let access = authorize(&state, &headers)?;
+    let asked = query.room.as_deref().map(parse_room).transpose()?;
+    let room = match (access, asked) {
+        (Access::All, asked) => asked,
+        (Access::Room(room), Some(asked)) if asked != room => {
+            return Err(ApiError(ProtocolError::new(
+                ErrorCode::WrongRoom,
+                format!("this invite opens the recordings of room {room}, not of room {asked}"),
+            )));
+        }
+        (Access::Room(room), _) => Some(room),
+    };
+    let recordings = state.recordings.list(room.as_ref())?;
+    Ok(Json(json!({ "recordings": recordings })))
+}
+
+pub async fn one(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let access = authorize(&state, &headers)?;
+    let info = state.recordings.get(&id)?;
+    access.check(&info)?;
+    let events = state.recordings.events(&info.recording_id)?;
+    Ok(Json(json!({ "recording": info, "events": events })))
+}
+
+pub async fn file(
+    State(state): State<AppState>,
+    Path((id, name)): Path<(String, String)>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let access = authorize(&state, request.headers())?;
+    let info = state.recordings.get(&id)?;
+    access.check(&info)?;
+    let path = state.recordings.file(&info, &name)?;
+    let mut serve = tower_http::services::ServeFile::new(path);
+    match serve.try_call(request).await {
+        Ok(response) => Ok(response.map(Body::new).into_response()),
+        Err(e) => {
+            tracing::error!(recording = %info.recording_id, file = name, "serving a recording's file failed: {e}");
+            Err(ApiError(ProtocolError::new(
+                ErrorCode::Internal,
+                "the recording's file could not be read",
+            )))
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! The recordings' library over HTTP, as a trainer's page uses it: the list, one recording
+//! with its events, its files by byte range; and every bad request refused with its own code.
+
+mod common;
+
+use common::video::publish;
+use common::{LOOPBACK, TestServer, next_message};
+use spotter_protocol::{ClientMessage, Role, ServerMessage};
+use std::time::Duration;
+
+/// A short recording of room `demo`: 3 s of video, started and stopped by an expert.
+async fn record(server: &TestServer) -> String {
+    let mut publisher = publish(server).await;
+    let (mut expert, _) = server.join(Role::Expert, "Eve").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    expert.send(&ClientMessage::StartRecording).unwrap();
+    let ServerMessage::RecordingStarted { recording } = next_message(&mut expert).await else {
+        panic!("the recording did not start");
+    };
+    publisher
+        .send_frames(0..90, Duration::from_millis(33))
+        .await;
+    expert.send(&ClientMessage::StopRecording).unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    recording.recording_id.to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trainer_lists_opens_and_reads_a_recording_of_their_room_and_nothing_else() {
+    let server = common::start().await;
+    let id = record(&server).await;
+    let trainer = server.token("demo", Role::Trainer);
+
+    let (status, list) = server
+        .request("GET", "/api/recordings", Some(&trainer), None)
+        .await;
+    assert_eq!(status, 200, "{list}");
+    let listed = list["recordings"].as_array().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["recording_id"], id.as_str());
+    assert_eq!(listed[0]["room"], "demo");
+    assert!(listed[0]["stopped_at_ms"].is_u64());
+
+    let (status, one) = server
+        .request(
+            "GET",
+            &format!("/api/recordings/{id}"),
+            Some(&trainer),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{one}");
+    let kinds: Vec<_> = one["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["change"]["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(kinds.first().map(String::as_str), Some("recording_started"));
+    assert_eq!(kinds.last().map(String::as_str), Some("recording_stopped"));
+    assert!(one["recording"]["media"]["first_rtp_timestamp"].is_u64());
+
+    // The video by byte range, as MSE takes it: the first 8 bytes are the `ftyp` box head.
+    let file = format!("/api/recordings/{id}/files/video.mp4");
+    let host = server.http.strip_prefix("http://").unwrap().to_owned();
+    let ranged = |range: &'static str| {
+        let (file, host, trainer) = (file.clone(), host.clone(), trainer.clone());
+        let server = &server;
+        async move {
+            server
+                .raw_request(
+                    LOOPBACK,
+                    "GET",
+                    &file,
+                    &[("Host", &host), ("Range", range)],
+                    Some(&trainer),
+                    None,
+                )
+                .await
+        }
+    };
+    let (status, head, body) = ranged("bytes=4-7").await;
+    assert_eq!((status, body.as_str()), (206, "ftyp"), "{head}");
+    let (status, _, _) = ranged("bytes=900000000-").await;
+    assert_eq!(status, 416, "a range past the end");
+
+    // Bad requests, each with its own answer.
+    let code = |v: &serde_json::Value| v["code"].as_str().unwrap_or_default().to_owned();
+    let cases = [
+        (
+            "/api/recordings/r-0000000000000001".to_owned(),
+            Some(trainer.clone()),
+            404,
+            "unknown_recording",
+        ),
+        (
+            "/api/recordings/..%2F..%2Fetc".to_owned(),
+            Some(trainer.clone()),
+            400,
+            "invalid_value",
+        ),
+        (
+            format!("/api/recordings/{id}/files/spotter.redb"),
+            Some(trainer.clone()),
+            404,
+            "unknown_recording",
+        ),
+        (
+            format!("/api/recordings/{id}/files/voice-9.mp4"),
+            Some(trainer.clone()),
+            404,
+            "unknown_recording",
+        ),
+        (
+            format!("/api/recordings/{id}"),
+            Some(server.token("other", Role::Trainer)),
+            403,
+            "wrong_room",
+        ),
+        (
+            "/api/recordings?room=demo".to_owned(),
+            Some(server.token("other", Role::Trainer)),
+            403,
+            "wrong_room",
+        ),
+        (
+            format!("/api/recordings/{id}"),
+            Some(server.token("demo", Role::Expert)),
+            403,
+            "forbidden",
+        ),
+        (format!("/api/recordings/{id}"), None, 401, "unauthorized"),
+    ];
+    for (path, credential, status, expected) in cases {
+        let (got, body) = server
+            .request("GET", &path, credential.as_deref(), None)
+            .await;
+        assert_eq!(
+            (got, code(&body)),
+            (status, expected.to_owned()),
+            "{path}: {body}"
+        );
+    }
+    // The admin sees every room's recordings.
+    let (status, all) = server.get("/api/recordings").await;
+    assert_eq!(
+        (status, all["recordings"].as_array().unwrap().len()),
+        (200, 1)
+    );
+}
