@@ -10,7 +10,8 @@ use spotter_peer::{
     AudioPublisher, HeardFrame, Peer, PeerOptions, Signaling, SpeechLikeSignal, VoiceEncoder,
     VoiceListener,
 };
-use spotter_protocol::{ClientMessage, Role, ServerMessage};
+use spotter_protocol::{ClientMessage, Role, RoomId, ServerMessage};
+use spotter_server::sfu::SinkMedia;
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -90,6 +91,8 @@ async fn voices_reach_everyone_who_may_listen_each_on_its_own_slot() {
     let mut ana = join(&server, Role::Expert, "Ana", true).await;
     let mut ben = join(&server, Role::Expert, "Ben", false).await;
     let mut olga = join(&server, Role::Observer, "Olga", false).await;
+    // The recorder's seat: every voice, as relayed.
+    let mut sink = server.sfu().attach_sink(RoomId::new("demo")).await.unwrap();
 
     // The technician talks at full level, Ana 12 dB quieter, at the same time: 2 s.
     let mut tom_voice = technician.talk.take().unwrap();
@@ -147,6 +150,40 @@ async fn voices_reach_everyone_who_may_listen_each_on_its_own_slot() {
             (levels[1] - levels[0] - 12.0).abs() < 3.0,
             "{who}: the two voices are not mixed up: {levels:?}"
         );
+    }
+    // The sink got both voices, each frame under its talker and its RTP timestamp.
+    let mut sink_voices: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    while let Ok(media) = sink.try_recv() {
+        let SinkMedia::Voice {
+            talker,
+            rtp_timestamp,
+            ..
+        } = media
+        else {
+            panic!("only voices in this room: {media:?}");
+        };
+        sink_voices
+            .entry(talker.to_string())
+            .or_default()
+            .push(rtp_timestamp);
+    }
+    assert_eq!(
+        sink_voices.len(),
+        2,
+        "two talkers: {:?}",
+        sink_voices.keys()
+    );
+    for timestamps in sink_voices.values() {
+        let sent = if tom_sent.contains_key(&timestamps[0]) {
+            &tom_sent
+        } else {
+            &ana_sent
+        };
+        assert!(
+            timestamps.iter().all(|t| sent.contains_key(t)),
+            "one talker each"
+        );
+        assert!(timestamps.len() > 90, "{} of 100 frames", timestamps.len());
     }
     let metrics = server.get_text("/metrics").await;
     assert!(
