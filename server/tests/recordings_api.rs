@@ -141,6 +141,49 @@ async fn a_trainer_lists_opens_and_reads_a_recording_of_their_room_and_nothing_e
             "{path}: {body}"
         );
     }
+    // Exported: one MP4 that ffprobe reads, as long as the recording.
+    let (status, head, mp4) = common::http_request_bytes(
+        LOOPBACK,
+        server.http_addr(),
+        "GET",
+        &format!("/api/recordings/{id}/export.mp4"),
+        &[("Host", &host)],
+        Some(&trainer),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200, "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-disposition: attachment"),
+        "{head}"
+    );
+    let path = std::env::temp_dir().join(format!("spotter-export-{id}.mp4"));
+    std::fs::write(&path, &mp4).unwrap();
+    let probe = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name:format=duration",
+            "-of",
+            "json",
+        ])
+        .arg(&path)
+        .output()
+        .expect("ffprobe (Debian's ffmpeg) runs");
+    let _ = std::fs::remove_file(&path);
+    let probed: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
+    assert_eq!(probed["streams"][0]["codec_name"], "h264", "{probed}");
+    let duration: f64 = probed["format"]["duration"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // Frames 0..90 at 30 a second, from the first keyframe the recording saw (frame 0 or 30).
+    assert!((1.9..=3.1).contains(&duration), "{duration} s");
+
     // The admin sees every room's recordings.
     let (status, all) = server.get("/api/recordings").await;
     assert_eq!(

@@ -37,6 +37,7 @@ pub fn app(state: AppState, web_dir: &Path) -> Router {
         .route("/api/recordings", get(recordings::list))
         .route("/api/recordings/{id}", get(recordings::one))
         .route("/api/recordings/{id}/files/{name}", get(recordings::file))
+        .route("/api/recordings/{id}/export.mp4", get(recordings::export))
         .route("/api/admin/rooms", post(admin::create_room))
         .route(
             "/api/admin/rooms/{room}/invites",

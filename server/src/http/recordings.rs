@@ -104,6 +104,43 @@ pub async fn file(
     let info = state.recordings.get(&id)?;
     access.check(&info)?;
     let path = state.recordings.file(&info, &name)?;
+    serve_file(path, &info, &name, request).await
+}
+
+/// `GET /api/recordings/{id}/export.mp4`: one MP4 of the video and every voice, as recorded
+/// (remuxed, never transcoded), for ffmpeg, VLC or a video editor.
+pub async fn export(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let access = authorize(&state, request.headers())?;
+    let info = state.recordings.get(&id)?;
+    access.check(&info)?;
+    let library = state.recordings.clone();
+    let exported = info.clone();
+    let path = tokio::task::spawn_blocking(move || library.export(&exported))
+        .await
+        .map_err(|_| ProtocolError::new(ErrorCode::Internal, "the export stopped"))??;
+    let mut response = serve_file(path, &info, "export.mp4", request).await?;
+    let attachment = format!(
+        "attachment; filename=\"spotter-{}-{}.mp4\"",
+        info.room, info.recording_id
+    );
+    if let Ok(value) = axum::http::HeaderValue::from_str(&attachment) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+async fn serve_file(
+    path: std::path::PathBuf,
+    info: &RecordingInfo,
+    name: &str,
+    request: Request,
+) -> Result<Response, ApiError> {
     let mut serve = tower_http::services::ServeFile::new(path);
     match serve.try_call(request).await {
         Ok(response) => Ok(response.map(Body::new).into_response()),

@@ -9,6 +9,9 @@ use spotter_protocol::{
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+/// The exported MP4, kept in the recording's directory once made.
+pub const EXPORT_FILE: &str = "export.mp4";
+
 /// Closed when the server stops, so that the database closes with the store's writer.
 #[derive(Clone)]
 pub struct RecordingLibrary {
@@ -77,6 +80,52 @@ impl RecordingLibrary {
 
     pub fn events(&self, id: &RecordingId) -> Result<Vec<JournalEvent>, ProtocolError> {
         self.store()?.recording_events(id).map_err(unreadable)
+    }
+
+    /// The recording as one standard MP4 (its video and every voice, remuxed), made once
+    /// and kept beside its files: a stopped recording no longer changes. Blocking: call it
+    /// off the async workers.
+    pub fn export(&self, info: &RecordingInfo) -> Result<PathBuf, ProtocolError> {
+        if info.stopped_at_ms.is_none() {
+            return Err(ProtocolError::new(
+                ErrorCode::InvalidValue,
+                "the recording is still running: stop it before exporting it",
+            ));
+        }
+        let dir = self.dir.join(info.recording_id.as_str());
+        let export = dir.join(EXPORT_FILE);
+        if export.is_file() {
+            return Ok(export);
+        }
+        let failed = |what: String| {
+            tracing::error!(recording = %info.recording_id, "export failed: {what}");
+            ProtocolError::new(
+                ErrorCode::RecordingFailed,
+                format!("the recording could not be exported: {what}"),
+            )
+        };
+        let open = |name: &str| {
+            std::fs::File::open(dir.join(name)).map_err(|e| failed(format!("{name}: {e}")))
+        };
+        let mut video = open(VIDEO_FILE)?;
+        let mut voices = info
+            .voices
+            .iter()
+            .map(|v| open(&v.file))
+            .collect::<Result<Vec<_>, _>>()?;
+        // Written under another name and renamed: a half-written export is never served.
+        let partial = dir.join(format!("{EXPORT_FILE}.partial"));
+        let mut out = std::io::BufWriter::new(
+            std::fs::File::create(&partial).map_err(|e| failed(e.to_string()))?,
+        );
+        crate::fmp4::export_mp4(&mut video, &mut voices, &mut out)
+            .map_err(|e| failed(e.to_string()))?;
+        out.into_inner()
+            .map_err(|e| failed(e.to_string()))?
+            .sync_all()
+            .map_err(|e| failed(e.to_string()))?;
+        std::fs::rename(&partial, &export).map_err(|e| failed(e.to_string()))?;
+        Ok(export)
     }
 
     /// The path of one of the recording's files: its video, a voice it lists, or its frame

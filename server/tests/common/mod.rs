@@ -231,6 +231,21 @@ pub async fn http_request(
     bearer: Option<&str>,
     body: Option<&serde_json::Value>,
 ) -> std::io::Result<(u16, String, String)> {
+    let (status, head, body) =
+        http_request_bytes(from, to, method, path, headers, bearer, body).await?;
+    Ok((status, head, String::from_utf8_lossy(&body).into_owned()))
+}
+
+/// [`http_request`] with the body as bytes (a video file, say).
+pub async fn http_request_bytes(
+    from: std::net::IpAddr,
+    to: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    bearer: Option<&str>,
+    body: Option<&serde_json::Value>,
+) -> std::io::Result<(u16, String, Vec<u8>)> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = connect_from(from, to).await?;
     let body = body.map(|b| b.to_string()).unwrap_or_default();
@@ -250,15 +265,23 @@ pub async fn http_request(
     request += "\r\n";
     request += &body;
     stream.write_all(request.as_bytes()).await?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await?;
-    let status = response
-        .get(9..12)
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await?;
+    let status = std::str::from_utf8(response.get(9..12).unwrap_or_default())
+        .ok()
         .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("not an HTTP answer: {response:?}")))?;
+        .ok_or_else(|| {
+            let text = String::from_utf8_lossy(&response);
+            std::io::Error::other(format!("not an HTTP answer: {text:?}"))
+        })?;
     // The API answers with a Content-Length body; chunked bodies are not used.
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    Ok((status, head.to_owned(), body.to_owned()))
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(response.len());
+    let head = String::from_utf8_lossy(&response[..split]).into_owned();
+    let body = response.get(split + 4..).unwrap_or_default().to_vec();
+    Ok((status, head, body))
 }
 
 pub const LOOPBACK: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
