@@ -164,6 +164,14 @@ export async function openExpert(browser: Browser, name: string): Promise<Page> 
   return page;
 }
 
+/** Opens a page for `role` (observer, trainer) in its own browser context and waits until it joined. */
+export async function openViewer(browser: Browser, role: Role, name: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${await invite(role)}&name=${encodeURIComponent(name)}`);
+  await page.waitForFunction(() => window.__spotter?.participantId != null, undefined, { timeout: 30_000 });
+  return page;
+}
+
 /** Waits until `page` displays the headset's video with its camera data. */
 export async function waitForVideo(page: Page): Promise<void> {
   await page.waitForFunction(() => window.__spotter?.displayed != null, undefined, {

@@ -1,23 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Annotation, RoomSnapshot } from './generated/protocol';
+import type { RoomSnapshot } from './generated/protocol';
 import { addAnnotation, deleteAnnotation, fromSnapshot, keyPoint } from './annotations';
-
-function annotation(id: string, over: Partial<Annotation> = {}): Annotation {
-  return {
-    id,
-    kind: 'point',
-    author: 'p1',
-    color: '#ff2d95',
-    anchor: {
-      type: 'equipment',
-      equipment_id: 'panel-1',
-      pose: { position: [0.1, 0, -0.8], rotation: [0, 0, 0, 1] },
-    },
-    points: [[0, 1.2, 0.2]],
-    frame_rtp_timestamp: 1234,
-    ...over,
-  };
-}
+import { annotation } from './testing/fixtures';
 
 describe('annotation list', () => {
   it('adds, and replaces an annotation with the same id in place', () => {

@@ -1,10 +1,12 @@
 // Wires the page together.
 import './style.css';
-import { App, type AppView } from './app';
+import { App } from './app';
 import { signalingUrl, takePageConfig } from './config';
 import { OverlayRenderer } from './overlay/renderer';
 import { OverlaySync } from './overlay/sync';
-import { Signaling } from './signaling';
+import { mayAnnotate, mayRecord } from './roles';
+import type { AnnotationList } from './annotations';
+import { Session } from './session/session';
 import { Stage } from './stage';
 import { installTestHooks } from './testHooks';
 import { arrowTool } from './tools/arrow';
@@ -14,6 +16,7 @@ import { FreezeControl } from './ui/freeze';
 import { MarksLayer } from './ui/marks';
 import { MessageArea } from './ui/messages';
 import { renderAnnotations, renderParticipants } from './ui/panel';
+import { RecordingIndicator, renderRecordButton } from './ui/recording';
 import { StatusLine } from './ui/status';
 import { describeStatus } from './ui/statusText';
 import { Toolbar } from './ui/toolbar';
@@ -36,10 +39,12 @@ const status = new StatusLine(byId('status', HTMLElement), byId('status-text', H
 const marks = new MarksLayer(byId('marks', SVGSVGElement));
 const participantsList = byId('participants', HTMLElement);
 const annotationsList = byId('annotations', HTMLElement);
+const recording = new RecordingIndicator(byId('recording', HTMLElement));
+const recordButton = byId('record', HTMLButtonElement);
 document.title = `Spotter — ${config.room}`;
 
 const renderer = new OverlayRenderer(overlay, (text) => messages.show('overlay_failed', text));
-const sync = new OverlaySync(renderer, (annotations) => app.rendered(annotations));
+const sync = new OverlaySync(renderer, (annotations) => session.roundTrips.drawn(annotations, performance.now()));
 
 const stage = new Stage(byId('stage', HTMLElement), video, overlay, (rect) => {
   if (rect) renderer.setSize(rect.width, rect.height);
@@ -47,19 +52,8 @@ const stage = new Stage(byId('stage', HTMLElement), video, overlay, (rect) => {
   marks.pending(app.pending, rect);
 });
 
-function openSignaling(): Signaling {
-  return new Signaling(signalingUrl(location), {
-    open: () => app.socketOpened(),
-    message: (m) => app.handle(m),
-    close: (info) => app.socketClosed(info),
-    garbage: (text) => messages.show('bad_message', text.slice(0, 200)),
-  });
-}
-// Replaced by a new connection after a lost one (App.socketClosed decides).
-let signaling = openSignaling();
-
 function refreshStatus(): void {
-  const f = app.facts;
+  const f = session.facts;
   f.now = performance.now();
   f.lastFrameAt = sync.lastFrameAt;
   f.lastMatchedAt = sync.lastMatchedAt;
@@ -68,37 +62,38 @@ function refreshStatus(): void {
   byId('room-info', HTMLElement).textContent =
     `Room ${config.room} · ${config.name}` + (f.role === null ? '' : ` (${f.role})`);
   // Only roles that may annotate see the tools (the server refuses the others anyway).
-  document.body.dataset.canAnnotate = String(f.role === null || f.role === 'expert');
-  const voice = app.voice;
+  document.body.dataset.canAnnotate = String(mayAnnotate(f.role));
+  document.body.dataset.canRecord = String(mayRecord(f.role));
+  const voice = session.media.voice;
   document.body.dataset.talks = String(voice?.hasMicrophone === true);
   const muted = voice?.isMuted === true;
   byId('mute', HTMLButtonElement).setAttribute('aria-pressed', String(muted));
   byId('mute-label', HTMLElement).textContent = muted ? 'Unmute' : 'Mute';
   status.set(s.state, s.text);
   byId('stage', HTMLElement).dataset.video = f.lastFrameAt === null ? 'none' : 'live';
+  recording.tick();
 }
 
-const view: AppView = {
-  lists() {
-    renderParticipants(participantsList, app.participants, app.participantId);
-    renderAnnotations(annotationsList, app.annotations, app.pending, app.selected, app.equipment, {
-      select: (id) => app.select(id === app.selected ? null : id),
-      remove: (id) => app.remove(id),
-    });
-    byId('participants-count', HTMLElement).textContent = String(app.participants.length);
-    byId('annotations-count', HTMLElement).textContent = String(app.annotations.length);
-  },
-  pending() {
-    marks.pending(app.pending, stage.videoRect());
-  },
+function toggleMute(): void {
+  session.setMuted(!(session.media.voice?.isMuted ?? false));
+}
+
+function renderLists(): void {
+  const { participants, annotations, equipment } = app.room;
+  renderParticipants(participantsList, participants, session.participantId);
+  renderAnnotations(annotationsList, annotations, app.pending, app.selected, equipment, {
+    select: (id) => app.select(id === app.selected ? null : id),
+    remove: (id) => app.remove(id),
+  });
+  byId('participants-count', HTMLElement).textContent = String(participants.length);
+  byId('annotations-count', HTMLElement).textContent = String(annotations.length);
+}
+
+const session = new Session(config, signalingUrl(location), {
+  message: (m) => app.handle(m),
   status: refreshStatus,
   notice: (code, detail) => messages.show(code, detail),
-  leave: () => signaling.close(),
-  reconnect: () => (signaling = openSignaling()),
-  dropConnection: () => {
-    signaling.abandon();
-    app.socketClosed({ code: 1006, reason: 'the connection was lost', wasOpen: true });
-  },
+  frameMeta: (meta) => sync.frameMeta(meta),
   video(stream) {
     freeze.unfreeze(); // A new stream is live video.
     video.srcObject = stream;
@@ -106,8 +101,23 @@ const view: AppView = {
       // Muted autoplay is allowed; a refusal leaves the video paused until a click.
     });
   },
-};
-const app = new App(config, (m) => signaling.send(m), sync, view);
+});
+// The overlay is told only when the marks changed (it renders again then).
+let overlayAnnotations: AnnotationList = [];
+const app = new App(session, {
+  room() {
+    const room = app.room;
+    if (room.annotations !== overlayAnnotations) sync.setAnnotations((overlayAnnotations = room.annotations));
+    recording.show(room.recording, session.participantId);
+    renderRecordButton(recordButton, room.recording !== null);
+    renderLists();
+  },
+  pending() {
+    marks.pending(app.pending, stage.videoRect());
+    renderLists();
+  },
+  notice: (code, detail) => messages.show(code, detail),
+});
 const freeze = new FreezeControl(
   byId('freeze', HTMLButtonElement),
   byId('frozen-badge', HTMLElement),
@@ -116,7 +126,8 @@ const freeze = new FreezeControl(
   sync,
   refreshStatus,
 );
-view.lists();
+renderLists();
+renderRecordButton(recordButton, false);
 setInterval(refreshStatus, 1000);
 refreshStatus();
 
@@ -134,7 +145,7 @@ const toolbar = new Toolbar(
       app.select(null);
     },
     toggleFreeze: () => freeze.toggle(),
-    toggleMute: () => app.setMuted(!(app.voice?.isMuted ?? false)),
+    toggleMute,
   },
 );
 
@@ -147,7 +158,7 @@ const gestures = new Gestures(byId('stage', HTMLElement), {
   preview: (line) => marks.preview(line, toolbar.color),
 });
 
-const timing = { pageOpen, firstFrame: null as number | null, roundTrips: app.roundTrips };
+const timing = { pageOpen, firstFrame: null as number | null, roundTrips: session.roundTrips.list };
 if (
   !watchFrames(video, (_now, md) => {
     sync.videoFrame(md);
@@ -159,26 +170,30 @@ if (
 }
 stage.layout();
 
-byId('mute', HTMLButtonElement).addEventListener('click', () => app.setMuted(!(app.voice?.isMuted ?? false)));
+byId('mute', HTMLButtonElement).addEventListener('click', toggleMute);
+recordButton.addEventListener('click', () => app.toggleRecording());
 // Browsers play sound once the person has interacted with the page.
-document.addEventListener('pointerdown', () => app.voice?.resume());
+document.addEventListener('pointerdown', () => session.media.voice?.resume());
 
 installTestHooks({
-  heardLevel: () => app.voice?.heardLevel() ?? SILENCE_DBFS,
-  micLevel: () => app.voice?.micLevel() ?? SILENCE_DBFS,
-  logVoiceOnsets: () => app.voice?.logOnsets(),
-  voiceOnsets: () => app.voice?.onsets() ?? [],
+  heardLevel: () => session.media.voice?.heardLevel() ?? SILENCE_DBFS,
+  micLevel: () => session.media.voice?.micLevel() ?? SILENCE_DBFS,
+  logVoiceOnsets: () => session.media.voice?.logOnsets(),
+  voiceOnsets: () => session.media.voice?.onsets() ?? [],
   get muted() {
-    return app.voice?.isMuted ?? false;
+    return session.media.voice?.isMuted ?? false;
   },
   get displayed() {
     return sync.displayed;
   },
-  annotations: () => app.annotations,
-  framesDecoded: () => app.peer?.framesDecoded() ?? Promise.resolve(0),
-  videoInbound: () => app.peer?.videoInbound() ?? Promise.resolve(null),
-  voiceJitterBufferMs: () => app.peer?.voiceJitterBufferMs() ?? Promise.resolve(null),
-  transport: () => app.peer?.transportProtocol() ?? Promise.resolve(null),
+  annotations: () => app.room.annotations,
+  get recording() {
+    return app.room.recording;
+  },
+  framesDecoded: () => session.media.peer?.framesDecoded() ?? Promise.resolve(0),
+  videoInbound: () => session.media.peer?.videoInbound() ?? Promise.resolve(null),
+  voiceJitterBufferMs: () => session.media.peer?.voiceJitterBufferMs() ?? Promise.resolve(null),
+  transport: () => session.media.peer?.transportProtocol() ?? Promise.resolve(null),
   videoRect: () => stage.videoRect(),
   overlayCanvas: overlay,
   drawnPositions: () => renderer.drawnPositions(),
@@ -188,7 +203,7 @@ installTestHooks({
     return sync.samples;
   },
   get participantId() {
-    return app.participantId;
+    return session.participantId;
   },
   get frozen() {
     return freeze.frozen;
@@ -196,7 +211,6 @@ installTestHooks({
 });
 
 window.addEventListener('pagehide', () => {
-  app.leave();
-  app.peer?.close();
-  app.voice?.close();
+  session.leave();
+  session.media.close();
 });

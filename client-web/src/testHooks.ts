@@ -3,7 +3,8 @@ import type { Annotation } from './generated/protocol';
 import type { Rect } from './overlay/layout';
 import type { DrawnPosition } from './overlay/renderer';
 import type { Displayed, FrameSample } from './overlay/sync';
-import type { RoundTrip } from './app';
+import type { Recording } from './room/state';
+import type { RoundTrip } from './session/roundTrips';
 import type { VideoInbound } from './peer';
 
 export interface Timing {
@@ -18,6 +19,8 @@ export interface Timing {
 export interface SpotterHooks {
   readonly displayed: Displayed | null;
   annotations(): readonly Annotation[];
+  /** The recording the room is making (who started it, when), null while it is not recording. */
+  readonly recording: Recording | null;
   framesDecoded(): Promise<number>;
   /** The received video's counters: decoded frames, lost packets, NACKs, retransmissions. */
   videoInbound(): Promise<VideoInbound | null>;

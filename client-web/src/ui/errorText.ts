@@ -13,7 +13,8 @@ export type LocalCode =
   | 'video_failed'
   | 'overlay_failed'
   | 'unsupported'
-  | 'bad_message';
+  | 'bad_message'
+  | 'recording_stopped';
 
 export type MessageCode = ErrorCode | LocalCode;
 
@@ -48,7 +49,7 @@ const SERVER_TEXT: Record<ErrorCode, string> = {
 
 const LOCAL_TEXT: Record<LocalCode, string> = {
   no_frame: 'No video frame with camera data is displayed yet — wait for the live view before marking.',
-  not_connected: 'Not connected to the server — the mark was not sent.',
+  not_connected: 'Not connected to the server — nothing was sent.',
   server_closing: 'The server is shutting down (maintenance or restart). Reload the page once it is back.',
   bad_gesture: 'Drag from the tail to the head to draw an arrow.',
   technician_invite: 'This invite is for the headset (technician), not for a browser. Ask for an expert or observer invite.',
@@ -58,6 +59,7 @@ const LOCAL_TEXT: Record<LocalCode, string> = {
   overlay_failed: 'The annotation overlay is unavailable in this browser.',
   unsupported: 'This browser cannot match video frames to camera poses (no requestVideoFrameCallback); annotations will not be drawn.',
   bad_message: 'The server sent a message this page does not understand.',
+  recording_stopped: 'The server stopped the recording.',
 };
 
 const SERVER_CODES = new Set<string>(Object.keys(SERVER_TEXT));
