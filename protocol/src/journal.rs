@@ -126,3 +126,20 @@ pub struct RecordedVoice {
     /// The file within the recording (`voice-1.mp4`).
     pub file: String,
 }
+
+/// A trainer's bookmark in a recording: a moment with a note (a chapter). Bookmarks are
+/// added beside the recorded events, which never change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Bookmark {
+    /// 1, 2, 3… within the recording.
+    #[ts(type = "number")]
+    pub bookmark_id: u64,
+    /// Where, in the recording's media time (ms from its first keyframe).
+    #[ts(type = "number")]
+    pub media_time_ms: u64,
+    pub note: String,
+    /// Who added it (the name on their invite, else its id).
+    pub by: String,
+    #[ts(type = "number")]
+    pub created_at_ms: u64,
+}

@@ -30,12 +30,13 @@ pub use frame::{FrameMeta, MAX_FRAME_META_BYTES};
 pub use geometry::{Intrinsics, Pose};
 pub use ids::{AnnotationId, EquipmentId, ParticipantId, RecordingId, RoomId, is_valid_room_name};
 pub use journal::{
-    JournalEvent, RecordedMedia, RecordedVoice, RecordingInfo, RecordingStatus, RoomChange,
+    Bookmark, JournalEvent, RecordedMedia, RecordedVoice, RecordingInfo, RecordingStatus,
+    RoomChange,
 };
 pub use role::{Action, Role};
 pub use signaling::{
     ClientMessage, EquipmentInfo, MAX_MESSAGE_BYTES, MAX_TOKEN_BYTES, Participant, RoomSnapshot,
-    ServerMessage, check_name,
+    ServerMessage, check_name, check_text,
 };
 
 /// Name of the data channel that carries [`FrameMeta`] from the headset to every expert.

@@ -288,23 +288,30 @@ impl ClientMessage {
 /// U+202E, zero-width spaces such as U+200B) are refused: with them a name can read as
 /// someone else's, backwards, or as nothing at all.
 pub fn check_name(name: &str) -> Result<(), String> {
+    check_text(name, MAX_NAME_CHARS, "a name")
+}
+
+/// Whether `text` is 1–`max_chars` characters once trimmed, none of them control or invisible
+/// formatting characters (see [`check_name`]); if not, why, for the person (`what` is how
+/// the text is called: "a name", "a note").
+pub fn check_text(text: &str, max_chars: usize, what: &str) -> Result<(), String> {
     use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-        return Err(format!("a name is 1-{MAX_NAME_CHARS} characters"));
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > max_chars {
+        return Err(format!("{what} is 1-{max_chars} characters"));
     }
-    if let Some(c) = name.chars().find(|c| c.is_control()) {
+    if let Some(c) = text.chars().find(|c| c.is_control()) {
         return Err(format!(
-            "a name may not contain control characters (U+{:04X})",
+            "{what} may not contain control characters (U+{:04X})",
             u32::from(c)
         ));
     }
-    if let Some(c) = name
+    if let Some(c) = text
         .chars()
         .find(|c| c.general_category() == GeneralCategory::Format)
     {
         return Err(format!(
-            "a name may not contain invisible formatting characters (U+{:04X})",
+            "{what} may not contain invisible formatting characters (U+{:04X})",
             u32::from(c)
         ));
     }

@@ -34,6 +34,7 @@ pub fn typescript_bindings() -> String {
         RecordedMedia::decl(&cfg),
         RecordedVoice::decl(&cfg),
         RecordingInfo::decl(&cfg),
+        Bookmark::decl(&cfg),
         ClientMessage::decl(&cfg),
         ServerMessage::decl(&cfg),
     ];

@@ -30,6 +30,7 @@ async fn a_trainer_lists_opens_and_reads_a_recording_of_their_room_and_nothing_e
     let server = common::start().await;
     let id = record(&server).await;
     let trainer = server.token("demo", Role::Trainer);
+    let recording = format!("/api/recordings/{id}");
 
     let (status, list) = server
         .request("GET", "/api/recordings", Some(&trainer), None)
@@ -42,12 +43,7 @@ async fn a_trainer_lists_opens_and_reads_a_recording_of_their_room_and_nothing_e
     assert!(listed[0]["stopped_at_ms"].is_u64());
 
     let (status, one) = server
-        .request(
-            "GET",
-            &format!("/api/recordings/{id}"),
-            Some(&trainer),
-            None,
-        )
+        .request("GET", &recording, Some(&trainer), None)
         .await;
     assert_eq!(status, 200, "{one}");
     let kinds: Vec<_> = one["events"]
@@ -59,6 +55,7 @@ async fn a_trainer_lists_opens_and_reads_a_recording_of_their_room_and_nothing_e
     assert_eq!(kinds.first().map(String::as_str), Some("recording_started"));
     assert_eq!(kinds.last().map(String::as_str), Some("recording_stopped"));
     assert!(one["recording"]["media"]["first_rtp_timestamp"].is_u64());
+    let events_before = one["events"].clone();
 
     // The video by byte range, as MSE takes it: the first 8 bytes are the `ftyp` box head.
     let file = format!("/api/recordings/{id}/files/video.mp4");
@@ -183,6 +180,93 @@ async fn a_trainer_lists_opens_and_reads_a_recording_of_their_room_and_nothing_e
         .unwrap();
     // Frames 0..90 at 30 a second, from the first keyframe the recording saw (frame 0 or 30).
     assert!((1.9..=3.1).contains(&duration), "{duration} s");
+
+    // Bookmarks: chapters beside the recorded events, which stay as they were.
+    let bookmarks = format!("/api/recordings/{id}/bookmarks");
+    let add = |time: u64, note: &str| serde_json::json!({ "media_time_ms": time, "note": note });
+    for (n, (time, note)) in [(1500, "Opening the panel"), (200, "The pump")]
+        .into_iter()
+        .enumerate()
+    {
+        let (status, added) = server
+            .request("POST", &bookmarks, Some(&trainer), Some(&add(time, note)))
+            .await;
+        assert_eq!(
+            (status, added["bookmark_id"].as_u64()),
+            (201, Some(n as u64 + 1)),
+            "{added}"
+        );
+    }
+    let refusals = [
+        (
+            Some(trainer.clone()),
+            serde_json::json!({ "media_time_ms": 1 }),
+            400,
+            "malformed_message",
+        ),
+        (
+            Some(trainer.clone()),
+            add(10, "go --> here"),
+            400,
+            "invalid_value",
+        ),
+        (Some(trainer.clone()), add(10, "a\nb"), 400, "invalid_value"),
+        (
+            Some(trainer.clone()),
+            add(60_000, "after the end"),
+            400,
+            "invalid_value",
+        ),
+        (
+            Some(server.token("demo", Role::Expert)),
+            add(10, "not mine"),
+            403,
+            "forbidden",
+        ),
+    ];
+    for (credential, body, status, expected) in refusals {
+        let (got, answer) = server
+            .request("POST", &bookmarks, credential.as_deref(), Some(&body))
+            .await;
+        assert_eq!(
+            (got, code(&answer)),
+            (status, expected.to_owned()),
+            "{body}: {answer}"
+        );
+    }
+    let (status, one) = server
+        .request("GET", &recording, Some(&trainer), None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(one["bookmarks"].as_array().unwrap().len(), 2);
+    assert_eq!(one["events"], events_before, "recorded events unchanged");
+    let vtt = server
+        .request_text(
+            "GET",
+            &format!("/api/recordings/{id}/chapters.vtt"),
+            Some(&trainer),
+            None,
+        )
+        .await
+        .1;
+    assert!(
+        vtt.starts_with(
+            "WEBVTT\n\n1\n00:00:00.200 --> 00:00:01.500\nThe pump\n\n2\n00:00:01.500 --> "
+        ),
+        "{vtt}"
+    );
+    let (status, sidecar) = server
+        .request(
+            "GET",
+            &format!("/api/recordings/{id}/export.json"),
+            Some(&trainer),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(sidecar["bookmarks"].as_array().unwrap().len(), 2);
+    assert_eq!(sidecar["events"], events_before);
+    assert!(sidecar["frames"].is_array());
 
     // The admin sees every room's recordings.
     let (status, all) = server.get("/api/recordings").await;

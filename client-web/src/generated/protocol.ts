@@ -138,6 +138,20 @@ initial: RoomSnapshot,
  */
 media: RecordedMedia | null, voices: Array<RecordedVoice>, };
 
+export type Bookmark = { 
+/**
+ * 1, 2, 3… within the recording.
+ */
+bookmark_id: number, 
+/**
+ * Where, in the recording's media time (ms from its first keyframe).
+ */
+media_time_ms: number, note: string, 
+/**
+ * Who added it (the name on their invite, else its id).
+ */
+by: string, created_at_ms: number, };
+
 export type ClientMessage = { "type": "join", room: RoomId, token: string, name: string, 
 /**
  * After a lost connection: the `resume_key` of the previous `joined`. The server

@@ -120,7 +120,7 @@ pub async fn create_invite(
     ))
 }
 
-fn bad_body(e: axum::extract::rejection::JsonRejection) -> ApiError {
+pub(super) fn bad_body(e: axum::extract::rejection::JsonRejection) -> ApiError {
     ApiError(ProtocolError::new(
         ErrorCode::MalformedMessage,
         format!(

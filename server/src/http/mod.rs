@@ -38,6 +38,15 @@ pub fn app(state: AppState, web_dir: &Path) -> Router {
         .route("/api/recordings/{id}", get(recordings::one))
         .route("/api/recordings/{id}/files/{name}", get(recordings::file))
         .route("/api/recordings/{id}/export.mp4", get(recordings::export))
+        .route("/api/recordings/{id}/export.json", get(recordings::sidecar))
+        .route(
+            "/api/recordings/{id}/chapters.vtt",
+            get(recordings::chapters),
+        )
+        .route(
+            "/api/recordings/{id}/bookmarks",
+            axum::routing::post(recordings::add_bookmark),
+        )
         .route("/api/admin/rooms", post(admin::create_room))
         .route(
             "/api/admin/rooms/{room}/invites",

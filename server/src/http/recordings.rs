@@ -4,6 +4,7 @@
 //! replay, for the recordings of its room.
 
 use super::api::{ApiError, bearer, parse_room};
+use crate::recording::RecordingLibrary;
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
@@ -12,7 +13,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
-use spotter_protocol::{Action, ErrorCode, ProtocolError, RecordingInfo, RoomId};
+use spotter_protocol::{Action, Bookmark, ErrorCode, ProtocolError, RecordingInfo, RoomId};
 
 /// Whose recordings a credential opens.
 enum Access {
@@ -88,11 +89,109 @@ pub async fn one(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let access = authorize(&state, &headers)?;
-    let info = state.recordings.get(&id)?;
-    access.check(&info)?;
+    let (_, info) = open(&state, &headers, &id)?;
     let events = state.recordings.events(&info.recording_id)?;
-    Ok(Json(json!({ "recording": info, "events": events })))
+    let bookmarks = state.recordings.bookmarks(&info.recording_id)?;
+    let duration_ms = RecordingLibrary::duration_ms(&info);
+    Ok(Json(json!({
+        "recording": info,
+        "duration_ms": duration_ms,
+        "events": events,
+        "bookmarks": bookmarks,
+    })))
+}
+
+/// The recording `id`, if the credential opens it.
+fn open(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<(Access, RecordingInfo), ProtocolError> {
+    let access = authorize(state, headers)?;
+    let info = state.recordings.get(id)?;
+    access.check(&info)?;
+    Ok((access, info))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewBookmark {
+    media_time_ms: u64,
+    note: String,
+}
+
+/// `POST /api/recordings/{id}/bookmarks`: a trainer's chapter mark, with a note.
+pub async fn add_bookmark(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Json<NewBookmark>, axum::extract::rejection::JsonRejection>,
+) -> Result<(axum::http::StatusCode, Json<Bookmark>), ApiError> {
+    let (access, info) = open(&state, &headers, &id)?;
+    let Json(new) = body.map_err(super::admin::bad_body)?;
+    let by = match access {
+        Access::All => "the administrator".to_owned(),
+        Access::Room(_) => who(&state, &headers),
+    };
+    let library = state.recordings.clone();
+    let bookmark = tokio::task::spawn_blocking(move || {
+        library.add_bookmark(&info, new.media_time_ms, &new.note, by)
+    })
+    .await
+    .map_err(|_| ProtocolError::new(ErrorCode::Internal, "the bookmark was not stored"))??;
+    Ok((axum::http::StatusCode::CREATED, Json(bookmark)))
+}
+
+/// The name on the caller's token, else its subject.
+fn who(state: &AppState, headers: &HeaderMap) -> String {
+    bearer(headers)
+        .and_then(|t| state.auth.verify_any_room(t).ok())
+        .map(|c| c.name.unwrap_or(c.sub))
+        .unwrap_or_default()
+}
+
+/// `GET /api/recordings/{id}/chapters.vtt`: the bookmarks as WebVTT chapters.
+pub async fn chapters(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (_, info) = open(&state, &headers, &id)?;
+    let bookmarks = state.recordings.bookmarks(&info.recording_id)?;
+    let duration = RecordingLibrary::duration_ms(&info).unwrap_or(0);
+    let vtt = crate::recording::chapters::webvtt(&bookmarks, duration);
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "text/vtt; charset=utf-8")],
+        vtt,
+    )
+        .into_response())
+}
+
+/// `GET /api/recordings/{id}/export.json`: the sidecar of the exported MP4: the recording,
+/// its events, its bookmarks and every frame record (pose and intrinsics by RTP timestamp).
+pub async fn sidecar(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (_, info) = open(&state, &headers, &id)?;
+    let events = state.recordings.events(&info.recording_id)?;
+    let bookmarks = state.recordings.bookmarks(&info.recording_id)?;
+    let library = state.recordings.clone();
+    let read = info.clone();
+    let (frames, damaged) = tokio::task::spawn_blocking(move || library.frame_records(&read))
+        .await
+        .map_err(|_| {
+            ProtocolError::new(ErrorCode::Internal, "the frame records were not read")
+        })??;
+    Ok(Json(json!({
+        "recording": info,
+        "duration_ms": RecordingLibrary::duration_ms(&info),
+        "events": events,
+        "bookmarks": bookmarks,
+        "frames": frames,
+        "damaged_frame_records": damaged,
+    })))
 }
 
 pub async fn file(
@@ -100,9 +199,7 @@ pub async fn file(
     Path((id, name)): Path<(String, String)>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let access = authorize(&state, request.headers())?;
-    let info = state.recordings.get(&id)?;
-    access.check(&info)?;
+    let (_, info) = open(&state, request.headers(), &id)?;
     let path = state.recordings.file(&info, &name)?;
     serve_file(path, &info, &name, request).await
 }
@@ -114,9 +211,7 @@ pub async fn export(
     Path(id): Path<String>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let access = authorize(&state, request.headers())?;
-    let info = state.recordings.get(&id)?;
-    access.check(&info)?;
+    let (_, info) = open(&state, request.headers(), &id)?;
     let library = state.recordings.clone();
     let exported = info.clone();
     let path = tokio::task::spawn_blocking(move || library.export(&exported))

@@ -4,7 +4,7 @@
 use super::writer::{FRAMES_FILE, VIDEO_FILE};
 use crate::store::RoomStore;
 use spotter_protocol::{
-    ErrorCode, JournalEvent, ProtocolError, RecordingId, RecordingInfo, RoomId,
+    Bookmark, ErrorCode, FrameMeta, JournalEvent, ProtocolError, RecordingId, RecordingInfo, RoomId,
 };
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -80,6 +80,72 @@ impl RecordingLibrary {
 
     pub fn events(&self, id: &RecordingId) -> Result<Vec<JournalEvent>, ProtocolError> {
         self.store()?.recording_events(id).map_err(unreadable)
+    }
+
+    pub fn bookmarks(&self, id: &RecordingId) -> Result<Vec<Bookmark>, ProtocolError> {
+        self.store()?.bookmarks(id).map_err(unreadable)
+    }
+
+    /// How long the recording's media runs, in ms (from its first keyframe to its stop, or
+    /// to now while it records); absent before the first keyframe.
+    pub fn duration_ms(info: &RecordingInfo) -> Option<u64> {
+        let media = info.media?;
+        let end = info.stopped_at_ms.unwrap_or_else(crate::rooms::unix_now_ms);
+        Some(end.saturating_sub(media.started_at_ms))
+    }
+
+    /// Adds a trainer's bookmark: a new entry beside the recorded events, which stay as they
+    /// were. Blocking (a database write).
+    pub fn add_bookmark(
+        &self,
+        info: &RecordingInfo,
+        media_time_ms: u64,
+        note: &str,
+        by: String,
+    ) -> Result<Bookmark, ProtocolError> {
+        let invalid = |why: String| ProtocolError::new(ErrorCode::InvalidValue, why);
+        super::chapters::check_note(note).map_err(invalid)?;
+        let duration = Self::duration_ms(info)
+            .ok_or_else(|| invalid("the recording has no video yet to bookmark".into()))?;
+        if media_time_ms > duration {
+            return Err(invalid(format!(
+                "{media_time_ms} ms is past the recording's end ({duration} ms)"
+            )));
+        }
+        let bookmark = Bookmark {
+            bookmark_id: 0,
+            media_time_ms,
+            note: note.trim().to_owned(),
+            by,
+            created_at_ms: crate::rooms::unix_now_ms(),
+        };
+        self.store()?
+            .add_bookmark(&info.recording_id, bookmark)
+            .map_err(unreadable)
+    }
+
+    /// The frame records as stored (pose and intrinsics of each video frame). A line that does
+    /// not parse (cut by a crash, damaged) is left out and counted. Blocking.
+    pub fn frame_records(
+        &self,
+        info: &RecordingInfo,
+    ) -> Result<(Vec<FrameMeta>, usize), ProtocolError> {
+        let path = self.file(info, FRAMES_FILE)?;
+        let text = std::fs::read(&path).map_err(|e| {
+            tracing::error!(recording = %info.recording_id, "reading the frame records: {e}");
+            ProtocolError::new(ErrorCode::Internal, "the frame records could not be read")
+        })?;
+        let mut damaged = 0;
+        let records = text
+            .split(|b| *b == b'\n')
+            .filter(|line| !line.is_empty())
+            .filter_map(|line| {
+                let parsed = FrameMeta::parse(line).ok();
+                damaged += usize::from(parsed.is_none());
+                parsed
+            })
+            .collect();
+        Ok((records, damaged))
     }
 
     /// The recording as one standard MP4 (its video and every voice, remuxed), made once

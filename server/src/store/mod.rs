@@ -11,7 +11,7 @@ pub use persister::Persister;
 pub use redb_store::RedbStore;
 
 use serde::{Deserialize, Serialize};
-use spotter_protocol::{Annotation, JournalEvent, RecordingId, RecordingInfo, RoomId};
+use spotter_protocol::{Annotation, Bookmark, JournalEvent, RecordingId, RecordingInfo, RoomId};
 use std::collections::BTreeMap;
 
 /// An annotation: live, or a tombstone with the version that deleted it. Databases written
@@ -87,6 +87,10 @@ pub trait RoomStore: Send + Sync {
             _ => Ok(()),
         }
     }
+    /// Adds a bookmark to recording `id`, numbered after its last one; returns it numbered.
+    fn add_bookmark(&self, id: &RecordingId, bookmark: Bookmark) -> anyhow::Result<Bookmark>;
+    /// The bookmarks of recording `id`, in the order they were added.
+    fn bookmarks(&self, id: &RecordingId) -> anyhow::Result<Vec<Bookmark>>;
     /// The room's events made while `id` recorded, in order.
     fn recording_events(&self, id: &RecordingId) -> anyhow::Result<Vec<JournalEvent>>;
     /// Records an invite of `room` as it now is (issued or revoked), and forgets the room's

@@ -6,7 +6,7 @@ use redb::{
     Database, ReadTransaction, ReadableDatabase, ReadableTable, Table, TableDefinition,
     WriteTransaction,
 };
-use spotter_protocol::{JournalEvent, RecordingId, RecordingInfo, RoomId};
+use spotter_protocol::{Bookmark, JournalEvent, RecordingId, RecordingInfo, RoomId};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -21,6 +21,8 @@ const RECORDINGS: TableDefinition<&str, &str> = TableDefinition::new("recordings
 /// recording keeps its events when the room is deleted.
 const RECORDING_EVENTS: TableDefinition<(&str, u64), &str> =
     TableDefinition::new("recording_events");
+/// (recording id, bookmark id) → a trainer's `Bookmark` as JSON.
+const BOOKMARKS: TableDefinition<(&str, u64), &str> = TableDefinition::new("bookmarks");
 /// Before the journal: (room, annotation sequence number) → the `StoredAnnotation` as JSON.
 /// Read to turn old rooms' annotations into journal events, never written.
 const ANNOTATIONS: TableDefinition<(&str, u64), &str> = TableDefinition::new("annotations");
@@ -49,6 +51,7 @@ impl RedbStore {
             txn.open_table(JOURNAL)?;
             txn.open_table(RECORDINGS)?;
             txn.open_table(RECORDING_EVENTS)?;
+            txn.open_table(BOOKMARKS)?;
             txn.open_table(ANNOTATIONS)?;
             txn.open_table(INVITE_EPOCHS)?;
             txn.open_table(INVITES)?;
@@ -147,6 +150,36 @@ impl RoomStore for RedbStore {
         }
         all.sort_by_key(|r| r.started_at_ms);
         Ok(all)
+    }
+
+    fn add_bookmark(&self, id: &RecordingId, mut bookmark: Bookmark) -> anyhow::Result<Bookmark> {
+        self.write(|txn| {
+            let mut bookmarks = txn.open_table(BOOKMARKS)?;
+            let last = bookmarks
+                .range((id.as_str(), 0)..=(id.as_str(), u64::MAX))?
+                .next_back()
+                .transpose()?
+                .map_or(0, |(key, _)| key.value().1);
+            bookmark.bookmark_id = last + 1;
+            let json = serde_json::to_string(&bookmark)?;
+            bookmarks.insert((id.as_str(), bookmark.bookmark_id), json.as_str())?;
+            Ok(())
+        })?;
+        Ok(bookmark)
+    }
+
+    fn bookmarks(&self, id: &RecordingId) -> anyhow::Result<Vec<Bookmark>> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(BOOKMARKS)?;
+        let mut bookmarks = Vec::new();
+        for entry in table.range((id.as_str(), 0)..=(id.as_str(), u64::MAX))? {
+            let (key, json) = entry?;
+            let bookmark = serde_json::from_str(json.value()).with_context(|| {
+                format!("bookmark {} of recording {id} is damaged", key.value().1)
+            })?;
+            bookmarks.push(bookmark);
+        }
+        Ok(bookmarks)
     }
 
     fn recording_events(&self, id: &RecordingId) -> anyhow::Result<Vec<JournalEvent>> {

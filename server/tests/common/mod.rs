@@ -188,7 +188,8 @@ impl TestServer {
         )
     }
 
-    async fn request_text(
+    /// Like [`TestServer::request`], the body as text.
+    pub async fn request_text(
         &self,
         method: &str,
         path: &str,
