@@ -28,6 +28,8 @@ pub struct RecordingConfig {
     /// Record every room while its headset is in (from its first video), without anyone
     /// starting it.
     pub auto: bool,
+    /// Whether trainers may delete their rooms' recordings (the admin key always may).
+    pub trainers_may_delete: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

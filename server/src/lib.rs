@@ -205,6 +205,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         invite_ttl: std::time::Duration::from_secs(config.auth.invite_ttl_seconds),
         origins: Arc::new(http::origin::OriginPolicy::new(&config.http)),
         recordings: recording::RecordingLibrary::new(store, recordings_dir),
+        trainers_may_delete: config.recording.trainers_may_delete,
     };
     let app = http::app(state.clone(), &config.http.web_dir);
     let http_caps = ConnectionCaps::new(

@@ -31,4 +31,6 @@ pub struct AppState {
     pub origins: Arc<OriginPolicy>,
     /// The recordings' catalog and files, for the library and the player.
     pub recordings: RecordingLibrary,
+    /// `[recording] trainers_may_delete`.
+    pub trainers_may_delete: bool,
 }

@@ -275,3 +275,72 @@ async fn a_trainer_lists_opens_and_reads_a_recording_of_their_room_and_nothing_e
         (200, 1)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_recording_removes_it_and_the_audit_log_keeps_who_did() {
+    let server = common::start_with(None, |c| c.recording.trainers_may_delete = false).await;
+    let id = record(&server).await;
+    let path = format!("/api/recordings/{id}");
+    let trainer = server.token("demo", Role::Trainer);
+    let code = |v: &serde_json::Value| v["code"].as_str().unwrap_or_default().to_owned();
+
+    let (status, body) = server.request("DELETE", &path, Some(&trainer), None).await;
+    assert_eq!(
+        (status, code(&body)),
+        (403, "forbidden".to_owned()),
+        "{body}"
+    );
+    let (status, body) = server
+        .request("DELETE", &path, Some(common::ADMIN_KEY), None)
+        .await;
+    assert_eq!(
+        (status, body["deleted"].as_str()),
+        (200, Some(id.as_str())),
+        "{body}"
+    );
+    let (status, body) = server.request("GET", &path, Some(&trainer), None).await;
+    assert_eq!((status, code(&body)), (404, "unknown_recording".to_owned()));
+    assert!(
+        !server.data_dir.join("recordings").join(&id).exists(),
+        "its files are gone"
+    );
+    let (status, body) = server
+        .request("DELETE", &path, Some(common::ADMIN_KEY), None)
+        .await;
+    assert_eq!((status, code(&body)), (404, "unknown_recording".to_owned()));
+    let (_, audit) = server.get("/api/admin/audit").await;
+    let log = audit["audit"].as_array().unwrap();
+    assert_eq!(log.len(), 1, "{audit}");
+    assert_eq!(log[0]["recording_id"], id.as_str());
+    assert_eq!(log[0]["by"], "the administrator");
+    let (status, _) = server
+        .request("GET", "/api/admin/audit", Some(&trainer), None)
+        .await;
+    assert_eq!(status, 401, "the audit log is the admin's");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn where_allowed_a_trainer_deletes_but_never_a_running_recording() {
+    let server = common::start_with(None, |c| c.recording.trainers_may_delete = true).await;
+    let trainer = server.token("demo", Role::Trainer);
+    let (mut expert, _) = server.join(Role::Expert, "Eve").await;
+    expert.send(&ClientMessage::StartRecording).unwrap();
+    let ServerMessage::RecordingStarted { recording } = next_message(&mut expert).await else {
+        panic!("the recording did not start");
+    };
+    let path = format!("/api/recordings/{}", recording.recording_id);
+    // Its catalog entry is written a moment after the start is announced.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (status, body) = server.request("DELETE", &path, Some(&trainer), None).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_value")),
+        "{body}"
+    );
+    expert.send(&ClientMessage::StopRecording).unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (status, body) = server.request("DELETE", &path, Some(&trainer), None).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, audit) = server.get("/api/admin/audit").await;
+    assert_eq!(audit["audit"][0]["by"], "test-trainer", "{audit}");
+}

@@ -35,7 +35,11 @@ pub fn app(state: AppState, web_dir: &Path) -> Router {
     let guarded = Router::new()
         .route("/api/rooms/{room}", get(api::room))
         .route("/api/recordings", get(recordings::list))
-        .route("/api/recordings/{id}", get(recordings::one))
+        .route(
+            "/api/recordings/{id}",
+            get(recordings::one).delete(recordings::delete),
+        )
+        .route("/api/admin/audit", get(recordings::audit))
         .route("/api/recordings/{id}/files/{name}", get(recordings::file))
         .route("/api/recordings/{id}/export.mp4", get(recordings::export))
         .route("/api/recordings/{id}/export.json", get(recordings::sidecar))

@@ -142,6 +142,42 @@ pub async fn add_bookmark(
     Ok((axum::http::StatusCode::CREATED, Json(bookmark)))
 }
 
+/// `DELETE /api/recordings/{id}`: the admin key, or a trainer's token where
+/// `[recording] trainers_may_delete` allows it. Media and events go; the audit log keeps the
+/// deletion.
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (access, info) = open(&state, &headers, &id)?;
+    let by = match access {
+        Access::All => "the administrator".to_owned(),
+        Access::Room(_) if state.trainers_may_delete => who(&state, &headers),
+        Access::Room(_) => {
+            return Err(ApiError(ProtocolError::new(
+                ErrorCode::Forbidden,
+                "deleting recordings takes the admin key here ([recording] trainers_may_delete is off)",
+            )));
+        }
+    };
+    let library = state.recordings.clone();
+    let deleted = info.recording_id.clone();
+    tokio::task::spawn_blocking(move || library.delete(&info, &by))
+        .await
+        .map_err(|_| ProtocolError::new(ErrorCode::Internal, "the deletion stopped"))??;
+    Ok(Json(json!({ "deleted": deleted })))
+}
+
+/// `GET /api/admin/audit`: what was deleted, by whom, when (the admin key).
+pub async fn audit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.auth.check_admin(bearer(&headers))?;
+    Ok(Json(json!({ "audit": state.recordings.audit_log()? })))
+}
+
 /// The name on the caller's token, else its subject.
 fn who(state: &AppState, headers: &HeaderMap) -> String {
     bearer(headers)

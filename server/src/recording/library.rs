@@ -148,6 +148,42 @@ impl RecordingLibrary {
         Ok((records, damaged))
     }
 
+    /// Deletes a stopped recording: its files, its catalog entry, events and bookmarks; the
+    /// deletion stays in the audit log. Blocking.
+    pub fn delete(&self, info: &RecordingInfo, by: &str) -> Result<(), ProtocolError> {
+        if info.stopped_at_ms.is_none() {
+            return Err(ProtocolError::new(
+                ErrorCode::InvalidValue,
+                "the recording is still running: stop it before deleting it",
+            ));
+        }
+        let audit = serde_json::json!({
+            "action": "recording_deleted",
+            "recording_id": info.recording_id,
+            "room": info.room,
+            "started_at_ms": info.started_at_ms,
+            "by": by,
+            "at_ms": crate::rooms::unix_now_ms(),
+        });
+        // The entry first: a crash between the two leaves files nobody lists, never an
+        // entry whose media is gone.
+        self.store()?
+            .delete_recording(&info.recording_id, &audit)
+            .map_err(unreadable)?;
+        let dir = self.dir.join(info.recording_id.as_str());
+        if let Err(e) = std::fs::remove_dir_all(&dir)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::error!(recording = %info.recording_id, "its files could not be removed: {e}");
+        }
+        tracing::info!(recording = %info.recording_id, room = %info.room, by, "recording deleted");
+        Ok(())
+    }
+
+    pub fn audit_log(&self) -> Result<Vec<serde_json::Value>, ProtocolError> {
+        self.store()?.audit_log().map_err(unreadable)
+    }
+
     /// The recording as one standard MP4 (its video and every voice, remuxed), made once
     /// and kept beside its files: a stopped recording no longer changes. Blocking: call it
     /// off the async workers.

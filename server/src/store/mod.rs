@@ -91,6 +91,11 @@ pub trait RoomStore: Send + Sync {
     fn add_bookmark(&self, id: &RecordingId, bookmark: Bookmark) -> anyhow::Result<Bookmark>;
     /// The bookmarks of recording `id`, in the order they were added.
     fn bookmarks(&self, id: &RecordingId) -> anyhow::Result<Vec<Bookmark>>;
+    /// Deletes recording `id`'s catalog entry, events and bookmarks, and records `audit`
+    /// (what was deleted, by whom) in the audit log, in one transaction.
+    fn delete_recording(&self, id: &RecordingId, audit: &serde_json::Value) -> anyhow::Result<()>;
+    /// The audit log, oldest first.
+    fn audit_log(&self) -> anyhow::Result<Vec<serde_json::Value>>;
     /// The room's events made while `id` recorded, in order.
     fn recording_events(&self, id: &RecordingId) -> anyhow::Result<Vec<JournalEvent>>;
     /// Records an invite of `room` as it now is (issued or revoked), and forgets the room's

@@ -23,6 +23,8 @@ const RECORDING_EVENTS: TableDefinition<(&str, u64), &str> =
     TableDefinition::new("recording_events");
 /// (recording id, bookmark id) → a trainer's `Bookmark` as JSON.
 const BOOKMARKS: TableDefinition<(&str, u64), &str> = TableDefinition::new("bookmarks");
+/// n → an audit record as JSON (a recording's deletion: which, of which room, by whom, when).
+const AUDIT: TableDefinition<u64, &str> = TableDefinition::new("audit");
 /// Before the journal: (room, annotation sequence number) → the `StoredAnnotation` as JSON.
 /// Read to turn old rooms' annotations into journal events, never written.
 const ANNOTATIONS: TableDefinition<(&str, u64), &str> = TableDefinition::new("annotations");
@@ -52,6 +54,7 @@ impl RedbStore {
             txn.open_table(RECORDINGS)?;
             txn.open_table(RECORDING_EVENTS)?;
             txn.open_table(BOOKMARKS)?;
+            txn.open_table(AUDIT)?;
             txn.open_table(ANNOTATIONS)?;
             txn.open_table(INVITE_EPOCHS)?;
             txn.open_table(INVITES)?;
@@ -180,6 +183,34 @@ impl RoomStore for RedbStore {
             bookmarks.push(bookmark);
         }
         Ok(bookmarks)
+    }
+
+    fn delete_recording(&self, id: &RecordingId, audit: &serde_json::Value) -> anyhow::Result<()> {
+        let audit = audit.to_string();
+        self.write(|txn| {
+            txn.open_table(RECORDINGS)?.remove(id.as_str())?;
+            let everything = || (id.as_str(), 0)..=(id.as_str(), u64::MAX);
+            txn.open_table(RECORDING_EVENTS)?
+                .retain_in(everything(), |_, _| false)?;
+            txn.open_table(BOOKMARKS)?
+                .retain_in(everything(), |_, _| false)?;
+            let mut log = txn.open_table(AUDIT)?;
+            let next = log.last()?.map_or(1, |(n, _)| n.value() + 1);
+            log.insert(next, audit.as_str())?;
+            Ok(())
+        })
+    }
+
+    fn audit_log(&self) -> anyhow::Result<Vec<serde_json::Value>> {
+        let txn = self.db.begin_read()?;
+        let mut log = Vec::new();
+        for entry in txn.open_table(AUDIT)?.iter()? {
+            let (n, json) = entry?;
+            let record = serde_json::from_str(json.value())
+                .with_context(|| format!("audit record {} is damaged", n.value()))?;
+            log.push(record);
+        }
+        Ok(log)
     }
 
     fn recording_events(&self, id: &RecordingId) -> anyhow::Result<Vec<JournalEvent>> {
