@@ -30,6 +30,8 @@ pub struct RecordingConfig {
     pub auto: bool,
     /// Whether trainers may delete their rooms' recordings (the admin key always may).
     pub trainers_may_delete: bool,
+    /// Recordings stopped longer ago than this many days are deleted (unset: kept).
+    pub retention_days: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

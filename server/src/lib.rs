@@ -207,6 +207,9 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         recordings: recording::RecordingLibrary::new(store, recordings_dir),
         trainers_may_delete: config.recording.trainers_may_delete,
     };
+    if let Some(days) = config.recording.retention_days {
+        recording::retention::start(state.recordings.clone(), days);
+    }
     let app = http::app(state.clone(), &config.http.web_dir);
     let http_caps = ConnectionCaps::new(
         "HTTP",

@@ -10,6 +10,7 @@
 
 pub mod chapters;
 pub mod library;
+pub mod retention;
 mod service;
 pub mod writer;
 
