@@ -344,3 +344,40 @@ async fn where_allowed_a_trainer_deletes_but_never_a_running_recording() {
     let (_, audit) = server.get("/api/admin/audit").await;
     assert_eq!(audit["audit"][0]["by"], "test-trainer", "{audit}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_video_file_is_named_and_plays_up_to_the_damage() {
+    let server = common::start().await;
+    let id = record(&server).await;
+    let path = format!("/api/recordings/{id}");
+    let (status, before) = server.get(&path).await;
+    assert_eq!(status, 200);
+    assert!(before["video"]["damage"].is_null(), "{before}");
+    let playable = before["video"]["playable_bytes"].as_u64().unwrap();
+    let file = server
+        .data_dir
+        .join("recordings")
+        .join(&id)
+        .join("video.mp4");
+    let mut bytes = std::fs::read(&file).unwrap();
+    assert_eq!(playable, bytes.len() as u64, "a whole file plays whole");
+    // The second fragment's box header, damaged.
+    let scanned = spotter_server::fmp4::scan_bytes(&bytes).unwrap();
+    let second = scanned.fragments[1].offset as usize;
+    // Its type, zeroed (a size past the end would read as a file cut by a crash instead).
+    bytes[second + 4..second + 8].copy_from_slice(&[0; 4]);
+    std::fs::write(&file, &bytes).unwrap();
+
+    let (status, after) = server.get(&path).await;
+    assert_eq!(status, 200, "the recording still opens");
+    assert_eq!(
+        after["video"]["playable_bytes"].as_u64(),
+        Some(second as u64)
+    );
+    let damage = after["video"]["damage"].as_str().unwrap();
+    assert!(damage.contains(&format!("byte {second}")), "{damage}");
+    assert_eq!(
+        after["events"], before["events"],
+        "its events are untouched"
+    );
+}

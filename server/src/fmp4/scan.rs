@@ -49,6 +49,21 @@ pub enum ScanError {
     SamplesOutsideMdat { offset: u64 },
 }
 
+impl ScanError {
+    /// Where in the file the damage is, when it is damage (not a read error).
+    pub fn offset(&self) -> Option<u64> {
+        match self {
+            ScanError::Io(_) => None,
+            ScanError::IncompleteInit { .. } => Some(0),
+            ScanError::BadBoxType { offset, .. }
+            | ScanError::BadBoxSize { offset, .. }
+            | ScanError::UnexpectedBox { offset, .. }
+            | ScanError::BadBox { offset, .. }
+            | ScanError::SamplesOutsideMdat { offset } => Some(*offset),
+        }
+    }
+}
+
 /// One complete fragment (`moof` + `mdat`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScannedFragment {

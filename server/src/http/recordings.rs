@@ -93,9 +93,15 @@ pub async fn one(
     let events = state.recordings.events(&info.recording_id)?;
     let bookmarks = state.recordings.bookmarks(&info.recording_id)?;
     let duration_ms = RecordingLibrary::duration_ms(&info);
+    let library = state.recordings.clone();
+    let scanned = info.clone();
+    let video = tokio::task::spawn_blocking(move || library.video_status(&scanned))
+        .await
+        .map_err(|_| ProtocolError::new(ErrorCode::Internal, "the video was not read"))??;
     Ok(Json(json!({
         "recording": info,
         "duration_ms": duration_ms,
+        "video": video,
         "events": events,
         "bookmarks": bookmarks,
     })))

@@ -184,6 +184,38 @@ impl RecordingLibrary {
         self.store()?.audit_log().map_err(unreadable)
     }
 
+    /// What of the video file plays: the bytes up to the end of its last complete fragment
+    /// before any damage (a crash cuts the last one; a damaged box ends it there), and the
+    /// damage, named. Blocking (reads the boxes' headers).
+    pub fn video_status(&self, info: &RecordingInfo) -> Result<serde_json::Value, ProtocolError> {
+        let Ok(path) = self.file(info, VIDEO_FILE) else {
+            return Ok(serde_json::json!({ "playable_bytes": 0, "damage": null }));
+        };
+        let scanned = std::fs::File::open(&path)
+            .map_err(crate::fmp4::ScanError::Io)
+            .and_then(|mut file| crate::fmp4::scan(&mut file));
+        Ok(match scanned {
+            Ok(scanned) => {
+                let end = scanned
+                    .fragments
+                    .last()
+                    .map_or(scanned.init.end, |f| f.offset + f.len);
+                serde_json::json!({
+                    "playable_bytes": end,
+                    "fragments": scanned.fragments.len(),
+                    "damage": null,
+                })
+            }
+            Err(e) => {
+                tracing::warn!(recording = %info.recording_id, "its video is damaged: {e}");
+                serde_json::json!({
+                    "playable_bytes": e.offset().unwrap_or(0),
+                    "damage": format!("the video file is damaged: {e}; it plays up to there"),
+                })
+            }
+        })
+    }
+
     /// The recording as one standard MP4 (its video and every voice, remuxed), made once
     /// and kept beside its files: a stopped recording no longer changes. Blocking: call it
     /// off the async workers.
