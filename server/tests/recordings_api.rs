@@ -266,7 +266,13 @@ async fn a_trainer_lists_opens_and_reads_a_recording_of_their_room_and_nothing_e
     assert_eq!(status, 200);
     assert_eq!(sidecar["bookmarks"].as_array().unwrap().len(), 2);
     assert_eq!(sidecar["events"], events_before);
-    assert!(sidecar["frames"].is_array());
+    // The frame records of the frames sent while it recorded, as the headset stamped them.
+    let frames = sidecar["frames"].as_array().unwrap();
+    assert!(frames.len() >= 45, "{} frame records", frames.len());
+    for frame in frames {
+        let rtp = frame["rtp_timestamp"].as_u64().unwrap();
+        assert!(rtp.is_multiple_of(3000) && rtp < 90 * 3000, "{frame}");
+    }
 
     // The admin sees every room's recordings.
     let (status, all) = server.get("/api/recordings").await;

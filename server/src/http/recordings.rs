@@ -93,11 +93,8 @@ pub async fn one(
     let events = state.recordings.events(&info.recording_id)?;
     let bookmarks = state.recordings.bookmarks(&info.recording_id)?;
     let duration_ms = RecordingLibrary::duration_ms(&info);
-    let library = state.recordings.clone();
     let scanned = info.clone();
-    let video = tokio::task::spawn_blocking(move || library.video_status(&scanned))
-        .await
-        .map_err(|_| ProtocolError::new(ErrorCode::Internal, "the video was not read"))??;
+    let video = blocking(&state.recordings, move |l| l.video_status(&scanned)).await?;
     Ok(Json(json!({
         "recording": info,
         "duration_ms": duration_ms,
@@ -139,12 +136,10 @@ pub async fn add_bookmark(
         Access::All => "the administrator".to_owned(),
         Access::Room(_) => who(&state, &headers),
     };
-    let library = state.recordings.clone();
-    let bookmark = tokio::task::spawn_blocking(move || {
-        library.add_bookmark(&info, new.media_time_ms, &new.note, by)
+    let bookmark = blocking(&state.recordings, move |l| {
+        l.add_bookmark(&info, new.media_time_ms, &new.note, by)
     })
-    .await
-    .map_err(|_| ProtocolError::new(ErrorCode::Internal, "the bookmark was not stored"))??;
+    .await?;
     Ok((axum::http::StatusCode::CREATED, Json(bookmark)))
 }
 
@@ -167,11 +162,8 @@ pub async fn delete(
             )));
         }
     };
-    let library = state.recordings.clone();
     let deleted = info.recording_id.clone();
-    tokio::task::spawn_blocking(move || library.delete(&info, &by))
-        .await
-        .map_err(|_| ProtocolError::new(ErrorCode::Internal, "the deletion stopped"))??;
+    blocking(&state.recordings, move |l| l.delete(&info, &by)).await?;
     Ok(Json(json!({ "deleted": deleted })))
 }
 
@@ -182,6 +174,17 @@ pub async fn audit(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     state.auth.check_admin(bearer(&headers))?;
     Ok(Json(json!({ "audit": state.recordings.audit_log()? })))
+}
+
+/// Runs a blocking library call (a database write, a file read) off the async workers.
+async fn blocking<T: Send + 'static>(
+    library: &RecordingLibrary,
+    call: impl FnOnce(&RecordingLibrary) -> Result<T, ProtocolError> + Send + 'static,
+) -> Result<T, ProtocolError> {
+    let library = library.clone();
+    tokio::task::spawn_blocking(move || call(&library))
+        .await
+        .map_err(|_| ProtocolError::new(ErrorCode::Internal, "the server stopped the request"))?
 }
 
 /// The name on the caller's token, else its subject.
@@ -219,13 +222,8 @@ pub async fn sidecar(
     let (_, info) = open(&state, &headers, &id)?;
     let events = state.recordings.events(&info.recording_id)?;
     let bookmarks = state.recordings.bookmarks(&info.recording_id)?;
-    let library = state.recordings.clone();
     let read = info.clone();
-    let (frames, damaged) = tokio::task::spawn_blocking(move || library.frame_records(&read))
-        .await
-        .map_err(|_| {
-            ProtocolError::new(ErrorCode::Internal, "the frame records were not read")
-        })??;
+    let (frames, damaged) = blocking(&state.recordings, move |l| l.frame_records(&read)).await?;
     Ok(Json(json!({
         "recording": info,
         "duration_ms": RecordingLibrary::duration_ms(&info),
@@ -254,11 +252,8 @@ pub async fn export(
     request: Request,
 ) -> Result<Response, ApiError> {
     let (_, info) = open(&state, request.headers(), &id)?;
-    let library = state.recordings.clone();
     let exported = info.clone();
-    let path = tokio::task::spawn_blocking(move || library.export(&exported))
-        .await
-        .map_err(|_| ProtocolError::new(ErrorCode::Internal, "the export stopped"))??;
+    let path = blocking(&state.recordings, move |l| l.export(&exported)).await?;
     let mut response = serve_file(path, &info, "export.mp4", request).await?;
     let attachment = format!(
         "attachment; filename=\"spotter-{}-{}.mp4\"",

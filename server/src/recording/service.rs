@@ -56,7 +56,6 @@ pub fn start(
                 RecorderCommand::Start(info) => {
                     let (stop, stopped) = oneshot::channel();
                     running.insert(info.recording_id.clone(), stop);
-                    context.persister.save_recording((*info).clone());
                     tokio::spawn(record(*info, context.clone(), stopped));
                 }
                 RecorderCommand::Stop {
@@ -195,7 +194,7 @@ fn note(info: &mut RecordingInfo, progress: Progress) {
                 started_at_ms: unix_now_ms().saturating_sub(ago),
             });
         }
-        Progress::VoiceAdded { talker, n, .. } => info.voices.push(RecordedVoice {
+        Progress::VoiceAdded { talker, n } => info.voices.push(RecordedVoice {
             participant_id: talker,
             file: super::writer::voice_file(n),
         }),

@@ -38,12 +38,8 @@ pub enum Progress {
         first_rtp_timestamp: u32,
         arrived: Instant,
     },
-    /// A talker's voice is in file `voice_file(n)`; its first packet is at `offset`.
-    VoiceAdded {
-        talker: ParticipantId,
-        n: usize,
-        offset: Duration,
-    },
+    /// A talker's voice is in file `voice_file(n)`.
+    VoiceAdded { talker: ParticipantId, n: usize },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -217,7 +213,7 @@ impl RecordingWriter {
                     file,
                     writer,
                 });
-                progress = Some(Progress::VoiceAdded { talker, n, offset });
+                progress = Some(Progress::VoiceAdded { talker, n });
                 self.voices.len() - 1
             }
         };

@@ -69,6 +69,37 @@ fn open_with_room(dir: &std::path::Path, room: &RoomId) -> (Persister, RoomRegis
     (persister, registry)
 }
 
+/// The headset `p-tech` and the expert `p-expert` join `room`; returns the expert and the
+/// queues, which must live as long as the members.
+fn join_technician_and_expert(
+    registry: &RoomRegistry,
+    room: &RoomId,
+) -> (Participant, [mpsc::Receiver<ServerMessage>; 2]) {
+    let (headset, headset_queue) = Outbox::new(256);
+    let (expert, expert_queue) = Outbox::new(256);
+    let technician = participant("p-tech", Role::Technician);
+    let expert_info = participant("p-expert", Role::Expert);
+    registry
+        .join(
+            room,
+            technician,
+            &claims(Role::Technician, "i-1"),
+            headset,
+            None,
+        )
+        .unwrap();
+    registry
+        .join(
+            room,
+            expert_info.clone(),
+            &claims(Role::Expert, "i-2"),
+            expert,
+            None,
+        )
+        .unwrap();
+    (expert_info, [headset_queue, expert_queue])
+}
+
 fn live_state(registry: &RoomRegistry, room: &RoomId) -> RoomState {
     registry.rooms.lock().unwrap()[room].state.clone()
 }
@@ -78,28 +109,7 @@ fn the_journal_folded_is_the_live_state_and_a_restart_keeps_the_order() {
     let dir = data_dir();
     let room = RoomId::new("demo");
     let (persister, registry) = open_with_room(&dir, &room);
-    let (headset, _headset_queue) = Outbox::new(256);
-    let (expert, _expert_queue) = Outbox::new(256);
-    let technician = participant("p-tech", Role::Technician);
-    let expert_info = participant("p-expert", Role::Expert);
-    registry
-        .join(
-            &room,
-            technician.clone(),
-            &claims(Role::Technician, "i-1"),
-            headset,
-            None,
-        )
-        .unwrap();
-    registry
-        .join(
-            &room,
-            expert_info.clone(),
-            &claims(Role::Expert, "i-2"),
-            expert,
-            None,
-        )
-        .unwrap();
+    let (expert_info, _queues) = join_technician_and_expert(&registry, &room);
     let items = vec![EquipmentInfo {
         id: "pump-1".into(),
         name: "Pump P-1".into(),
@@ -174,26 +184,7 @@ fn the_journal_folded_is_the_live_state_and_a_restart_keeps_the_order() {
     );
     assert!(after.participants.is_empty() && after.recording.is_none());
     // The ids go on from where they were.
-    let (headset, _headset_queue) = Outbox::new(16);
-    let (expert, _expert_queue) = Outbox::new(16);
-    restarted
-        .join(
-            &room,
-            technician,
-            &claims(Role::Technician, "i-1"),
-            headset,
-            None,
-        )
-        .unwrap();
-    restarted
-        .join(
-            &room,
-            expert_info.clone(),
-            &claims(Role::Expert, "i-2"),
-            expert,
-            None,
-        )
-        .unwrap();
+    let (expert_info, _queues) = join_technician_and_expert(&restarted, &room);
     let next = restarted
         .request_annotation(&room, &expert_info.id, 5, mark())
         .unwrap();
@@ -208,22 +199,7 @@ fn a_restart_closes_what_the_last_run_left_open() {
     let _ = std::fs::remove_dir_all(&dir);
     let room = RoomId::new("demo");
     let (persister, registry) = open_with_room(&dir, &room);
-    let (headset, _headset_queue) = Outbox::new(16);
-    let (expert, _expert_queue) = Outbox::new(16);
-    let expert_info = participant("p-expert", Role::Expert);
-    let tech = participant("p-tech", Role::Technician);
-    registry
-        .join(&room, tech, &claims(Role::Technician, "i-1"), headset, None)
-        .unwrap();
-    registry
-        .join(
-            &room,
-            expert_info.clone(),
-            &claims(Role::Expert, "i-2"),
-            expert,
-            None,
-        )
-        .unwrap();
+    let (expert_info, _queues) = join_technician_and_expert(&registry, &room);
     let recording = registry.start_recording(&room, None).unwrap();
     let pending = registry
         .request_annotation(&room, &expert_info.id, 1, mark())

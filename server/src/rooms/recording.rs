@@ -59,19 +59,22 @@ impl Room {
         let recording = self.state.recording.clone().ok_or_else(|| {
             ProtocolError::new(ErrorCode::Internal, "the recording did not start")
         })?;
-        self.recorder
-            .send(RecorderCommand::Start(Box::new(RecordingInfo {
-                recording_id: recording.recording_id.clone(),
-                room: self.id.clone(),
-                started_at_ms: event.at_ms,
-                started_by: by.cloned(),
-                stopped_at_ms: None,
-                stopped_by: None,
-                stop_reason: None,
-                initial,
-                media: None,
-                voices: Vec::new(),
-            })));
+        let info = RecordingInfo {
+            recording_id: recording.recording_id.clone(),
+            room: self.id.clone(),
+            started_at_ms: event.at_ms,
+            started_by: by.cloned(),
+            stopped_at_ms: None,
+            stopped_by: None,
+            stop_reason: None,
+            initial,
+            media: None,
+            voices: Vec::new(),
+        };
+        // Queued behind the start event, so the catalog never lacks a recording the journal
+        // has started.
+        self.persister.save_recording(info.clone());
+        self.recorder.send(RecorderCommand::Start(Box::new(info)));
         self.broadcast(&ServerMessage::RecordingStarted {
             recording: recording.clone(),
         });

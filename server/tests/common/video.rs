@@ -96,12 +96,13 @@ pub async fn publish(server: &TestServer) -> Publisher {
 }
 
 impl Publisher {
-    /// Sends frames `frames`, `interval` apart: frame `i` at RTP timestamp `i * 3000` (30 a
-    /// second), a keyframe every 30 from frame 0.
+    /// Sends frames `frames` with their records, `interval` apart: frame `i` at RTP timestamp
+    /// `i * 3000` (30 a second), a keyframe every 30 from frame 0.
     pub async fn send_frames(&mut self, frames: std::ops::Range<u32>, interval: Duration) {
         for i in frames {
             let unit = annex_b(&frame_nals(i, i.is_multiple_of(30)));
             self.video.send_access_unit(unit, i * 3000).await.unwrap();
+            self.frames.send(&frame_record(i, i * 3000)).await;
             tokio::time::sleep(interval).await;
         }
     }
