@@ -218,15 +218,27 @@ export async function waitUntilInView(
   }
 }
 
-/** An invite link for `role` in the test room, from the server's admin API. */
-export async function invite(role: Role): Promise<string> {
+export interface Invite {
+  url: string;
+  token: string;
+  /** For a trainer: the room's recordings. */
+  recordings_url?: string;
+}
+
+/** An invite for `role` in the test room, from the server's admin API. */
+export async function newInvite(role: Role): Promise<Invite> {
   const res = await fetch(`${SPOTTER_URL}/api/admin/rooms/${ROOM}/invites`, {
     method: 'POST',
     headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
     body: JSON.stringify({ role }),
   });
   expect(res.status, `an invite for ${role} (is SPOTTER_ADMIN_KEY set?)`).toBe(201);
-  return ((await res.json()) as { url: string }).url;
+  return (await res.json()) as Invite;
+}
+
+/** An invite link for `role` in the test room. */
+export async function invite(role: Role): Promise<string> {
+  return (await newInvite(role)).url;
 }
 
 /** The server's Prometheus metrics (they need the admin key or the metrics token). */
@@ -601,4 +613,36 @@ export async function decodedFps(page: Page, seconds: number): Promise<number> {
   const before = await decoded();
   await page.waitForTimeout(seconds * 1000);
   return ((await decoded()) - before) / seconds;
+}
+
+/** The headset's frame-rate reports (one per 5 s, each over the 5 s before it): wall-clock ms and fps. */
+function headsetFpsReports(): { at: number; fps: number }[] {
+  return headsetLogLines('headset frames per second').flatMap((l) => {
+    const at = Date.parse(l.split(/\s+/)[0] ?? '');
+    const fps = Number(/ fps=([\d.]+)/.exec(l)?.[1]);
+    return Number.isFinite(at) && Number.isFinite(fps) ? [{ at, fps }] : [];
+  });
+}
+
+/**
+ * Frames per second the page decodes over the next `seconds`, beside those the headset sent
+ * meanwhile (its reports covering the window). The headset renders on the CPU (lavapipe) that
+ * the browser decodes on, so what it sends varies with the machine's load: what the link and
+ * the server are answerable for is the share of its frames that reach the page.
+ */
+export async function decodedBesideSent(page: Page, seconds: number): Promise<{ decoded: number; sent: number; share: number }> {
+  const start = Date.now();
+  const decoded = await decodedFps(page, seconds);
+  const end = Date.now();
+  // The report that covers the window's end comes up to 5 s later.
+  const covering = () => headsetFpsReports().filter((r) => r.at > start + 2500 && r.at <= end + 5000);
+  await expect.poll(() => covering().some((r) => r.at >= end), { timeout: 8000 }).toBe(true);
+  const reports = covering();
+  const sent = reports.reduce((sum, r) => sum + r.fps, 0) / reports.length;
+  return { decoded, sent, share: decoded / sent };
+}
+
+/** "12.3 of the headset's 14.0 frames/s (88%)" for printing. */
+export function describeShare({ decoded, sent, share }: { decoded: number; sent: number; share: number }): string {
+  return `${decoded.toFixed(1)} of the headset's ${sent.toFixed(1)} frames/s (${(share * 100).toFixed(0)}%)`;
 }

@@ -12,7 +12,9 @@ import type { Annotation } from '../src/generated/protocol';
 import {
   closePage,
   equipment,
+  decodedBesideSent,
   decodedFps,
+  describeShare,
   describeDelays,
   expectHeadsetHeard,
   headsetJoins,
@@ -57,16 +59,22 @@ async function framesDecoded(page: Page): Promise<number> {
 
 test.afterEach(() => setLink(''));
 
-test('5% loss and 100 ms RTT to the headset: 20+ frames/s decoded, every annotation arrives, voice both ways', async ({
+/** Behind a cap: fewer frames, not a freeze (half of what the headset sends, and some). */
+function expectStillMoving(frames: { decoded: number; share: number }): void {
+  expect(frames.share, 'still moving: fewer frames, not a freeze').toBeGreaterThanOrEqual(0.5);
+  expect(frames.decoded, 'still moving').toBeGreaterThanOrEqual(3);
+}
+
+test("5% loss and 100 ms RTT to the headset: 80%+ of its frames decoded, every annotation arrives, voice both ways", async ({
   browser,
   request,
 }) => {
   setLink('delay_ms=50\nloss=0.05\n');
   const page = await openExpert(browser, 'Nadia');
   try {
-    const fps = await decodedFps(page, 10);
-    console.log(`decoded ${fps.toFixed(1)} frames/s over 10 s with 5% loss and 100 ms RTT`);
-    expect(fps).toBeGreaterThanOrEqual(20);
+    const frames = await decodedBesideSent(page, 10);
+    console.log(`decoded ${describeShare(frames)} over 10 s with 5% loss and 100 ms RTT`);
+    expect(frames.share, 'lost packets are repaired: frames are not lost').toBeGreaterThanOrEqual(0.8);
 
     const placed = [];
     for (const id of ['panel-1', 'conveyor-1', 'panel-1', 'conveyor-1', 'panel-1']) {
@@ -176,9 +184,9 @@ test("the headset's link capped at 300 kbit/s: the video degrades but keeps play
     // Congestion control needs a few seconds to find the new capacity.
     await page.waitForTimeout(12_000);
     const capped = await videoInBps(request, 10_000);
-    const fps = await decodedFps(page, 5);
+    const frames = await decodedBesideSent(page, 5);
     console.log(
-      `video from the headset: ${(open / 1000).toFixed(0)} kbit/s on an open link, ${(capped / 1000).toFixed(0)} kbit/s capped at 300 kbit/s, ${fps.toFixed(1)} frames/s decoded`,
+      `video from the headset: ${(open / 1000).toFixed(0)} kbit/s on an open link, ${(capped / 1000).toFixed(0)} kbit/s capped at 300 kbit/s, ${describeShare(frames)} decoded`,
     );
     // The link cannot carry more than its cap whatever the headset does; what shows that the
     // headset followed it is its encoder's own target, well down from the configured 1.5 Mbit/s
@@ -187,7 +195,7 @@ test("the headset's link capped at 300 kbit/s: the video degrades but keeps play
     console.log(`the headset's encoder aims at ${target ?? '?'} kbit/s behind the cap`);
     expect(target).not.toBeNull();
     expect(target ?? Infinity).toBeLessThan(750);
-    expect(fps, 'still moving: fewer frames, not a freeze').toBeGreaterThanOrEqual(8);
+    expectStillMoving(frames);
     await expect(page.locator('#status')).toHaveAttribute('data-state', 'live');
     // The technician is still heard on the full link (that voice goes ahead of the video in
     // the headset's pacer is shown by its unit tests; the delay is printed here).
@@ -232,24 +240,24 @@ async function onExpertLink(link: string, name: string, body: (page: Page) => Pr
 
 test('UDP blocked between an expert and the server: the page connects over TCP, plays and talks', async () => {
   await onExpertLink(EXPERT_LINK_DEFAULT, 'Uma', async (page) => {
-    const fps = await decodedFps(page, 3);
+    const frames = await decodedBesideSent(page, 3);
     const transport = await page.evaluate(() => window.__spotter?.transport() ?? Promise.resolve(null));
-    console.log(`UDP blocked: media over ${transport ?? '?'}, ${fps.toFixed(1)} frames/s decoded`);
+    console.log(`UDP blocked: media over ${transport ?? '?'}, ${describeShare(frames)} decoded`);
     expect(transport).toBe('tcp');
-    expect(fps).toBeGreaterThan(10);
+    expect(frames.share).toBeGreaterThanOrEqual(0.7);
     await expectHeadsetHeard(page);
   });
 });
 
 test("5% loss and 100 ms RTT to an expert: the page asks for lost video again and gets it", async () => {
   await onExpertLink('delay_ms=50\nloss=0.05\n', 'Omar', async (page) => {
-    const fps = await decodedFps(page, 10);
+    const frames = await decodedBesideSent(page, 10);
     const counts = await page.evaluate(() => window.__spotter?.videoInbound() ?? Promise.resolve(null));
-    console.log(`expert behind 5% loss: ${fps.toFixed(1)} frames/s decoded, ${JSON.stringify(counts)}`);
+    console.log(`expert behind 5% loss: ${describeShare(frames)} decoded, ${JSON.stringify(counts)}`);
     expect(await page.evaluate(() => window.__spotter?.transport() ?? Promise.resolve(null))).toBe('udp');
     expect(counts?.nackCount ?? 0, 'the page asked for lost packets').toBeGreaterThan(0);
     expect(counts?.retransmittedPacketsReceived ?? 0, 'the server resent them').toBeGreaterThan(0);
-    expect(fps).toBeGreaterThanOrEqual(20);
+    expect(frames.share, 'lost packets are repaired: frames are not lost').toBeGreaterThanOrEqual(0.8);
   });
 });
 
@@ -259,10 +267,10 @@ test("an expert's downlink capped at 300 kbit/s: the headset's video follows the
     // encoder takes the lower of it and its own uplink's estimate.
     await page.waitForTimeout(15_000);
     const target = headsetVideoKbps();
-    const fps = await decodedFps(page, 5);
-    console.log(`expert's downlink capped at 300 kbit/s: the headset aims at ${target ?? '?'} kbit/s; ${fps.toFixed(1)} frames/s decoded`);
+    const frames = await decodedBesideSent(page, 5);
+    console.log(`expert's downlink capped at 300 kbit/s: the headset aims at ${target ?? '?'} kbit/s; ${describeShare(frames)} decoded`);
     expect(target ?? Infinity, "the headset's encoder follows the expert's downlink").toBeLessThan(750);
-    expect(fps, 'still moving').toBeGreaterThanOrEqual(8);
+    expectStillMoving(frames);
     await expect(page.locator('#status')).toHaveAttribute('data-state', 'live');
   });
 });
