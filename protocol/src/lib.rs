@@ -10,6 +10,7 @@
 //!
 //! 4. The journal ([`JournalEvent`]): every change in a room, in order, on the server's clock;
 //!    what recordings replay.
+//! 5. The recordings' library ([`RecordingListing`]): one compact line per recording.
 //!
 //! The TypeScript types of the web client are generated from these (see `tests/ts_bindings.rs`).
 
@@ -19,6 +20,7 @@ mod frame;
 mod geometry;
 mod ids;
 mod journal;
+mod library;
 mod role;
 mod signaling;
 
@@ -28,11 +30,14 @@ pub use annotation::{
 pub use error::{ErrorCode, ProtocolError};
 pub use frame::{FrameMeta, MAX_FRAME_META_BYTES};
 pub use geometry::{Intrinsics, Pose};
-pub use ids::{AnnotationId, EquipmentId, ParticipantId, RecordingId, RoomId, is_valid_room_name};
+pub use ids::{
+    AnnotationId, EquipmentId, ParticipantId, RecordingId, RoomId, is_valid_id, is_valid_room_name,
+};
 pub use journal::{
     Bookmark, JournalEvent, RecordedMedia, RecordedVoice, RecordingInfo, RecordingStatus,
     RoomChange,
 };
+pub use library::{MarkedEquipment, RecordingList, RecordingListing, RecordingParticipant};
 pub use role::{Action, Role};
 pub use signaling::{
     ClientMessage, EquipmentInfo, MAX_MESSAGE_BYTES, MAX_TOKEN_BYTES, Participant, RoomSnapshot,

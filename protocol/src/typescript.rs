@@ -35,6 +35,10 @@ pub fn typescript_bindings() -> String {
         RecordedVoice::decl(&cfg),
         RecordingInfo::decl(&cfg),
         Bookmark::decl(&cfg),
+        RecordingParticipant::decl(&cfg),
+        MarkedEquipment::decl(&cfg),
+        RecordingListing::decl(&cfg),
+        RecordingList::decl(&cfg),
         ClientMessage::decl(&cfg),
         ServerMessage::decl(&cfg),
     ];

@@ -80,6 +80,12 @@ async fn a_recording_cut_by_kill_9_is_listed_and_lacks_under_2_s_of_media() {
         Some("the server stopped while recording")
     );
     assert!(info.stopped_at_ms.is_some(), "listed as stopped");
+    let listed = store.recording_listings().unwrap();
+    assert_eq!(
+        (listed.len(), listed[0].stopped_at_ms),
+        (1, info.stopped_at_ms),
+        "the library's listing is folded when the next start closes it"
+    );
     let media = info.media.expect("the media had begun");
 
     let mut file = std::fs::File::open(

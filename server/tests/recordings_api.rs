@@ -41,6 +41,9 @@ async fn a_trainer_lists_opens_and_reads_a_recording_of_their_room_and_nothing_e
     assert_eq!(listed[0]["recording_id"], id.as_str());
     assert_eq!(listed[0]["room"], "demo");
     assert!(listed[0]["stopped_at_ms"].is_u64());
+    assert_eq!(list["total"], 1);
+    // The list is compact: the room at the start and the events come with the recording.
+    assert!(listed[0].get("initial").is_none(), "{list}");
 
     let (status, one) = server
         .request("GET", &recording, Some(&trainer), None)

@@ -152,6 +152,54 @@ media_time_ms: number, note: string,
  */
 by: string, created_at_ms: number, };
 
+export type RecordingParticipant = { id: ParticipantId, name: string, role: Role, };
+
+export type MarkedEquipment = { id: EquipmentId, 
+/**
+ * As the room's headset named it; absent when it never did (show the id).
+ */
+name: string | null, };
+
+export type RecordingListing = { recording_id: RecordingId, room: RoomId, 
+/**
+ * Server time, ms since the Unix epoch.
+ */
+started_at_ms: number, 
+/**
+ * Absent while it records (and for one the server was killed in, until it is closed).
+ */
+stopped_at_ms: number | null, 
+/**
+ * Absent when the server started it (`[recording] auto`); one of `participants`.
+ */
+started_by: ParticipantId | null, 
+/**
+ * How long its video runs (from the first keyframe to the stop, or to now while it
+ * records); absent when no video arrived.
+ */
+duration_ms: number | null, 
+/**
+ * Everyone in the room when it started, then everyone who joined while it recorded, in
+ * that order.
+ */
+participants: Array<RecordingParticipant>, 
+/**
+ * The equipment the marks placed while it recorded are anchored to, in the order first
+ * marked.
+ */
+marked_equipment: Array<MarkedEquipment>, 
+/**
+ * How many marks were placed (resolved by the headset) while it recorded, deleted ones
+ * included; marks already there when it started are not counted.
+ */
+marks_placed: number, };
+
+export type RecordingList = { recordings: Array<RecordingListing>, 
+/**
+ * How many matched before the limit: more than `recordings` holds when it cut them.
+ */
+total: number, };
+
 export type ClientMessage = { "type": "join", room: RoomId, token: string, name: string, 
 /**
  * After a lost connection: the `resume_key` of the previous `joined`. The server

@@ -6,6 +6,7 @@ mod api;
 mod credential_throttle;
 pub mod origin;
 mod recordings;
+mod recordings_list;
 mod serve;
 mod web;
 mod ws;
@@ -34,7 +35,7 @@ pub fn app(state: AppState, web_dir: &Path) -> Router {
     // The calls that take a credential, where refused ones are counted per address.
     let guarded = Router::new()
         .route("/api/rooms/{room}", get(api::room))
-        .route("/api/recordings", get(recordings::list))
+        .route("/api/recordings", get(recordings_list::list))
         .route(
             "/api/recordings/{id}",
             get(recordings::one).delete(recordings::delete),

@@ -1,14 +1,15 @@
-//! The recordings' library: `GET /api/recordings`, `GET /api/recordings/{id}` (the catalog
-//! entry and the events) and `GET /api/recordings/{id}/files/{name}` (video, voices, frame
-//! records; byte ranges, for the player). For the admin key, or a token whose role may
-//! replay, for the recordings of its room.
+//! One recording of the library: `GET /api/recordings/{id}` (the catalog entry and the
+//! events), `GET /api/recordings/{id}/files/{name}` (video, voices, frame records; byte
+//! ranges, for the player), its exports, bookmarks and deletion. For the admin key, or a
+//! token whose role may replay, for the recordings of its room. The list is
+//! `recordings_list.rs`.
 
-use super::api::{ApiError, bearer, parse_room};
+use super::api::{ApiError, bearer};
 use crate::recording::RecordingLibrary;
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -16,27 +17,43 @@ use serde_json::json;
 use spotter_protocol::{Action, Bookmark, ErrorCode, ProtocolError, RecordingInfo, RoomId};
 
 /// Whose recordings a credential opens.
-enum Access {
+pub(super) enum Access {
     All,
     Room(RoomId),
 }
 
 impl Access {
     fn check(&self, info: &RecordingInfo) -> Result<(), ProtocolError> {
+        self.check_room(&info.room)
+    }
+
+    fn check_room(&self, asked: &RoomId) -> Result<(), ProtocolError> {
         match self {
-            Access::Room(room) if room != &info.room => Err(ProtocolError::new(
+            Access::Room(room) if room != asked => Err(ProtocolError::new(
                 ErrorCode::WrongRoom,
-                format!(
-                    "this invite opens the recordings of room {room}, not of room {}",
-                    info.room
-                ),
+                format!("this invite opens the recordings of room {room}, not of room {asked}"),
             )),
             _ => Ok(()),
         }
     }
+
+    /// The room a list shows: the one `asked` for (all when none, for the admin), within
+    /// what the credential opens.
+    pub(super) fn room_to_list(
+        self,
+        asked: Option<RoomId>,
+    ) -> Result<Option<RoomId>, ProtocolError> {
+        if let Some(asked) = &asked {
+            self.check_room(asked)?;
+        }
+        Ok(match self {
+            Access::All => asked,
+            Access::Room(room) => Some(room),
+        })
+    }
 }
 
-fn authorize(state: &AppState, headers: &HeaderMap) -> Result<Access, ProtocolError> {
+pub(super) fn authorize(state: &AppState, headers: &HeaderMap) -> Result<Access, ProtocolError> {
     let Some(credential) = bearer(headers) else {
         return Err(ProtocolError::new(
             ErrorCode::Unauthorized,
@@ -55,33 +72,6 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<Access, ProtocolEr
         ));
     }
     Ok(Access::Room(claims.room))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListQuery {
-    room: Option<String>,
-}
-
-pub async fn list(
-    State(state): State<AppState>,
-    Query(query): Query<ListQuery>,
-    headers: HeaderMap,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let access = authorize(&state, &headers)?;
-    let asked = query.room.as_deref().map(parse_room).transpose()?;
-    let room = match (access, asked) {
-        (Access::All, asked) => asked,
-        (Access::Room(room), Some(asked)) if asked != room => {
-            return Err(ApiError(ProtocolError::new(
-                ErrorCode::WrongRoom,
-                format!("this invite opens the recordings of room {room}, not of room {asked}"),
-            )));
-        }
-        (Access::Room(room), _) => Some(room),
-    };
-    let recordings = state.recordings.list(room.as_ref())?;
-    Ok(Json(json!({ "recordings": recordings })))
 }
 
 pub async fn one(
@@ -176,8 +166,9 @@ pub async fn audit(
     Ok(Json(json!({ "audit": state.recordings.audit_log()? })))
 }
 
-/// Runs a blocking library call (a database write, a file read) off the async workers.
-async fn blocking<T: Send + 'static>(
+/// Runs a blocking library call (a database read or write, a file read) off the async
+/// workers.
+pub(super) async fn blocking<T: Send + 'static>(
     library: &RecordingLibrary,
     call: impl FnOnce(&RecordingLibrary) -> Result<T, ProtocolError> + Send + 'static,
 ) -> Result<T, ProtocolError> {

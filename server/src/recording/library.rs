@@ -1,10 +1,13 @@
-//! The recordings as the library shows them: their catalog entries and events (from the
-//! store) and their files (in the recordings directory).
+//! The recordings as the library shows them: their listings, catalog entries and events
+//! (from the store) and their files (in the recordings directory).
 
+use super::listing::listing;
+use super::query::LibraryQuery;
 use super::writer::{FRAMES_FILE, VIDEO_FILE};
 use crate::store::RoomStore;
 use spotter_protocol::{
-    Bookmark, ErrorCode, FrameMeta, JournalEvent, ProtocolError, RecordingId, RecordingInfo, RoomId,
+    Bookmark, ErrorCode, FrameMeta, JournalEvent, ProtocolError, RecordingId, RecordingInfo,
+    RecordingList, RecordingListing,
 };
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -55,11 +58,26 @@ impl RecordingLibrary {
             .ok_or_else(|| ProtocolError::new(ErrorCode::Internal, "the server is shutting down"))
     }
 
-    /// The recordings, oldest first; of `room` only when given.
-    pub fn list(&self, room: Option<&RoomId>) -> Result<Vec<RecordingInfo>, ProtocolError> {
-        let mut all = self.store()?.recordings().map_err(unreadable)?;
-        all.retain(|r| room.is_none_or(|room| &r.room == room));
+    /// Every recording's listing, in no particular order. A running one's is folded again
+    /// now (its marks and joiners change as it records; there are few at a time).
+    pub fn listings(&self) -> Result<Vec<RecordingListing>, ProtocolError> {
+        let store = self.store()?;
+        let mut all = store.recording_listings().map_err(unreadable)?;
+        let now = crate::rooms::unix_now_ms();
+        for listed in all.iter_mut().filter(|l| l.stopped_at_ms.is_none()) {
+            let id = &listed.recording_id;
+            match (store.recording(id), store.recording_events(id)) {
+                (Ok(Some(info)), Ok(events)) => *listed = listing(&info, &events, now),
+                // Listed as last saved.
+                _ => tracing::warn!(recording = %id, "a running recording could not be refolded"),
+            }
+        }
         Ok(all)
+    }
+
+    /// The recordings `query` asks for, newest first.
+    pub fn list(&self, query: &LibraryQuery) -> Result<RecordingList, ProtocolError> {
+        Ok(query.apply(self.listings()?))
     }
 
     /// A recording's entry, `unknown_recording` when there is none (`invalid_value` for
@@ -86,12 +104,9 @@ impl RecordingLibrary {
         self.store()?.bookmarks(id).map_err(unreadable)
     }
 
-    /// How long the recording's media runs, in ms (from its first keyframe to its stop, or
-    /// to now while it records); absent before the first keyframe.
+    /// How long the recording's media runs, in ms, as of now (see [`super::listing::duration_ms`]).
     pub fn duration_ms(info: &RecordingInfo) -> Option<u64> {
-        let media = info.media?;
-        let end = info.stopped_at_ms.unwrap_or_else(crate::rooms::unix_now_ms);
-        Some(end.saturating_sub(media.started_at_ms))
+        super::listing::duration_ms(info, crate::rooms::unix_now_ms())
     }
 
     /// Adds a trainer's bookmark: a new entry beside the recorded events, which stay as they

@@ -10,6 +10,8 @@
 
 pub mod chapters;
 pub mod library;
+pub mod listing;
+pub mod query;
 pub mod retention;
 mod service;
 pub mod writer;

@@ -2,14 +2,14 @@
 //! audit record each), checked at start and then every hour.
 
 use super::RecordingLibrary;
-use spotter_protocol::RecordingInfo;
+use spotter_protocol::RecordingListing;
 use std::time::Duration;
 
 const CHECK_INTERVAL: Duration = Duration::from_secs(3600);
 const DAY_MS: u64 = 24 * 3600 * 1000;
 
 /// The recordings `days` old at `now_ms` (since they stopped); running ones never are.
-pub fn expired(recordings: &[RecordingInfo], now_ms: u64, days: u64) -> Vec<&RecordingInfo> {
+pub fn expired(recordings: &[RecordingListing], now_ms: u64, days: u64) -> Vec<&RecordingListing> {
     let cutoff = now_ms.saturating_sub(days.saturating_mul(DAY_MS));
     recordings
         .iter()
@@ -26,10 +26,13 @@ pub fn start(library: RecordingLibrary, days: u64) {
             interval.tick().await;
             let (library, by) = (library.clone(), by.clone());
             let swept = tokio::task::spawn_blocking(move || {
-                let Ok(all) = library.list(None) else { return };
-                for info in expired(&all, crate::rooms::unix_now_ms(), days) {
-                    if let Err(e) = library.delete(info, &by) {
-                        tracing::error!(recording = %info.recording_id, "retention could not delete it: {e}");
+                let Ok(all) = library.listings() else { return };
+                for listed in expired(&all, crate::rooms::unix_now_ms(), days) {
+                    let deleted = library
+                        .get(listed.recording_id.as_str())
+                        .and_then(|info| library.delete(&info, &by));
+                    if let Err(e) = deleted {
+                        tracing::error!(recording = %listed.recording_id, "retention could not delete it: {e}");
                     }
                 }
             });
@@ -43,27 +46,19 @@ pub fn start(library: RecordingLibrary, days: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use spotter_protocol::{RecordingId, RoomSnapshot};
+    use spotter_protocol::RecordingId;
 
-    fn recording(n: u64, stopped_at_ms: Option<u64>) -> RecordingInfo {
-        RecordingInfo {
+    fn recording(n: u64, stopped_at_ms: Option<u64>) -> RecordingListing {
+        RecordingListing {
             recording_id: RecordingId::fresh(n),
             room: "demo".into(),
             started_at_ms: 0,
-            started_by: None,
             stopped_at_ms,
-            stopped_by: None,
-            stop_reason: None,
-            initial: RoomSnapshot {
-                room: "demo".into(),
-                participants: vec![],
-                annotations: vec![],
-                equipment: vec![],
-                recording: None,
-                version: 0,
-            },
-            media: None,
-            voices: vec![],
+            started_by: None,
+            duration_ms: None,
+            participants: vec![],
+            marked_equipment: vec![],
+            marks_placed: 0,
         }
     }
 

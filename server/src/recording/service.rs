@@ -150,9 +150,10 @@ fn write(mut info: RecordingInfo, queue: std::sync::mpsc::Receiver<Item>, contex
         tracing::error!(recording = %info.recording_id, room = %info.room, "recording stopped: {reason}");
         info.stopped_at_ms = Some(unix_now_ms());
         info.stop_reason = Some(reason.clone());
-        context.persister.save_recording(info.clone());
-        // Journaled and told to the room; the live session goes on.
+        // Journaled and told to the room; the live session goes on. Stopped first, so the
+        // entry is saved behind the recording's last event and its listing has them all.
         let _ = context.rooms.stop_recording(&info.room, None, Some(reason));
+        context.persister.save_recording(info.clone());
     };
     let mut writer = match RecordingWriter::create(&dir, Instant::now()) {
         Ok(writer) => writer,

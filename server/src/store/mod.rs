@@ -5,13 +5,16 @@
 //! implements the trait over a shared database instead.
 
 mod persister;
+mod redb_listings;
 mod redb_store;
 
 pub use persister::Persister;
 pub use redb_store::RedbStore;
 
 use serde::{Deserialize, Serialize};
-use spotter_protocol::{Annotation, Bookmark, JournalEvent, RecordingId, RecordingInfo, RoomId};
+use spotter_protocol::{
+    Annotation, Bookmark, JournalEvent, RecordingId, RecordingInfo, RecordingListing, RoomId,
+};
 use std::collections::BTreeMap;
 
 /// An annotation: live, or a tombstone with the version that deleted it. Databases written
@@ -65,11 +68,17 @@ pub trait RoomStore: Send + Sync {
     /// Appends events to their rooms' journals (and to the recording running when they
     /// happened, if any), all of them or none.
     fn append(&self, events: &[Appended]) -> anyhow::Result<()>;
-    /// Records a recording's catalog entry as it now is.
+    /// Records a recording's catalog entry as it now is, and beside it its listing, folded
+    /// from the entry and the recording's events stored so far (once stopped, it is final:
+    /// the room queues every event of a recording before its stopped entry).
     fn save_recording(&self, info: &RecordingInfo) -> anyhow::Result<()>;
     fn recording(&self, id: &RecordingId) -> anyhow::Result<Option<RecordingInfo>>;
     /// Every recording, oldest first.
     fn recordings(&self) -> anyhow::Result<Vec<RecordingInfo>>;
+    /// Every recording's listing as last saved, in no particular order: what the library
+    /// filters, without reading the catalog entries. Entries saved before listings existed
+    /// get theirs folded and saved the first time.
+    fn recording_listings(&self) -> anyhow::Result<Vec<RecordingListing>>;
     /// Closes the entry of a recording that the last run was killed in the middle of (one
     /// already closed stays as it is).
     fn close_interrupted_recording(
@@ -91,7 +100,7 @@ pub trait RoomStore: Send + Sync {
     fn add_bookmark(&self, id: &RecordingId, bookmark: Bookmark) -> anyhow::Result<Bookmark>;
     /// The bookmarks of recording `id`, in the order they were added.
     fn bookmarks(&self, id: &RecordingId) -> anyhow::Result<Vec<Bookmark>>;
-    /// Deletes recording `id`'s catalog entry, events and bookmarks, and records `audit`
+    /// Deletes recording `id`'s catalog entry, listing, events and bookmarks, and records `audit`
     /// (what was deleted, by whom) in the audit log, in one transaction.
     fn delete_recording(&self, id: &RecordingId, audit: &serde_json::Value) -> anyhow::Result<()>;
     /// The audit log, oldest first.

@@ -1,12 +1,15 @@
 //! [`RoomStore`] on redb: one file in the data directory.
 
+use super::redb_listings::{RECORDING_LISTINGS, listings, save_listing};
 use super::{Appended, RoomStore, StoredAnnotation, StoredInvite, StoredRoom};
 use anyhow::Context;
 use redb::{
     Database, ReadTransaction, ReadableDatabase, ReadableTable, Table, TableDefinition,
     WriteTransaction,
 };
-use spotter_protocol::{Bookmark, JournalEvent, RecordingId, RecordingInfo, RoomId};
+use spotter_protocol::{
+    Bookmark, JournalEvent, RecordingId, RecordingInfo, RecordingListing, RoomId,
+};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -16,10 +19,10 @@ const ROOMS: TableDefinition<&str, (u64, u64)> = TableDefinition::new("rooms");
 /// (room, seq) → the `JournalEvent` as JSON: the room's journal in order.
 const JOURNAL: TableDefinition<(&str, u64), &str> = TableDefinition::new("journal");
 /// Recording id → its `RecordingInfo` as JSON.
-const RECORDINGS: TableDefinition<&str, &str> = TableDefinition::new("recordings");
+pub(super) const RECORDINGS: TableDefinition<&str, &str> = TableDefinition::new("recordings");
 /// (recording id, seq) → a `JournalEvent` of its room made while it recorded, as JSON: the
 /// recording keeps its events when the room is deleted.
-const RECORDING_EVENTS: TableDefinition<(&str, u64), &str> =
+pub(super) const RECORDING_EVENTS: TableDefinition<(&str, u64), &str> =
     TableDefinition::new("recording_events");
 /// (recording id, bookmark id) → a trainer's `Bookmark` as JSON.
 const BOOKMARKS: TableDefinition<(&str, u64), &str> = TableDefinition::new("bookmarks");
@@ -37,7 +40,7 @@ const INVITES: TableDefinition<(&str, &str), (u64, bool)> = TableDefinition::new
 type InviteTable<'t> = Table<'t, (&'static str, &'static str), (u64, bool)>;
 
 pub struct RedbStore {
-    db: Database,
+    pub(super) db: Database,
 }
 
 impl RedbStore {
@@ -52,6 +55,7 @@ impl RedbStore {
             txn.open_table(ROOMS)?;
             txn.open_table(JOURNAL)?;
             txn.open_table(RECORDINGS)?;
+            txn.open_table(RECORDING_LISTINGS)?;
             txn.open_table(RECORDING_EVENTS)?;
             txn.open_table(BOOKMARKS)?;
             txn.open_table(AUDIT)?;
@@ -64,7 +68,7 @@ impl RedbStore {
     }
 
     /// Runs `change` in one write transaction: all of it is stored, or none.
-    fn write(
+    pub(super) fn write(
         &self,
         change: impl FnOnce(&WriteTransaction) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
@@ -120,7 +124,7 @@ impl RoomStore for RedbStore {
         self.write(|txn| {
             txn.open_table(RECORDINGS)?
                 .insert(info.recording_id.as_str(), json.as_str())?;
-            Ok(())
+            save_listing(txn, info)
         })
     }
 
@@ -153,6 +157,10 @@ impl RoomStore for RedbStore {
         }
         all.sort_by_key(|r| r.started_at_ms);
         Ok(all)
+    }
+
+    fn recording_listings(&self) -> anyhow::Result<Vec<RecordingListing>> {
+        listings(&self.db)
     }
 
     fn add_bookmark(&self, id: &RecordingId, mut bookmark: Bookmark) -> anyhow::Result<Bookmark> {
@@ -189,6 +197,7 @@ impl RoomStore for RedbStore {
         let audit = audit.to_string();
         self.write(|txn| {
             txn.open_table(RECORDINGS)?.remove(id.as_str())?;
+            txn.open_table(RECORDING_LISTINGS)?.remove(id.as_str())?;
             let everything = || (id.as_str(), 0)..=(id.as_str(), u64::MAX);
             txn.open_table(RECORDING_EVENTS)?
                 .retain_in(everything(), |_, _| false)?;
@@ -215,15 +224,7 @@ impl RoomStore for RedbStore {
 
     fn recording_events(&self, id: &RecordingId) -> anyhow::Result<Vec<JournalEvent>> {
         let txn = self.db.begin_read()?;
-        let table = txn.open_table(RECORDING_EVENTS)?;
-        let mut events = Vec::new();
-        for entry in table.range((id.as_str(), 0)..=(id.as_str(), u64::MAX))? {
-            let (key, json) = entry?;
-            let event = serde_json::from_str(json.value())
-                .with_context(|| format!("event {} of recording {id} is damaged", key.value().1))?;
-            events.push(event);
-        }
-        Ok(events)
+        recorded_events(&txn.open_table(RECORDING_EVENTS)?, id)?.collect()
     }
 
     fn save_invite(
@@ -263,6 +264,19 @@ impl RoomStore for RedbStore {
             remove_invites(&mut txn.open_table(INVITES)?, room, |_| true)
         })
     }
+}
+
+/// The events stored for recording `id`, in order, each parsed (an error names a damaged one).
+pub(super) fn recorded_events<'t>(
+    table: &'t impl ReadableTable<(&'static str, u64), &'static str>,
+    id: &'t RecordingId,
+) -> anyhow::Result<impl Iterator<Item = anyhow::Result<JournalEvent>> + 't> {
+    let range = table.range((id.as_str(), 0)..=(id.as_str(), u64::MAX))?;
+    Ok(range.map(move |entry| {
+        let (key, json) = entry?;
+        serde_json::from_str(json.value())
+            .with_context(|| format!("event {} of recording {id} is damaged", key.value().1))
+    }))
 }
 
 fn load_rooms(txn: &ReadTransaction) -> anyhow::Result<BTreeMap<RoomId, StoredRoom>> {

@@ -75,7 +75,8 @@ pub fn frame_record(i: u32, rtp_timestamp: u32) -> String {
 
 /// A technician publishing video and frame records in room `demo`.
 pub struct Publisher {
-    _signaling: Signaling,
+    /// The technician's signaling: the room's headset, which resolves marks.
+    pub signaling: Signaling,
     _peer: Peer,
     pub video: VideoPublisher,
     pub frames: FramesChannel,
@@ -88,7 +89,7 @@ pub async fn publish(server: &TestServer) -> Publisher {
     let (frames, _) = peer.frames_channel().await.unwrap();
     connected_peer(&mut signaling, &mut peer).await;
     Publisher {
-        _signaling: signaling,
+        signaling,
         _peer: peer,
         video,
         frames,
