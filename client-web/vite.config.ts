@@ -12,6 +12,8 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     chunkSizeWarningLimit: 1024,
+    // Two pages: the live room (index.html) and the trainers' recordings (recordings.html).
+    rolldownOptions: { input: { main: 'index.html', recordings: 'recordings.html' } },
   },
   server: {
     proxy: {

@@ -61,7 +61,7 @@ export function takePageConfig(): PageConfig {
 }
 
 /** Null where the browser refuses storage (reading `sessionStorage` throws then). */
-function sessionStorageOrNull(): Storage | null {
+export function sessionStorageOrNull(): Storage | null {
   try {
     return window.sessionStorage;
   } catch {

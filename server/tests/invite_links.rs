@@ -46,3 +46,25 @@ async fn with_a_public_url_links_name_it() {
         "{url}"
     );
 }
+
+#[tokio::test]
+async fn a_trainers_invite_also_links_to_the_rooms_recordings() {
+    let server = common::start().await;
+    let invite = |role: &str| {
+        let body = json!({ "role": role });
+        let server = &server;
+        async move {
+            let path = "/api/admin/rooms/demo/invites";
+            (server.request("POST", path, Some(common::ADMIN_KEY), Some(&body))).await
+        }
+    };
+    let (status, trainer) = invite("trainer").await;
+    assert_eq!(status, 201, "{trainer}");
+    let token = trainer["token"].as_str().unwrap();
+    assert_eq!(
+        trainer["recordings_url"].as_str(),
+        Some(format!("{}/recordings?token={token}", server.http).as_str())
+    );
+    let (_, expert) = invite("expert").await;
+    assert!(expert.get("recordings_url").is_none(), "{expert}");
+}

@@ -8,6 +8,7 @@ use common::TestServer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const PAGE: &str = "<!doctype html><title>the test page</title>";
+const RECORDINGS_PAGE: &str = "<!doctype html><title>the recordings page</title>";
 const BUNDLE: &str = "console.log('the test bundle');";
 
 /// A server whose web directory holds a page and one bundle, inside its data directory (which
@@ -21,6 +22,7 @@ async fn server() -> TestServer {
     let web = data.join("web");
     std::fs::create_dir_all(web.join("assets")).unwrap();
     std::fs::write(web.join("index.html"), PAGE).unwrap();
+    std::fs::write(web.join("recordings.html"), RECORDINGS_PAGE).unwrap();
     std::fs::write(web.join("assets/index-Ab12Cd34.js"), BUNDLE).unwrap();
     common::start_with(Some(data), |c| c.http.web_dir = web).await
 }
@@ -108,6 +110,24 @@ async fn the_page_answers_every_path_that_is_not_a_file_and_bundles_are_served_a
         assert_eq!((reply.status, reply.body.as_str()), (200, PAGE), "{path}");
         assert!(reply.content_type().starts_with("text/html"), "{path}");
     }
+    // The trainers' page: the library, and a recording's player (it reads the id itself).
+    for path in [
+        "/recordings",
+        "/recordings/r-00112233aabbccdd",
+        "/recordings?token=x",
+    ] {
+        let reply = get(&server, path, &[]).await;
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (200, RECORDINGS_PAGE),
+            "{path}"
+        );
+    }
+    let deeper = get(&server, "/recordings/r-1/files", &[]).await;
+    assert_eq!(
+        deeper.body, PAGE,
+        "only the library and a player are the trainers' page"
+    );
     let bundle = get(&server, "/assets/index-Ab12Cd34.js", &[]).await;
     assert_eq!((bundle.status, bundle.body.as_str()), (200, BUNDLE));
     assert!(bundle.content_type().contains("javascript"));
@@ -171,9 +191,11 @@ async fn the_page_comes_with_a_strict_policy_and_is_never_stored_wherever_it_is_
         "/?room=demo&token=x",
         "/some/deep/link",
         "//assets",
+        "/recordings",
+        "/recordings/r-00112233aabbccdd",
     ] {
         let reply = get(&server, path, &[]).await;
-        assert_eq!((reply.status, reply.body.as_str()), (200, PAGE), "{path}");
+        assert_eq!(reply.status, 200, "{path}");
         assert_eq!(reply.header("cache-control"), Some("no-store"), "{path}");
         assert_guarded(&reply, path);
         let policy = reply.header("content-security-policy").expect("a policy");
@@ -190,6 +212,8 @@ async fn the_page_comes_with_a_strict_policy_and_is_never_stored_wherever_it_is_
             ("base-uri", "'none'"),
             ("object-src", "'none'"),
             ("form-action", "'none'"),
+            // The player's Media Source Extensions, and nothing else.
+            ("media-src", "blob:"),
         ] {
             assert_eq!(
                 directives.get(directive),

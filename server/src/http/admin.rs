@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
-use spotter_protocol::{ErrorCode, ProtocolError, Role, RoomId, check_name};
+use spotter_protocol::{Action, ErrorCode, ProtocolError, Role, RoomId, check_name};
 use std::time::Duration;
 
 /// The longest an invite may live: a month.
@@ -46,8 +46,11 @@ pub struct Invite {
     pub invite_id: String,
     /// The access token (for the headset, or any client that is not a browser).
     pub token: String,
-    /// The link to open in a browser.
+    /// The link to open in a browser: the live room.
     pub url: String,
+    /// For a role that may replay (a trainer): the link to the room's recordings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recordings_url: Option<String>,
     /// Unix time, seconds.
     pub expires_at: u64,
 }
@@ -106,6 +109,8 @@ pub async fn create_invite(
             .issue(&room, body.role, subject, name, ttl, epoch)
     })?;
     let url = format!("{}/?room={room}&token={}", state.base_url, issued.token);
+    let recordings_url = (body.role.may(Action::Replay))
+        .then(|| format!("{}/recordings?token={}", state.base_url, issued.token));
     tracing::info!(%room, role = %body.role, subject = %issued.claims.sub, "invite issued");
     Ok((
         StatusCode::CREATED,
@@ -115,6 +120,7 @@ pub async fn create_invite(
             invite_id: issued.claims.sub,
             token: issued.token,
             url,
+            recordings_url,
             expires_at: issued.claims.exp,
         }),
     ))

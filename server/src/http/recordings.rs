@@ -6,6 +6,7 @@
 
 use super::api::{ApiError, bearer};
 use crate::recording::RecordingLibrary;
+use crate::recording::writer::VIDEO_FILE;
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
@@ -84,11 +85,20 @@ pub async fn one(
     let bookmarks = state.recordings.bookmarks(&info.recording_id)?;
     let duration_ms = RecordingLibrary::duration_ms(&info);
     let scanned = info.clone();
-    let video = blocking(&state.recordings, move |l| l.video_status(&scanned)).await?;
+    // What of each media file plays: the player fetches only that much.
+    let (video, voices) = blocking(&state.recordings, move |l| {
+        let video = l.media_status(&scanned, VIDEO_FILE)?;
+        let voices = (scanned.voices.iter())
+            .map(|v| l.media_status(&scanned, &v.file))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((video, voices))
+    })
+    .await?;
     Ok(Json(json!({
         "recording": info,
         "duration_ms": duration_ms,
         "video": video,
+        "voices": voices,
         "events": events,
         "bookmarks": bookmarks,
     })))

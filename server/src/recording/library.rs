@@ -199,11 +199,15 @@ impl RecordingLibrary {
         self.store()?.audit_log().map_err(unreadable)
     }
 
-    /// What of the video file plays: the bytes up to the end of its last complete fragment
-    /// before any damage (a crash cuts the last one; a damaged box ends it there), and the
-    /// damage, named. Blocking (reads the boxes' headers).
-    pub fn video_status(&self, info: &RecordingInfo) -> Result<serde_json::Value, ProtocolError> {
-        let Ok(path) = self.file(info, VIDEO_FILE) else {
+    /// What of a media file (`video.mp4`, a voice) plays: the bytes up to the end of its last
+    /// complete fragment before any damage (a crash cuts the last one; a damaged box ends it
+    /// there), and the damage, named. Blocking (reads the boxes' headers).
+    pub fn media_status(
+        &self,
+        info: &RecordingInfo,
+        name: &str,
+    ) -> Result<serde_json::Value, ProtocolError> {
+        let Ok(path) = self.file(info, name) else {
             return Ok(serde_json::json!({ "playable_bytes": 0, "damage": null }));
         };
         let scanned = std::fs::File::open(&path)
@@ -222,10 +226,10 @@ impl RecordingLibrary {
                 })
             }
             Err(e) => {
-                tracing::warn!(recording = %info.recording_id, "its video is damaged: {e}");
+                tracing::warn!(recording = %info.recording_id, file = name, "damaged: {e}");
                 serde_json::json!({
                     "playable_bytes": e.offset().unwrap_or(0),
-                    "damage": format!("the video file is damaged: {e}; it plays up to there"),
+                    "damage": format!("the file {name} is damaged: {e}; it plays up to there"),
                 })
             }
         })

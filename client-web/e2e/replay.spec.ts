@@ -1,0 +1,225 @@
+// A trainer replays a session recorded in the live room: the library lists it, the player
+// shows the technician's video with the voices, and the marks are re-drawn in 3D by the live
+// page's overlay with the recorded pose of the frame on screen.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test, type APIRequestContext, type Browser, type Page } from '@playwright/test';
+import type { FrameMeta } from '../src/generated/protocol';
+// Types only: it declares `window.__spotterReplay` (no page code is imported).
+import type {} from '../src/replay/hooks';
+import {
+  SPOTTER_URL,
+  closePage,
+  deleteViaPage,
+  dist,
+  keyWorldPoint,
+  newInvite,
+  openExpert,
+  percentile,
+  pointAtEquipment,
+  projectToPage,
+} from './helpers';
+
+async function get(request: APIRequestContext, token: string, path: string) {
+  const res = await request.get(`${SPOTTER_URL}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  expect(res.ok(), `GET ${path}: ${res.status()}`).toBe(true);
+  return res;
+}
+
+const shown = (page: Page) => page.evaluate(() => window.__spotterReplay?.shown ?? null);
+const shownMarks = (page: Page) => page.evaluate(() => window.__spotterReplay?.marks().map((a) => a.id) ?? []);
+
+/** Clicks the timeline's entry `selector` and waits for the frame it seeks to. */
+async function clickEntry(page: Page, selector: string, frameRtp?: number): Promise<void> {
+  await page.locator(`${selector} button`).first().click();
+  if (frameRtp === undefined) {
+    await page.waitForTimeout(500);
+    return;
+  }
+  await expect.poll(async () => (await shown(page))?.rtpTimestamp, { timeout: 5000 }).toBe(frameRtp);
+}
+
+/**
+ * The live session, recorded: an expert starts recording, puts two marks on the panel a moment
+ * apart, deletes the first and stops.
+ */
+async function recordSession(browser: Browser, request: APIRequestContext) {
+  const expert = await openExpert(browser, 'Rita');
+  const record = expert.locator('#record');
+  try {
+    await record.click();
+    await expect(record).toHaveAttribute('aria-pressed', 'true');
+    const recordingId = (await expert.evaluate(() => window.__spotter?.recording?.status.recording_id)) ?? '';
+    expect(recordingId).toMatch(/^r-[0-9a-f]{16}$/);
+    await expert.waitForTimeout(1500);
+    const first = await pointAtEquipment(expert, request, 'panel-1');
+    await expert.waitForTimeout(1500);
+    const second = await pointAtEquipment(expert, request, 'panel-1');
+    await expert.waitForTimeout(1000);
+    await deleteViaPage(expert, first.annotation, request);
+    await expert.waitForTimeout(1500);
+    const liveRect = await expert.evaluate(() => window.__spotter?.videoRect() ?? null);
+    return { expert, recordingId, first, second, liveRect };
+  } finally {
+    if ((await record.getAttribute('aria-pressed')) === 'true') await record.click();
+    await expect(record).toHaveAttribute('aria-pressed', 'false');
+  }
+}
+
+test('a trainer replays a recorded session: the library lists it, a click on a mark shows it on the frame it was drawn on', async ({
+  browser,
+  request,
+}) => {
+  test.setTimeout(180_000);
+  const { expert, recordingId, first, second, liveRect } = await recordSession(browser, request);
+  const clicked = second.clicked;
+
+  // ---- The trainer's library, from the invite's recordings link.
+  const trainer = await newInvite('trainer');
+  expect(trainer.recordings_url).toMatch(/\/recordings\?token=/);
+  const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') console.log(`[trainer console] ${m.text()}`);
+  });
+  try {
+    await page.goto(trainer.recordings_url ?? '');
+    expect(page.url(), 'the token leaves the address').not.toContain('token=');
+    const row = page.locator(`tr[data-recording="${recordingId}"]`);
+    await expect(row).toBeVisible();
+    // Who took part, the equipment marked, the marks placed (the two, and any placed again
+    // when the video moved on before a click).
+    await expect(row).toContainText('Rita (expert)');
+    await expect(row).toContainText('panel-1');
+    const marksPlaced = Number(await row.locator('td.marks').textContent());
+    expect(marksPlaced).toBeGreaterThanOrEqual(2);
+    // A filter by another equipment leaves it out; by the panel keeps it.
+    await page.locator('#library-filter input[name="equipment"]').fill('conveyor-1');
+    await page.locator('#library-filter button[type="submit"]').click();
+    await expect(row).toHaveCount(0);
+    await page.locator('#library-filter input[name="equipment"]').fill('panel-1');
+    await page.locator('#library-filter button[type="submit"]').click();
+    await expect(row).toBeVisible();
+    await row.locator('a').click();
+    await page.waitForFunction(() => window.__spotterReplay !== undefined, undefined, { timeout: 30_000 });
+    const opened = await page.evaluate(() => window.__spotterReplay?.opened);
+    expect(opened, JSON.stringify(await page.evaluate(() => window.__spotterReplay?.messages()))).toBe(true);
+    await expect.poll(() => shown(page), { timeout: 10_000 }).not.toBeNull();
+
+    // ---- The timeline has both marks and the deletion, with author and equipment.
+    await expect(page.locator(`.timeline-entry[data-kind="mark"][data-annotation="${second.annotation.id}"]`)).toContainText(
+      'Rita placed a point on',
+    );
+    await expect(page.locator(`.timeline-entry[data-kind="mark_deleted"][data-annotation="${first.annotation.id}"]`)).toContainText(
+      'Rita deleted a point on',
+    );
+    await expect(page.locator('.timeline-entry[data-kind="recording"]')).toHaveCount(2);
+
+    // ---- A click on the second mark's event: its frame, the mark where the expert put it.
+    await clickEntry(page, `.timeline-entry[data-kind="mark"][data-annotation="${second.annotation.id}"]`, second.annotation.frame_rtp_timestamp);
+    expect(await shownMarks(page)).toEqual(expect.arrayContaining([first.annotation.id, second.annotation.id]));
+    const frames = (await (await get(request, trainer.token, `/api/recordings/${recordingId}/files/frames.ndjson`)).text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as FrameMeta);
+    const frame = frames.find((f) => f.rtp_timestamp === second.annotation.frame_rtp_timestamp);
+    expect(frame, 'the frame the mark was drawn on has its record').toBeDefined();
+    const view = await page.evaluate(() => {
+      const r = window.__spotterReplay;
+      return { drawn: r?.drawnPositions() ?? [], rect: r?.videoRect() ?? null };
+    });
+    const drawn = view.drawn.find((d) => d.id === second.annotation.id);
+    expect(drawn?.rtpTimestamp).toBe(second.annotation.frame_rtp_timestamp);
+    const rect = view.rect;
+    if (!frame || !drawn || !rect || !liveRect) throw new Error('no frame, drawing or video rectangle');
+    const expected = projectToPage(frame, rect, keyWorldPoint(second.annotation));
+    if (!expected) throw new Error('the mark is behind the recorded camera');
+    const error = dist([drawn.x, drawn.y], expected);
+    // Where the expert clicked, in the replay's rectangle.
+    const click: [number, number] = [
+      rect.x + ((clicked[0] - liveRect.x) / liveRect.width) * rect.width,
+      rect.y + ((clicked[1] - liveRect.y) / liveRect.height) * rect.height,
+    ];
+    console.log(
+      `replayed mark: ${error.toFixed(2)} px from its projection with the recorded pose, ${dist([drawn.x, drawn.y], click).toFixed(1)} px from the expert's click`,
+    );
+    expect(error).toBeLessThan(2);
+    expect(dist([drawn.x, drawn.y], click)).toBeLessThan(rect.width * 0.01);
+
+    // ---- The deletion: only the second mark from then on.
+    await clickEntry(page, `.timeline-entry[data-kind="mark_deleted"][data-annotation="${first.annotation.id}"]`);
+    expect(await shownMarks(page)).toEqual([second.annotation.id]);
+
+    // ---- Hidden marks, and a frame step each way.
+    await page.keyboard.press('h');
+    expect(await shownMarks(page)).toEqual([]);
+    expect(await page.evaluate(() => window.__spotterReplay?.drawnPositions().length)).toBe(0);
+    await page.keyboard.press('h');
+    expect(await shownMarks(page)).toEqual([second.annotation.id]);
+    // A frame on is the next frame recorded (the headset's rate varies), and back again.
+    const before = await shown(page);
+    if (!before) throw new Error('no frame on screen');
+    const ahead = (f: FrameMeta) => (f.rtp_timestamp - before.rtpTimestamp) >>> 0;
+    const next = frames.filter((f) => ahead(f) > 0 && ahead(f) < 2 ** 31).sort((a, b) => ahead(a) - ahead(b))[0];
+    await page.locator('#step-forward').click();
+    await expect.poll(async () => (await shown(page))?.rtpTimestamp).toBe(next?.rtp_timestamp);
+    expect((await shown(page))?.matched, 'the next frame has its record').toBe(true);
+    await page.locator('#step-back').click();
+    await expect.poll(async () => (await shown(page))?.rtpTimestamp).toBe(before.rtpTimestamp);
+
+    // ---- 2x from the start, with the voices.
+    await page.locator('#speed').selectOption('2');
+    await clickEntry(page, '.timeline-entry[data-kind="recording"]');
+    await page.locator('#play').click();
+    const t0 = { media: (await shown(page))?.mediaTimeMs ?? 0, wall: Date.now() };
+    let loudest = -100;
+    for (let i = 0; i < 20; i++) {
+      await page.waitForTimeout(100);
+      loudest = Math.max(loudest, await page.evaluate(() => window.__spotterReplay?.voiceLevel() ?? -100));
+    }
+    const t1 = { media: (await shown(page))?.mediaTimeMs ?? 0, wall: Date.now() };
+    await page.locator('#play').click();
+    const speed = (t1.media - t0.media) / (t1.wall - t0.wall);
+    console.log(`replay at 2x: ${speed.toFixed(2)}x measured; loudest voice ${loudest.toFixed(1)} dBFS`);
+    expect(speed).toBeGreaterThan(1.5);
+    expect(speed).toBeLessThan(2.5);
+    expect(loudest, 'the recorded voices play').toBeGreaterThan(-50);
+
+    // ---- Seeks: clicking events back and forth.
+    const entries = page.locator('.timeline-entry button');
+    const count = await entries.count();
+    for (let i = 0; i < 12; i++) {
+      await entries.nth((i * 5) % count).click();
+      await page.waitForTimeout(250);
+    }
+    const seeks = await page.evaluate(() => window.__spotterReplay?.seekTimes ?? []);
+    console.log(`seek to the frame on screen: p50 ${percentile(seeks, 50).toFixed(0)} ms, p95 ${percentile(seeks, 95).toFixed(0)} ms (${seeks.length} seeks)`);
+    expect(seeks.length).toBeGreaterThan(5);
+
+    // ---- A bookmark, kept by the server as a new event.
+    await page.locator('#bookmark-note').fill('Watch the valve');
+    await page.locator('#bookmark-form button[type="submit"]').click();
+    await expect(page.locator('.timeline-entry[data-kind="bookmark"]')).toContainText('Watch the valve');
+    const detail = (await (await get(request, trainer.token, `/api/recordings/${recordingId}`)).json()) as {
+      bookmarks: { note: string }[];
+    };
+    expect(detail.bookmarks.map((b) => b.note)).toContain('Watch the valve');
+
+    // ---- The export: one MP4 with the video and the voices, as recorded.
+    const mp4 = await (await get(request, trainer.token, `/api/recordings/${recordingId}/export.mp4`)).body();
+    const file = join(mkdtempSync(join(tmpdir(), 'spotter-export-')), 'export.mp4');
+    writeFileSync(file, mp4);
+    const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', file], { encoding: 'utf8' })) as {
+      streams: { codec_name: string }[];
+    };
+    const codecs = probe.streams.map((s) => s.codec_name);
+    console.log(`export: ${mp4.length} bytes, streams ${codecs.join(', ')}`);
+    expect(codecs).toContain('h264');
+    expect(codecs).toContain('opus');
+  } finally {
+    await closePage(page);
+    await deleteViaPage(expert, second.annotation, request).catch(() => undefined);
+    await closePage(expert);
+  }
+});
