@@ -2,7 +2,7 @@
 // shows the technician's video with the voices, and the marks are re-drawn in 3D by the live
 // page's overlay with the recorded pose of the frame on screen.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type APIRequestContext, type Browser, type Page } from '@playwright/test';
@@ -149,7 +149,7 @@ test('a trainer replays a recorded session: the library lists it, a click on a m
 
     // ---- The deletion: only the second mark from then on.
     await clickEntry(page, `.timeline-entry[data-kind="mark_deleted"][data-annotation="${first.annotation.id}"]`);
-    expect(await shownMarks(page)).toEqual([second.annotation.id]);
+    await expect.poll(() => shownMarks(page), { timeout: 5000 }).toEqual([second.annotation.id]);
 
     // ---- Hidden marks, and a frame step each way.
     await page.keyboard.press('h');
@@ -217,6 +217,30 @@ test('a trainer replays a recorded session: the library lists it, a click on a m
     console.log(`export: ${mp4.length} bytes, streams ${codecs.join(', ')}`);
     expect(codecs).toContain('h264');
     expect(codecs).toContain('opus');
+
+    // ---- Cut by a crash: the video file ends inside its last fragment (as `kill -9` leaves
+    // it). The recording still opens and plays up to its last whole fragment, marks and all.
+    const dataDir = process.env.SPOTTER_DATA_DIR;
+    if (!dataDir) throw new Error('SPOTTER_DATA_DIR is not set (the test script sets it)');
+    const fullMs = await page.evaluate(() => window.__spotterReplay?.durationMs ?? 0);
+    const videoFile = join(dataDir, 'recordings', recordingId, 'video.mp4');
+    const cutAt = statSync(videoFile).size - 1000;
+    truncateSync(videoFile, cutAt);
+    const cut = (await (await get(request, trainer.token, `/api/recordings/${recordingId}`)).json()) as {
+      video: { playable_bytes: number; damage: string | null };
+    };
+    expect(cut.video.playable_bytes).toBeLessThan(cutAt);
+    expect(cut.video.playable_bytes).toBeGreaterThan(0);
+    await page.reload();
+    await page.waitForFunction(() => window.__spotterReplay?.opened === true && window.__spotterReplay.shown !== null, undefined, {
+      timeout: 30_000,
+    });
+    const cutMs = await page.evaluate(() => window.__spotterReplay?.durationMs ?? 0);
+    console.log(`cut by a crash: plays ${(cutMs / 1000).toFixed(2)} s of ${(fullMs / 1000).toFixed(2)} s`);
+    expect(cutMs).toBeLessThan(fullMs);
+    expect(cutMs).toBeGreaterThan(fullMs - 2000);
+    await clickEntry(page, `.timeline-entry[data-kind="mark"][data-annotation="${second.annotation.id}"]`, second.annotation.frame_rtp_timestamp);
+    expect(await shownMarks(page)).toContain(second.annotation.id);
   } finally {
     await closePage(page);
     await deleteViaPage(expert, second.annotation, request).catch(() => undefined);

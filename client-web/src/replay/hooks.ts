@@ -21,6 +21,8 @@ export interface ReplayHooks {
   /** Milliseconds from each seek to its frame on screen. */
   readonly seekTimes: readonly number[];
   readonly frameRecords: number;
+  /** How long the video plays, ms (a file cut by a crash plays up to its last whole fragment). */
+  readonly durationMs: number;
   messages(): readonly { code: string; text: string }[];
 }
 
@@ -47,6 +49,9 @@ export function installReplayHooks(player: ReplayPlayer | null, messages: Messag
       return player?.seekTimes ?? [];
     },
     frameRecords: player?.records.size ?? 0,
+    get durationMs() {
+      return player?.durationMs ?? 0;
+    },
     messages: () => messages.list().map(({ code, text }) => ({ code, text })),
   };
 }
