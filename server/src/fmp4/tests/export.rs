@@ -146,10 +146,15 @@ fn ten_minutes_speed_and_overhead() {
         |file: u64, payload: usize| 100.0 * (file as f64 - payload as f64) / payload as f64;
     println!(
         "10 min: writing video + 2 voices {:.0}x real time, export {:.0}x real time \
-         (debug build of this crate); fMP4 overhead: video {:.3}% over the relayed Annex B, \
+         ({} build); fMP4 overhead: video {:.3}% over the relayed Annex B, \
          voice {:.1}% over its 80-byte packets; export {:.3}% over all media",
         600.0 / written.as_secs_f64(),
         600.0 / exported.as_secs_f64(),
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        },
         overhead(video.len() as u64, relayed),
         overhead(voices[0].len() as u64, 30_000 * packet.len()),
         overhead(summary.bytes, relayed + 2 * 30_000 * packet.len()),
