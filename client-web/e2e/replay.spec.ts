@@ -179,7 +179,11 @@ test('a trainer replays a recorded session: the library lists it, a click on a m
       loudest = Math.max(loudest, await page.evaluate(() => window.__spotterReplay?.voiceLevel() ?? -100));
     }
     const t1 = { media: (await shown(page))?.mediaTimeMs ?? 0, wall: Date.now() };
-    await page.locator('#play').click();
+    // Space on the focused Play button pauses, once (the button's press, not also the shortcut).
+    await page.keyboard.press(' ');
+    await expect.poll(() => page.evaluate(() => document.querySelector('video')?.paused)).toBe(true);
+    await page.waitForTimeout(300);
+    expect(await page.evaluate(() => document.querySelector('video')?.paused)).toBe(true);
     const speed = (t1.media - t0.media) / (t1.wall - t0.wall);
     console.log(`replay at 2x: ${speed.toFixed(2)}x measured; loudest voice ${loudest.toFixed(1)} dBFS`);
     expect(speed).toBeGreaterThan(1.5);

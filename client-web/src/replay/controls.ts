@@ -60,7 +60,12 @@ export function wireControls(player: ReplayPlayer, e: ControlElements, onPlayhea
   showTime();
 
   document.addEventListener('keydown', (k) => {
-    if (k.target instanceof HTMLInputElement && k.target.type === 'text') return;
+    // A focused control keeps its own keys: Space presses a button or ticks a box, and a
+    // note's field takes every key.
+    const t = k.target;
+    if (t instanceof HTMLInputElement && t.type === 'text') return;
+    const pressable = t instanceof HTMLButtonElement || t instanceof HTMLSelectElement || t instanceof HTMLInputElement;
+    if (pressable && k.key === ' ') return;
     if (k.key === ' ') togglePlay();
     else if (k.key === ',') player.step(-1);
     else if (k.key === '.') player.step(1);
