@@ -283,6 +283,27 @@ async fn a_trainer_lists_opens_and_reads_a_recording_of_their_room_and_nothing_e
         (status, all["recordings"].as_array().unwrap().len()),
         (200, 1)
     );
+
+    // The video's last moment, which the player can show, even past the stop's wall-clock
+    // duration.
+    let video = std::fs::read(
+        server
+            .data_dir
+            .join("recordings")
+            .join(&id)
+            .join("video.mp4"),
+    )
+    .unwrap();
+    let video_end_ms = spotter_server::fmp4::scan_bytes(&video).unwrap().end_time() / 90;
+    let (status, at_end) = server
+        .request(
+            "POST",
+            &bookmarks,
+            Some(&trainer),
+            Some(&add(video_end_ms, "The end")),
+        )
+        .await;
+    assert_eq!(status, 201, "{at_end}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -122,6 +122,9 @@ impl RecordingLibrary {
         super::chapters::check_note(note).map_err(invalid)?;
         let duration = Self::duration_ms(info)
             .ok_or_else(|| invalid("the recording has no video yet to bookmark".into()))?;
+        // The player's clock is the video's own timeline, which can run past the stop's
+        // wall-clock duration (the first keyframe arrived later than the frames after it).
+        let duration = duration.max(self.video_end_ms(info).unwrap_or(0));
         if media_time_ms > duration {
             return Err(invalid(format!(
                 "{media_time_ms} ms is past the recording's end ({duration} ms)"
@@ -197,6 +200,13 @@ impl RecordingLibrary {
 
     pub fn audit_log(&self) -> Result<Vec<serde_json::Value>, ProtocolError> {
         self.store()?.audit_log().map_err(unreadable)
+    }
+
+    /// Where the video's timeline ends, ms: the end of its last complete fragment.
+    fn video_end_ms(&self, info: &RecordingInfo) -> Option<u64> {
+        let mut file = std::fs::File::open(self.file(info, VIDEO_FILE).ok()?).ok()?;
+        let ticks = crate::fmp4::scan(&mut file).ok()?.end_time();
+        Some(ticks * 1000 / u64::from(crate::fmp4::VIDEO_TIMESCALE))
     }
 
     /// What of a media file (`video.mp4`, a voice) plays: the bytes up to the end of its last
