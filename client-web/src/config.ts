@@ -45,13 +45,16 @@ function tokenKey(room: string): string {
   return `spotter.token.${room}`;
 }
 
-/** `startConfig` on this page: keeps the token in the tab's sessionStorage, cleans the address. */
-export function takePageConfig(): PageConfig {
+/**
+ * `startConfig` on this page: keeps the token in the tab's sessionStorage (under `keyFor` of
+ * the room), cleans the address.
+ */
+export function takePageConfig(keyFor: (room: string) => string = tokenKey): PageConfig {
   const storage = sessionStorageOrNull();
-  const { config, cleanSearch } = startConfig(location.search, (room) => storage?.getItem(tokenKey(room)) ?? null);
+  const { config, cleanSearch } = startConfig(location.search, (room) => storage?.getItem(keyFor(room)) ?? null);
   if (config.token !== '') {
     try {
-      storage?.setItem(tokenKey(config.room), config.token);
+      storage?.setItem(keyFor(config.room), config.token);
     } catch {
       // Storage full or refused: a reload will need the invite link again.
     }
@@ -61,7 +64,7 @@ export function takePageConfig(): PageConfig {
 }
 
 /** Null where the browser refuses storage (reading `sessionStorage` throws then). */
-export function sessionStorageOrNull(): Storage | null {
+function sessionStorageOrNull(): Storage | null {
   try {
     return window.sessionStorage;
   } catch {

@@ -1,6 +1,7 @@
 // Wires the page together.
 import './style.css';
 import { App } from './app';
+import { byId } from './dom';
 import { signalingUrl, takePageConfig } from './config';
 import { OverlayRenderer } from './overlay/renderer';
 import { OverlaySync } from './overlay/sync';
@@ -24,12 +25,6 @@ import { watchFrames } from './video';
 import { SILENCE_DBFS } from './voice';
 
 const pageOpen = performance.now();
-
-function byId<T extends Element>(id: string, type: new () => T): T {
-  const e = document.getElementById(id);
-  if (!(e instanceof type)) throw new Error(`#${id} is missing`);
-  return e;
-}
 
 const config = takePageConfig();
 const video = byId('video', HTMLVideoElement);

@@ -185,17 +185,17 @@ fn assert_guarded(reply: &Reply, what: &str) {
 #[tokio::test]
 async fn the_page_comes_with_a_strict_policy_and_is_never_stored_wherever_it_is_served() {
     let server = server().await;
-    for path in [
-        "/",
-        "/index.html",
-        "/?room=demo&token=x",
-        "/some/deep/link",
-        "//assets",
-        "/recordings",
-        "/recordings/r-00112233aabbccdd",
+    for (path, page) in [
+        ("/", PAGE),
+        ("/index.html", PAGE),
+        ("/?room=demo&token=x", PAGE),
+        ("/some/deep/link", PAGE),
+        ("//assets", PAGE),
+        ("/recordings", RECORDINGS_PAGE),
+        ("/recordings/r-00112233aabbccdd", RECORDINGS_PAGE),
     ] {
         let reply = get(&server, path, &[]).await;
-        assert_eq!(reply.status, 200, "{path}");
+        assert_eq!((reply.status, reply.body.as_str()), (200, page), "{path}");
         assert_eq!(reply.header("cache-control"), Some("no-store"), "{path}");
         assert_guarded(&reply, path);
         let policy = reply.header("content-security-policy").expect("a policy");

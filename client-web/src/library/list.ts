@@ -1,6 +1,7 @@
 // The library: the recordings the credential opens, newest first, with who took part, the
 // equipment that was marked and how many marks, filtered by room, date and equipment.
 import type { RecordingList, RecordingListing } from '../generated/protocol';
+import { byId } from '../dom';
 import type { MessageArea } from '../ui/messages';
 import { formatMediaTime } from '../replay/format';
 import { ApiError, type RecordingsApi } from './api';
@@ -57,12 +58,10 @@ function row(r: RecordingListing): HTMLTableRowElement {
 }
 
 export async function openLibrary(api: RecordingsApi, messages: MessageArea): Promise<void> {
-  const root = document.getElementById('library');
-  const form = document.getElementById('library-filter');
-  const body = document.getElementById('library-rows');
-  const summary = document.getElementById('library-summary');
-  if (!root || !(form instanceof HTMLFormElement) || !body || !summary) throw new Error('the library is missing');
-  root.hidden = false;
+  byId('library', HTMLElement).hidden = false;
+  const form = byId('library-filter', HTMLFormElement);
+  const body = byId('library-rows', HTMLElement);
+  const summary = byId('library-summary', HTMLElement);
   const field = (name: string) => (form.elements.namedItem(name) as HTMLInputElement).value;
   const load = async () => {
     const filter = { room: field('room'), equipment: field('equipment'), from: field('from'), to: field('to') };

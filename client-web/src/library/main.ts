@@ -2,6 +2,7 @@
 // `/recordings/<id>` the player of one.
 import '../style.css';
 import '../replay/replay.css';
+import { byId } from '../dom';
 import { installReplayHooks } from '../replay/hooks';
 import { openPlayerPage } from '../replay/page';
 import { MessageArea } from '../ui/messages';
@@ -9,9 +10,7 @@ import { RecordingsApi } from './api';
 import { openLibrary } from './list';
 import { recordingInPath, takeLibraryToken } from './token';
 
-const messageRoot = document.getElementById('messages');
-if (!messageRoot) throw new Error('#messages is missing');
-const messages = new MessageArea(messageRoot);
+const messages = new MessageArea(byId('messages', HTMLElement));
 const api = new RecordingsApi(takeLibraryToken());
 const id = recordingInPath(location.pathname);
 

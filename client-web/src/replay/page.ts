@@ -1,5 +1,6 @@
 // The player's page: the recording's video, voices and marks, its controls, timeline,
 // bookmarks and downloads.
+import { byId } from '../dom';
 import { ApiError, type RecordingsApi } from '../library/api';
 import { download } from '../library/download';
 import type { MessageArea } from '../ui/messages';
@@ -7,12 +8,6 @@ import { wireControls } from './controls';
 import { formatMediaTime } from './format';
 import { ReplayPlayer } from './player';
 import { TimelineView } from './timelineView';
-
-function byId<T extends Element>(id: string, type: new () => T): T {
-  const e = document.getElementById(id);
-  if (!(e instanceof type)) throw new Error(`#${id} is missing`);
-  return e;
-}
 
 function problem(messages: MessageArea, e: unknown): void {
   if (e instanceof ApiError) messages.show(e.code, e.message, e.message);

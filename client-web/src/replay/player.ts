@@ -32,7 +32,6 @@ export interface PlayerView {
 }
 
 export class ReplayPlayer {
-  readonly clock: MediaClock;
   readonly history: ReplayHistory;
   readonly renderer: OverlayRenderer;
   readonly voices: VoicesFollowingVideo;
@@ -51,13 +50,11 @@ export class ReplayPlayer {
   private constructor(
     readonly api: RecordingsApi,
     readonly detail: RecordingDetail,
+    readonly clock: MediaClock,
     readonly records: FrameRecords,
     private readonly view: PlayerView,
     onOverlayError: (text: string) => void,
   ) {
-    const media = detail.recording.media;
-    if (!media) throw new Error('no media');
-    this.clock = new MediaClock(media);
     this.history = new ReplayHistory(detail.recording.initial, detail.events, this.clock);
     this.timeline = buildTimeline(detail.recording.initial, detail.events, detail.bookmarks, this.clock);
     this.renderer = new OverlayRenderer(view.overlay, onOverlayError);
@@ -84,7 +81,7 @@ export class ReplayPlayer {
     }
     const clock = new MediaClock(detail.recording.media);
     const records = new FrameRecords(await (await api.file(id, 'frames.ndjson')).text(), clock);
-    const player = new ReplayPlayer(api, detail, records, view, notice);
+    const player = new ReplayPlayer(api, detail, clock, records, view, notice);
     if (detail.video.damage) notice(`Part of this recording was lost: ${detail.video.damage}.`);
     await player.loadMedia(notice);
     player.seek(0); // Presents the first frame, with its marks.
