@@ -214,11 +214,15 @@ test('a trainer replays a recorded session: the library lists it, a click on a m
     const mp4 = await (await get(request, trainer.token, `/api/recordings/${recordingId}/export.mp4`)).body();
     const file = join(mkdtempSync(join(tmpdir(), 'spotter-export-')), 'export.mp4');
     writeFileSync(file, mp4);
-    const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', file], { encoding: 'utf8' })) as {
-      streams: { codec_name: string }[];
-    };
+    const probe = JSON.parse(
+      execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', file], { encoding: 'utf8' }),
+    ) as { streams: { codec_name: string }[]; format: { duration: string } };
     const codecs = probe.streams.map((s) => s.codec_name);
-    console.log(`export: ${mp4.length} bytes, streams ${codecs.join(', ')}`);
+    const exportedMs = Number(probe.format.duration) * 1000;
+    const playedMs = await page.evaluate(() => window.__spotterReplay?.durationMs ?? 0);
+    console.log(`export: ${mp4.length} bytes, ${exportedMs.toFixed(0)} ms (the player's ${playedMs.toFixed(0)} ms), streams ${codecs.join(', ')}`);
+    // As long as the video (a voice may end a frame's length apart).
+    expect(Math.abs(exportedMs - playedMs)).toBeLessThan(100);
     expect(codecs).toContain('h264');
     expect(codecs).toContain('opus');
 
