@@ -7,6 +7,7 @@
 use anyhow::Context;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use spotter_protocol::{ErrorCode, ProtocolError, Role, RoomId};
 use std::path::Path;
@@ -14,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The issuer every Spotter token names; a token for something else is refused.
-const ISSUER: &str = "spotter";
+pub const ISSUER: &str = "spotter";
 /// Clock difference tolerated between the machine that issued a token and this one.
 const CLOCK_LEEWAY_SECONDS: u64 = 5;
 /// Random bytes in a generated signing secret.
@@ -103,12 +104,28 @@ impl Auth {
             iat: now,
             exp: now + ttl.as_secs(),
         };
-        let token = jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &self.inner.encoding,
-        )?;
+        let token = self.sign(&claims)?;
         Ok(Issued { token, claims })
+    }
+
+    /// Signs any claims with the server's secret (HS256).
+    pub fn sign<C: Serialize>(&self, claims: &C) -> anyhow::Result<String> {
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            claims,
+            &self.inner.encoding,
+        )?)
+    }
+
+    /// The claims of a token this server signed and that has not expired, read as `C`.
+    pub fn decode<C: DeserializeOwned>(&self, token: &str) -> Result<C, ProtocolError> {
+        jsonwebtoken::decode::<C>(token, &self.inner.decoding, &self.inner.validation)
+            .map(|data| data.claims)
+            .map_err(|e| {
+                // The parser's own words stay in the log: they describe the library.
+                tracing::debug!("an access token was refused: {e:?}");
+                token_error(e.kind())
+            })
     }
 
     /// The claims of `token` if this server signed it, it has not expired and it is for `room`.
@@ -126,15 +143,17 @@ impl Auth {
 
     /// A token this server signed and that has not expired, whichever room it is for.
     pub fn verify_any_room(&self, token: &str) -> Result<Claims, ProtocolError> {
-        let claims =
-            jsonwebtoken::decode::<Claims>(token, &self.inner.decoding, &self.inner.validation)
-                .map_err(|e| {
-                    // The parser's own words stay in the log: they describe the library.
-                    tracing::debug!("an access token was refused: {e:?}");
-                    token_error(e.kind())
-                })?
-                .claims;
-        Ok(claims)
+        self.decode::<Claims>(token).map_err(|e| {
+            // A library invite is whole and valid, only not for a room.
+            if self.decode::<LibraryInviteShape>(token).is_ok() {
+                ProtocolError::new(
+                    ErrorCode::WrongRoom,
+                    "this is a library invite: it opens recordings at /recordings, not a live room",
+                )
+            } else {
+                e
+            }
+        })
     }
 
     /// Whether `presented` is the admin key. Without a configured key the admin API is off.
@@ -172,6 +191,13 @@ impl Auth {
             )
         })
     }
+}
+
+/// What tells a library invite ([`crate::recording::access::LibraryClaims`]) from a room's.
+#[derive(Deserialize)]
+struct LibraryInviteShape {
+    #[serde(rename = "library")]
+    _library: serde::de::IgnoredAny,
 }
 
 fn token_error(kind: &ErrorKind) -> ProtocolError {

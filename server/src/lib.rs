@@ -144,8 +144,13 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             .with_context(unreadable)?;
     }
     let stored_rooms = store.load().with_context(unreadable)?;
+    let stored_library_invites = store
+        .scope_invites(recording::access::LIBRARY_SCOPE)
+        .with_context(unreadable)?;
     let store: Arc<dyn store::RoomStore> = Arc::new(store);
     let persister = store::Persister::start(store.clone());
+    let library_invites =
+        recording::access::LibraryInvites::load(stored_library_invites, persister.clone());
     let (recorder, recorder_commands) = recording::RecorderHook::channel();
     let rooms = rooms::RoomRegistry::new(persister.clone(), config.limits.clone())
         .with_recorder(recorder, config.recording.auto);
@@ -206,6 +211,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         origins: Arc::new(http::origin::OriginPolicy::new(&config.http)),
         recordings: recording::RecordingLibrary::new(store, recordings_dir),
         trainers_may_delete: config.recording.trainers_may_delete,
+        library_invites,
     };
     if let Some(days) = config.recording.retention_days {
         recording::retention::start(state.recordings.clone(), days);

@@ -33,4 +33,6 @@ pub struct AppState {
     pub recordings: RecordingLibrary,
     /// `[recording] trainers_may_delete`.
     pub trainers_may_delete: bool,
+    /// Trainers' invites to the recordings of several rooms, or all.
+    pub library_invites: crate::recording::access::LibraryInvites,
 }

@@ -5,6 +5,7 @@
 mod common;
 
 use common::marks::{on_pump, point_at};
+use common::recordings::{start_recording, stop_recording};
 use common::video::publish;
 use common::{TestServer, next_message};
 use serde_json::Value;
@@ -35,21 +36,6 @@ async fn mark(expert: &mut Signaling, technician: &mut Signaling, n: u32, equipm
     ) {}
 }
 
-async fn start(expert: &mut Signaling) -> RecordingStatus {
-    expert.send(&ClientMessage::StartRecording).unwrap();
-    loop {
-        if let ServerMessage::RecordingStarted { recording } = next_message(expert).await {
-            return recording;
-        }
-    }
-}
-
-/// Stops it, and waits for the stopped entry (and its listing) to be stored.
-async fn stop(expert: &mut Signaling) {
-    expert.send(&ClientMessage::StopRecording).unwrap();
-    tokio::time::sleep(Duration::from_millis(500)).await;
-}
-
 /// Three recordings, oldest first: in `demo`, one with video where Ana joins and three marks
 /// are placed (the pump twice, the panel once), then one where nothing happens (the marks are
 /// still there, placed before it); then one in `other`.
@@ -69,24 +55,24 @@ async fn library(server: &TestServer) -> [RecordingStatus; 3] {
         .unwrap();
     let (mut eve, _) = server.join(Role::Expert, "Eve").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let first = start(&mut eve).await;
+    let first = start_recording(&mut eve).await;
     let (_ana, _) = server.join(Role::Expert, "Ana").await;
     for (n, equipment) in [(1, "pump-1"), (2, "panel-1"), (3, "pump-1")] {
         mark(&mut eve, &mut headset.signaling, n, equipment).await;
     }
     headset.send_frames(0..60, Duration::from_millis(33)).await;
-    stop(&mut eve).await;
+    stop_recording(&mut eve).await;
 
-    let second = start(&mut eve).await;
-    stop(&mut eve).await;
+    let second = start_recording(&mut eve).await;
+    stop_recording(&mut eve).await;
 
     let mut elsewhere = server.connect().await;
     elsewhere
         .join("other", &server.token("other", Role::Expert), "Olga")
         .await
         .unwrap();
-    let third = start(&mut elsewhere).await;
-    stop(&mut elsewhere).await;
+    let third = start_recording(&mut elsewhere).await;
+    stop_recording(&mut elsewhere).await;
     [first, second, third]
 }
 

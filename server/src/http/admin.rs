@@ -88,20 +88,8 @@ pub async fn create_invite(
     let room = parse_room(&room)?;
     // Only rooms that exist get invites: a typo in the room fails here, not at the door.
     state.rooms.check_exists(&room)?;
-    let invalid = |m: String| ApiError(ProtocolError::new(ErrorCode::InvalidValue, m));
-    let name = body.name.map(|n| n.trim().to_owned());
-    if let Some(Err(why)) = name.as_deref().map(check_name) {
-        return Err(invalid(why));
-    }
-    let ttl = body
-        .ttl_seconds
-        .map_or(state.invite_ttl, Duration::from_secs);
-    if ttl.is_zero() || ttl > MAX_INVITE_TTL {
-        return Err(invalid(format!(
-            "ttl_seconds must be 1 to {}",
-            MAX_INVITE_TTL.as_secs()
-        )));
-    }
+    let name = invite_name(body.name)?;
+    let ttl = invite_ttl(&state, body.ttl_seconds)?;
     let subject = format!("invite-{:016x}", rand::random::<u64>());
     let issued = state.rooms.issue_invite(&room, |epoch| {
         state
@@ -124,6 +112,31 @@ pub async fn create_invite(
             expires_at: issued.claims.exp,
         }),
     ))
+}
+
+/// The name an invite gives its holder, trimmed, if it is a name people can be shown.
+pub(super) fn invite_name(name: Option<String>) -> Result<Option<String>, ApiError> {
+    let name = name.map(|n| n.trim().to_owned());
+    if let Some(Err(why)) = name.as_deref().map(check_name) {
+        return Err(invalid(why));
+    }
+    Ok(name)
+}
+
+/// An invite's lifetime: `ttl_seconds` if asked, else `[auth] invite_ttl_seconds`.
+pub(super) fn invite_ttl(state: &AppState, ttl_seconds: Option<u64>) -> Result<Duration, ApiError> {
+    let ttl = ttl_seconds.map_or(state.invite_ttl, Duration::from_secs);
+    if ttl.is_zero() || ttl > MAX_INVITE_TTL {
+        return Err(invalid(format!(
+            "ttl_seconds must be 1 to {}",
+            MAX_INVITE_TTL.as_secs()
+        )));
+    }
+    Ok(ttl)
+}
+
+pub(super) fn invalid(why: impl Into<String>) -> ApiError {
+    ApiError(ProtocolError::new(ErrorCode::InvalidValue, why))
 }
 
 pub(super) fn bad_body(e: axum::extract::rejection::JsonRejection) -> ApiError {

@@ -1,6 +1,7 @@
 //! The HTTP surface: REST API, WebSocket signaling and the web client's files.
 
 mod admin;
+mod admin_library;
 mod admin_revoke;
 mod api;
 mod credential_throttle;
@@ -65,6 +66,14 @@ pub fn app(state: AppState, web_dir: &Path) -> Router {
         .route(
             "/api/admin/rooms/{room}/invites/{invite_id}",
             delete(admin_revoke::revoke_invite),
+        )
+        .route(
+            "/api/admin/library-invites",
+            post(admin_library::create).delete(admin_library::revoke_all),
+        )
+        .route(
+            "/api/admin/library-invites/{invite_id}",
+            delete(admin_library::revoke),
         )
         .route("/metrics", get(api::metrics))
         .route_layer(middleware::from_fn_with_state(

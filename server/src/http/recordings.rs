@@ -1,11 +1,12 @@
 //! One recording of the library: `GET /api/recordings/{id}` (the catalog entry and the
 //! events), `GET /api/recordings/{id}/files/{name}` (video, voices, frame records; byte
 //! ranges, for the player), its exports, bookmarks and deletion. For the admin key, or a
-//! token whose role may replay, for the recordings of its room. The list is
-//! `recordings_list.rs`.
+//! token whose role may replay, for the recordings of the rooms it opens
+//! (`recording/access.rs`). The list is `recordings_list.rs`.
 
 use super::api::{ApiError, bearer};
 use crate::recording::RecordingLibrary;
+use crate::recording::access::{Access, Caller, LibraryClaims, RoomScope};
 use crate::recording::writer::VIDEO_FILE;
 use crate::state::AppState;
 use axum::Json;
@@ -15,45 +16,10 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
-use spotter_protocol::{Action, Bookmark, ErrorCode, ProtocolError, RecordingInfo, RoomId};
+use spotter_protocol::{Action, Bookmark, ErrorCode, ProtocolError, RecordingInfo, Role};
 
-/// Whose recordings a credential opens.
-pub(super) enum Access {
-    All,
-    Room(RoomId),
-}
-
-impl Access {
-    fn check(&self, info: &RecordingInfo) -> Result<(), ProtocolError> {
-        self.check_room(&info.room)
-    }
-
-    fn check_room(&self, asked: &RoomId) -> Result<(), ProtocolError> {
-        match self {
-            Access::Room(room) if room != asked => Err(ProtocolError::new(
-                ErrorCode::WrongRoom,
-                format!("this invite opens the recordings of room {room}, not of room {asked}"),
-            )),
-            _ => Ok(()),
-        }
-    }
-
-    /// The room a list shows: the one `asked` for (all when none, for the admin), within
-    /// what the credential opens.
-    pub(super) fn room_to_list(
-        self,
-        asked: Option<RoomId>,
-    ) -> Result<Option<RoomId>, ProtocolError> {
-        if let Some(asked) = &asked {
-            self.check_room(asked)?;
-        }
-        Ok(match self {
-            Access::All => asked,
-            Access::Room(room) => Some(room),
-        })
-    }
-}
-
+/// What the credential of the request opens: the admin key every room's recordings, a
+/// library invite its rooms', a trainer's room invite its room's.
 pub(super) fn authorize(state: &AppState, headers: &HeaderMap) -> Result<Access, ProtocolError> {
     let Some(credential) = bearer(headers) else {
         return Err(ProtocolError::new(
@@ -62,17 +28,45 @@ pub(super) fn authorize(state: &AppState, headers: &HeaderMap) -> Result<Access,
         ));
     };
     if state.auth.check_admin(Some(credential)).is_ok() {
-        return Ok(Access::All);
+        return Ok(Access {
+            rooms: RoomScope::All,
+            caller: Caller::Admin,
+        });
+    }
+    if let Ok(claims) = state.auth.decode::<LibraryClaims>(credential) {
+        state.library_invites.check(&claims)?;
+        return person(claims.library, claims.role, claims.name, claims.sub);
     }
     let claims = state.auth.verify_any_room(credential)?;
     state.rooms.check_invite(&claims.room, &claims)?;
-    if !claims.role.may(Action::Replay) {
+    person(
+        RoomScope::one(claims.room),
+        claims.role,
+        claims.name,
+        claims.sub,
+    )
+}
+
+/// A person's access to `rooms`, if their role may replay.
+fn person(
+    rooms: RoomScope,
+    role: Role,
+    name: Option<String>,
+    subject: String,
+) -> Result<Access, ProtocolError> {
+    if !role.may(Action::Replay) {
         return Err(ProtocolError::new(
             ErrorCode::Forbidden,
-            format!("a {} may not {}", claims.role, Action::Replay),
+            format!("a {role} may not {}", Action::Replay),
         ));
     }
-    Ok(Access::Room(claims.room))
+    Ok(Access {
+        rooms,
+        caller: Caller::Person {
+            name: name.unwrap_or(subject),
+            role,
+        },
+    })
 }
 
 pub async fn one(
@@ -112,7 +106,7 @@ fn open(
 ) -> Result<(Access, RecordingInfo), ProtocolError> {
     let access = authorize(state, headers)?;
     let info = state.recordings.get(id)?;
-    access.check(&info)?;
+    access.rooms.check(&info.room)?;
     Ok((access, info))
 }
 
@@ -132,10 +126,7 @@ pub async fn add_bookmark(
 ) -> Result<(axum::http::StatusCode, Json<Bookmark>), ApiError> {
     let (access, info) = open(&state, &headers, &id)?;
     let Json(new) = body.map_err(super::admin::bad_body)?;
-    let by = match access {
-        Access::All => "the administrator".to_owned(),
-        Access::Room(_) => who(&state, &headers),
-    };
+    let by = access.caller.to_string();
     let bookmark = blocking(&state.recordings, move |l| {
         l.add_bookmark(&info, new.media_time_ms, &new.note, by)
     })
@@ -152,10 +143,10 @@ pub async fn delete(
     headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let (access, info) = open(&state, &headers, &id)?;
-    let by = match access {
-        Access::All => "the administrator".to_owned(),
-        Access::Room(_) if state.trainers_may_delete => who(&state, &headers),
-        Access::Room(_) => {
+    let by = match access.caller {
+        Caller::Admin => access.caller.to_string(),
+        Caller::Person { .. } if state.trainers_may_delete => access.caller.to_string(),
+        Caller::Person { .. } => {
             return Err(ApiError(ProtocolError::new(
                 ErrorCode::Forbidden,
                 "deleting recordings takes the admin key here ([recording] trainers_may_delete is off)",
@@ -186,14 +177,6 @@ pub(super) async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(move || call(&library))
         .await
         .map_err(|_| ProtocolError::new(ErrorCode::Internal, "the server stopped the request"))?
-}
-
-/// The name on the caller's token, else its subject.
-fn who(state: &AppState, headers: &HeaderMap) -> String {
-    bearer(headers)
-        .and_then(|t| state.auth.verify_any_room(t).ok())
-        .map(|c| c.name.unwrap_or(c.sub))
-        .unwrap_or_default()
 }
 
 /// `GET /api/recordings/{id}/chapters.vtt`: the bookmarks as WebVTT chapters.

@@ -78,6 +78,7 @@ fn parse(query: ListQuery) -> Result<LibraryQuery, ApiError> {
         from_ms,
         to_ms,
         limit,
+        ..LibraryQuery::default()
     })
 }
 
@@ -92,7 +93,10 @@ pub async fn list(
         invalid("the list takes the query parameters room, equipment, from, to and limit, each at most once")
     })?;
     let mut query = parse(query)?;
-    query.room = access.room_to_list(query.room.take())?;
+    if let Some(room) = &query.room {
+        access.rooms.check(room)?;
+    }
+    query.within = access.rooms;
     // Thousands of listings are read and parsed: off the async workers.
     let list = blocking(&state.recordings, move |l| l.list(&query)).await?;
     Ok(Json(list))

@@ -8,6 +8,7 @@
 //! (`RecordingInfo`) up to date as the media begins and voices join. A failed write (a full
 //! disk) stops the recording with the reason, told to the room; the live session goes on.
 
+pub mod access;
 pub mod chapters;
 pub mod library;
 pub mod listing;

@@ -1,6 +1,7 @@
 //! Which recordings the library lists: the filters of `GET /api/recordings`, applied to the
 //! listings (pure).
 
+use super::access::RoomScope;
 use spotter_protocol::{EquipmentId, RecordingList, RecordingListing, RoomId};
 
 /// Recordings listed when the caller names no limit.
@@ -11,6 +12,8 @@ pub const MAX_LIMIT: usize = 1000;
 /// What to list. `Default` lists everything, up to [`DEFAULT_LIMIT`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LibraryQuery {
+    /// The rooms the caller may see.
+    pub within: RoomScope,
     pub room: Option<RoomId>,
     /// Only recordings in which a mark was placed on this equipment.
     pub equipment: Option<EquipmentId>,
@@ -24,6 +27,7 @@ pub struct LibraryQuery {
 impl Default for LibraryQuery {
     fn default() -> Self {
         Self {
+            within: RoomScope::All,
             room: None,
             equipment: None,
             from_ms: None,
@@ -35,7 +39,8 @@ impl Default for LibraryQuery {
 
 impl LibraryQuery {
     pub fn matches(&self, listing: &RecordingListing) -> bool {
-        self.room.as_ref().is_none_or(|room| &listing.room == room)
+        self.within.contains(&listing.room)
+            && self.room.as_ref().is_none_or(|room| &listing.room == room)
             && self
                 .from_ms
                 .is_none_or(|from| listing.started_at_ms >= from)
@@ -137,6 +142,16 @@ mod tests {
             [5]
         );
         assert!(query(|q| q.equipment = Some("valve-9".into())).is_empty());
+        // What the credential opens bounds the rest.
+        assert_eq!(query(|q| q.within = RoomScope::one("line-2".into())), [2]);
+        assert!(
+            query(|q| {
+                q.within = RoomScope::one("line-2".into());
+                q.equipment = Some("panel-1".into());
+                q.to_ms = Some(3_000);
+            })
+            .is_empty()
+        );
     }
 
     #[test]

@@ -51,8 +51,13 @@ impl Invites {
     /// Tokens this room did not record (issued to a person rather than through an invite) are
     /// checked by their epoch alone.
     pub fn check(&self, claims: &Claims) -> Result<(), ProtocolError> {
-        let revoked_one = self.issued.get(&claims.sub).is_some_and(|i| i.revoked);
-        if claims.epoch != self.epoch || revoked_one {
+        self.check_subject(&claims.sub, claims.epoch)
+    }
+
+    /// `invite_revoked` unless a token issued to `subject` in `epoch` may still be used.
+    pub fn check_subject(&self, subject: &str, epoch: u64) -> Result<(), ProtocolError> {
+        let revoked_one = self.issued.get(subject).is_some_and(|i| i.revoked);
+        if epoch != self.epoch || revoked_one {
             return Err(revoked());
         }
         Ok(())

@@ -10,14 +10,13 @@ mod revocation;
 mod state;
 
 pub use annotations::{AnnotationState, MAX_ANNOTATIONS, Pending};
-pub use invites::fresh_epoch;
+pub use invites::{Invites, fresh_epoch};
 pub use journal::unix_now_ms;
 pub use state::RoomState;
 
 use crate::auth::{Claims, Issued, unix_now};
 use crate::config::LimitsConfig;
 use crate::store::{Persister, StoredRoom};
-use invites::Invites;
 
 use crate::rate::RateLimit;
 use crate::recording::RecorderHook;

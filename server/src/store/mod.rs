@@ -120,4 +120,10 @@ pub trait RoomStore: Send + Sync {
     fn replace_invite_epoch(&self, room: &RoomId, invite_epoch: u64) -> anyhow::Result<()>;
     /// Removes `room` with its journal and invites.
     fn delete_room(&self, room: &RoomId) -> anyhow::Result<()>;
+    /// The invites and epoch stored under `scope`, a key that is no room's (the library's
+    /// invites); `None` when no epoch was ever stored there.
+    fn scope_invites(&self, scope: &str) -> anyhow::Result<Option<StoredInvites>>;
 }
+
+/// An invite epoch and the invites issued in it, by invite id.
+pub type StoredInvites = (u64, BTreeMap<String, StoredInvite>);

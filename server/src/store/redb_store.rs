@@ -1,7 +1,7 @@
 //! [`RoomStore`] on redb: one file in the data directory.
 
 use super::redb_listings::{RECORDING_LISTINGS, listings, save_listing};
-use super::{Appended, RoomStore, StoredAnnotation, StoredInvite, StoredRoom};
+use super::{Appended, RoomStore, StoredAnnotation, StoredInvite, StoredInvites, StoredRoom};
 use anyhow::Context;
 use redb::{
     Database, ReadTransaction, ReadableDatabase, ReadableTable, Table, TableDefinition,
@@ -250,6 +250,32 @@ impl RoomStore for RedbStore {
                 .insert(room.as_str(), invite_epoch)?;
             remove_invites(&mut txn.open_table(INVITES)?, room, |_| true)
         })
+    }
+
+    fn scope_invites(&self, scope: &str) -> anyhow::Result<Option<StoredInvites>> {
+        let txn = self.db.begin_read()?;
+        let Some(epoch) = txn
+            .open_table(INVITE_EPOCHS)?
+            .get(scope)?
+            .map(|e| e.value())
+        else {
+            return Ok(None);
+        };
+        let mut invites = BTreeMap::new();
+        for entry in txn.open_table(INVITES)?.range((scope, "")..)? {
+            let (key, value) = entry?;
+            let (of_scope, invite_id) = key.value();
+            if of_scope != scope {
+                break;
+            }
+            let (expires_at, revoked) = value.value();
+            let invite = StoredInvite {
+                expires_at,
+                revoked,
+            };
+            invites.insert(invite_id.to_owned(), invite);
+        }
+        Ok(Some((epoch, invites)))
     }
 
     fn delete_room(&self, room: &RoomId) -> anyhow::Result<()> {

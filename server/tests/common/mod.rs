@@ -5,6 +5,7 @@
 pub mod live_session;
 pub mod marks;
 pub mod process;
+pub mod recordings;
 pub mod video;
 
 use spotter_peer::Signaling;
