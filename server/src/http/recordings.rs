@@ -62,10 +62,7 @@ fn person(
     }
     Ok(Access {
         rooms,
-        caller: Caller::Person {
-            name: name.unwrap_or(subject),
-            role,
-        },
+        caller: Caller::Person(name.unwrap_or(subject)),
     })
 }
 
@@ -145,8 +142,8 @@ pub async fn delete(
     let (access, info) = open(&state, &headers, &id)?;
     let by = match access.caller {
         Caller::Admin => access.caller.to_string(),
-        Caller::Person { .. } if state.trainers_may_delete => access.caller.to_string(),
-        Caller::Person { .. } => {
+        Caller::Person(_) if state.trainers_may_delete => access.caller.to_string(),
+        Caller::Person(_) => {
             return Err(ApiError(ProtocolError::new(
                 ErrorCode::Forbidden,
                 "deleting recordings takes the admin key here ([recording] trainers_may_delete is off)",

@@ -81,18 +81,15 @@ pub struct LibraryClaims {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Caller {
     Admin,
-    /// A person, by the name on their invite (else the invite's id), and their role.
-    Person {
-        name: String,
-        role: Role,
-    },
+    /// A person, by the name on their invite (else the invite's id).
+    Person(String),
 }
 
 impl fmt::Display for Caller {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Caller::Admin => f.write_str("the administrator"),
-            Caller::Person { name, .. } => f.write_str(name),
+            Caller::Person(name) => f.write_str(name),
         }
     }
 }
