@@ -5,6 +5,7 @@ mod http;
 mod load;
 mod plot;
 mod process;
+mod recording;
 mod report;
 mod scenarios;
 mod sfu;
@@ -70,6 +71,10 @@ pub struct Args {
     cycles: usize,
     #[arg(long, default_value_t = 10)]
     cycles_at_once: usize,
+    /// Subscribers of the room Spotter holds twice, recording and not, for what recording
+    /// costs (0: skip it).
+    #[arg(long, default_value_t = 10)]
+    recording_subscribers: usize,
     /// Where the servers' files and logs and `results.json` go.
     #[arg(long)]
     out_dir: PathBuf,
@@ -98,6 +103,8 @@ pub struct Results {
     pub fan_out: Vec<LoadResult>,
     pub rooms: Vec<LoadResult>,
     pub churn: Vec<ChurnResult>,
+    /// Spotter with one room recording beside none, and what it wrote.
+    pub recording: Option<recording::RecordingCost>,
     pub skipped: Vec<String>,
     /// Janus's `event_loops` setting (0: a thread per handle).
     pub janus_event_loops: usize,
@@ -132,6 +139,7 @@ async fn main() -> anyhow::Result<()> {
         fan_out: Vec::new(),
         rooms: Vec::new(),
         churn: Vec::new(),
+        recording: None,
         skipped: Vec::new(),
         janus_event_loops: args.janus_event_loops,
     };
@@ -205,7 +213,7 @@ impl Server {
         Ok(match self {
             Server::Spotter(binary) => {
                 let dir = args.out_dir.join("spotter").join(scenario);
-                Sfu::Spotter(sfu::spotter::Spotter::start(binary, args.ip, &dir).await?)
+                Sfu::Spotter(sfu::spotter::Spotter::start(binary, args.ip, &dir, false).await?)
             }
             Server::Janus(binary) => {
                 let dir = args.out_dir.join("janus").join(scenario);
@@ -233,6 +241,11 @@ async fn run_all(
             report::print_load(&result);
             results.fan_out.push(result);
         }
+    }
+    if args.recording_subscribers > 0 {
+        let n = args.recording_subscribers;
+        let cost = recording::measure(&args.spotter_server, args.ip, &args.out_dir, n, load);
+        results.recording = Some(cost.await?);
     }
     for server in servers.iter().filter(|_| args.rooms > 0) {
         let mut sfu = server.start(args, "rooms").await?;

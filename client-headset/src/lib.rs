@@ -5,7 +5,8 @@
 //! - [`look_around`]: the simulated wearer's head motion;
 //! - [`frame_history`]: the last seconds of frame poses, by RTP timestamp;
 //! - [`resolve`]: an expert's stroke on a past frame → an annotation anchored in 3D;
-//! - [`rate`]: the encoder's bitrate and frame rate following the congestion estimate.
+//! - [`rate`]: the encoder's bitrate and frame rate following the congestion estimate;
+//! - [`recording`]: the room's recording as the headset shows it, and the wearer's start/stop.
 //!
 //! And the parts that drive real things:
 //! - [`render`]: Bevy renders the scene and the annotations (headless or in a window) and reads
@@ -23,6 +24,7 @@ pub mod look_around;
 #[cfg(feature = "audio-device")]
 pub mod microphone;
 pub mod rate;
+pub mod recording;
 pub mod render;
 pub mod resolve;
 pub mod scene;

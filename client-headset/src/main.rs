@@ -6,6 +6,7 @@ use clap::{Parser, ValueEnum};
 use spotter_headset::clock::unix_time_us;
 use spotter_headset::encoder::VideoEncoder;
 use spotter_headset::rate::RateFollower;
+use spotter_headset::recording::RecordingRequest;
 use spotter_headset::render::{
     self, CapturedFrame, Display, FrameClock, RenderConfig, RenderLinks,
 };
@@ -107,6 +108,9 @@ fn main() -> anyhow::Result<()> {
     let (outgoing_tx, outgoing_rx) = mpsc::channel::<OutgoingFrame>(2);
     let (annotations_tx, annotations_rx) = std_mpsc::channel();
     let keyframe_wanted = Arc::new(AtomicBool::new(true));
+    let (recording_requests_tx, recording_requests) = mpsc::unbounded_channel();
+    let (recording_shown, recording_rx) = std_mpsc::channel();
+    read_commands(recording_requests_tx.clone())?;
     let estimate_bps = Arc::new(AtomicU64::new(0));
 
     let encoder = VideoEncoder::new(args.width, args.height, args.fps, args.bitrate)?;
@@ -186,6 +190,8 @@ fn main() -> anyhow::Result<()> {
                 keyframe_wanted,
                 estimate_bps,
                 heard: speakers.as_ref().map(|(_, sink)| sink.clone()),
+                recording_requests,
+                recording_shown,
             };
             if let Err(e) = runtime.block_on(session::run(session_config, session_scene, links)) {
                 eprintln!("spotter-headset: {e:#}");
@@ -207,14 +213,39 @@ fn main() -> anyhow::Result<()> {
         RenderLinks {
             frames: captured_tx,
             annotations: annotations_rx,
+            recording: recording_rx,
+            recording_requests: recording_requests_tx,
         },
     )
     .run();
     Ok(())
 }
 
-/// Encodes rendered frames as they come; reports the frame rate and how long frames take from
-/// capture (the pose they were rendered with) to encoded, every 5 s.
+/// Reads the wearer's commands from standard input, one a line: `record`, `stop`, `toggle`
+/// (what a voice command or a controller button will send; the R key does it in a window).
+fn read_commands(requests: mpsc::UnboundedSender<RecordingRequest>) -> anyhow::Result<()> {
+    std::thread::Builder::new()
+        .name("commands".into())
+        .spawn(move || {
+            for line in std::io::stdin().lines() {
+                let Ok(line) = line else { return };
+                if line.trim().is_empty() {
+                    continue;
+                }
+                match RecordingRequest::parse(&line) {
+                    Ok(request) => {
+                        if requests.send(request).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => eprintln!("spotter-headset: {e}"),
+                }
+            }
+        })?;
+    Ok(())
+}
+
+/// The microphone's stream, kept open for the session.
 #[cfg(feature = "audio-device")]
 type Microphone = spotter_headset::microphone::Microphone;
 #[cfg(not(feature = "audio-device"))]
@@ -264,6 +295,8 @@ struct EncoderControl {
     fps: f32,
 }
 
+/// Encodes rendered frames as they come; reports the frame rate and how long frames take from
+/// capture (the pose they were rendered with) to encoded, every 5 s.
 fn encode_loop(
     mut encoder: VideoEncoder,
     frames: std_mpsc::Receiver<CapturedFrame>,

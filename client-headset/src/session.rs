@@ -4,6 +4,7 @@
 use crate::encoder::EncodedFrame;
 use crate::frame_history::FrameHistory;
 use crate::rate::RetransmissionRate;
+use crate::recording::{RecordingIndicator, RecordingRequest, RoomRecording};
 use crate::render::AnnotationUpdate;
 use crate::resolve::resolve;
 use crate::scene::FactoryScene;
@@ -61,6 +62,10 @@ pub struct SessionLinks {
     pub estimate_bps: Arc<AtomicU64>,
     /// Where the voices heard are played (the speakers), if anywhere.
     pub heard: Option<voice::HeardSink>,
+    /// The wearer's requests to start or stop the room's recording.
+    pub recording_requests: mpsc::UnboundedReceiver<RecordingRequest>,
+    /// The room's recording, for the light in the wearer's view.
+    pub recording_shown: std_mpsc::Sender<RecordingIndicator>,
 }
 
 /// Maps capture times to a 90 kHz RTP clock with a random origin (RFC 3550 §5.1).
@@ -158,7 +163,8 @@ pub async fn run(
     }
 }
 
-/// Waits, dropping the frames the encoder hands over meanwhile (no one to send them to).
+/// Waits, dropping the frames the encoder hands over meanwhile (no one to send them to) and
+/// the wearer's recording requests (no room to send them to; a late one would surprise).
 async fn discard_frames_for(links: &mut SessionLinks, duration: Duration) {
     let deadline = tokio::time::sleep(duration);
     tokio::pin!(deadline);
@@ -166,6 +172,9 @@ async fn discard_frames_for(links: &mut SessionLinks, duration: Duration) {
         tokio::select! {
             _ = &mut deadline => return,
             frame = links.frames.recv() => if frame.is_none() { return },
+            Some(request) = links.recording_requests.recv() => {
+                tracing::warn!(?request, "not connected to the room: the recording request is dropped");
+            }
         }
     }
 }
@@ -220,6 +229,8 @@ async fn publish(
     joined: spotter_peer::signaling::Joined,
 ) -> anyhow::Result<Ended> {
     tracing::info!(participant = %joined.participant_id, room = %config.room, "joined as technician");
+    let recording = RoomRecording::new(joined.snapshot.recording.clone());
+    let _ = links.recording_shown.send(recording.indicator());
     let _ = links
         .annotations
         .send(AnnotationUpdate::Replace(joined.snapshot.annotations));
@@ -279,6 +290,7 @@ async fn publish(
         frames_channel,
         scene,
         early,
+        recording,
     )
     .await;
     if let Some(task) = talking {
@@ -300,6 +312,7 @@ async fn serve(
     frames_channel: spotter_peer::FramesChannel,
     scene: &FactoryScene,
     early: Vec<ServerMessage>,
+    mut recording: RoomRecording,
 ) -> anyhow::Result<Ended> {
     let mut history = FrameHistory::default();
     let mut clock = RtpClock {
@@ -307,7 +320,9 @@ async fn serve(
         first_capture_us: None,
     };
     for message in early {
-        if let Some(closing) = handle_message(message, signaling, &history, scene, links)? {
+        if let Some(closing) =
+            handle_message(message, signaling, &history, scene, links, &mut recording)?
+        {
             return Ok(Ended::ServerClosed(closing));
         }
     }
@@ -353,8 +368,20 @@ async fn serve(
                 let Some(message) = message else {
                     return Ok(Ended::Lost(anyhow::anyhow!("the signaling connection closed")));
                 };
-                if let Some(closing) = handle_message(message, signaling, &history, scene, links)? {
+                if let Some(closing) =
+                    handle_message(message, signaling, &history, scene, links, &mut recording)?
+                {
                     return Ok(Ended::ServerClosed(closing));
+                }
+            }
+            Some(request) = links.recording_requests.recv() => {
+                match recording.message_for(request) {
+                    Some(message) => signaling.send(&message)?,
+                    None => tracing::info!(
+                        ?request,
+                        recording = recording.indicator().recording,
+                        "nothing to do: the room's recording is already so"
+                    ),
                 }
             }
             changed = media.changed() => {
@@ -401,7 +428,11 @@ fn handle_message(
     history: &FrameHistory,
     scene: &FactoryScene,
     links: &SessionLinks,
+    recording: &mut RoomRecording,
 ) -> anyhow::Result<Option<String>> {
+    if recording.follow(&message) {
+        let _ = links.recording_shown.send(recording.indicator());
+    }
     match message {
         ServerMessage::ResolveRequest(request) => {
             let reply = match resolve(&request, history, scene) {

@@ -4,10 +4,15 @@
 //! Needs a Vulkan driver (`mesa-vulkan-drivers`); `scripts/test` installs it.
 
 use bevy::app::PluginsState;
-use bevy::prelude::App;
+use bevy::camera::RenderTarget;
+use bevy::prelude::{App, Assets, Image, On};
+use bevy::render::gpu_readback::{Readback, ReadbackComplete};
+use bevy::render::render_resource::{TextureFormat, TextureUsages};
 use glam::{Vec2, Vec3};
+use spotter_headset::recording::RecordingIndicator;
 use spotter_headset::render::{
     AnnotationUpdate, CapturedFrame, Display, FrameClock, RenderConfig, RenderLinks, build_app,
+    own_view_camera,
 };
 use spotter_headset::scene::{FactoryScene, Part, default_scene_path, parse_color};
 use spotter_protocol::{Anchor, Annotation, AnnotationKind};
@@ -21,11 +26,14 @@ struct Harness {
     app: App,
     frames: mpsc::Receiver<CapturedFrame>,
     annotations: mpsc::Sender<AnnotationUpdate>,
+    recording: mpsc::Sender<RecordingIndicator>,
 }
 
 fn harness(scene: FactoryScene) -> Harness {
     let (frames_tx, frames) = mpsc::sync_channel(1);
     let (annotations, annotations_rx) = mpsc::channel();
+    let (recording, recording_rx) = mpsc::channel();
+    let (recording_requests, _) = tokio::sync::mpsc::unbounded_channel();
     let mut app = build_app(
         RenderConfig {
             width: W,
@@ -38,6 +46,8 @@ fn harness(scene: FactoryScene) -> Harness {
         RenderLinks {
             frames: frames_tx,
             annotations: annotations_rx,
+            recording: recording_rx,
+            recording_requests,
         },
     );
     while app.plugins_state() == PluginsState::Adding {
@@ -49,6 +59,7 @@ fn harness(scene: FactoryScene) -> Harness {
         app,
         frames,
         annotations,
+        recording,
     }
 }
 
@@ -65,6 +76,56 @@ impl Harness {
                     return frame;
                 }
                 seen += 1;
+            }
+        }
+    }
+
+    /// Adds a camera showing the wearer's own view, as the window's does, rendering into an
+    /// image that is read back every frame.
+    fn add_own_view(&mut self, fov_y: f32) -> mpsc::Receiver<Vec<u8>> {
+        let mut image = Image::new_target_texture(W, H, TextureFormat::Rgba8UnormSrgb, None);
+        image.texture_descriptor.usage |= TextureUsages::COPY_SRC;
+        let world = self.app.world_mut();
+        let target = world.resource_mut::<Assets<Image>>().add(image);
+        world.spawn(own_view_camera(
+            fov_y,
+            RenderTarget::Image(target.clone().into()),
+            1,
+        ));
+        let (tx, rx) = mpsc::channel();
+        world
+            .spawn(Readback::texture(target))
+            .observe(move |event: On<ReadbackComplete>| {
+                let _ = tx.send(event.data.clone());
+            });
+        rx
+    }
+
+    /// Updates the app until both the stream and the own view hand out a frame rendered
+    /// after `skip` updates.
+    fn next_frames(
+        &mut self,
+        own_view: &mpsc::Receiver<Vec<u8>>,
+        skip: usize,
+    ) -> (Vec<u8>, Vec<u8>) {
+        for _ in 0..skip {
+            self.app.update();
+        }
+        while own_view.try_recv().is_ok() {}
+        while self.frames.try_recv().is_ok() {}
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let (mut stream, mut own) = (None, None);
+        loop {
+            assert!(Instant::now() < deadline, "no frame was rendered");
+            self.app.update();
+            if let Ok(frame) = self.frames.try_recv() {
+                stream = Some(frame.rgba);
+            }
+            if let Ok(data) = own_view.try_recv() {
+                own = Some(data);
+            }
+            if let (Some(stream), Some(own)) = (&stream, &own) {
+                return (stream.clone(), own.clone());
             }
         }
     }
@@ -177,4 +238,58 @@ fn frames_show_each_equipment_where_the_pinhole_model_projects_it_and_annotation
         .unwrap();
     let (at, seen) = harness.pixel_at(panel.marker_world());
     assert!(seen[1] > 0.4, "the panel shows again at {at}: {seen:?}");
+}
+
+/// Pixels of the light's red in the top-right corner of a frame (a fifth of each side).
+fn red_in_top_right_corner(rgba: &[u8]) -> usize {
+    assert_eq!(rgba.len(), (W * H * 4) as usize, "tightly packed rows");
+    let (w, h) = (W as usize, H as usize);
+    (0..h / 5)
+        .flat_map(|y| (w * 4 / 5..w).map(move |x| (y * w + x) * 4))
+        .filter(|&i| rgba[i] > 200 && rgba[i + 1] < 60 && rgba[i + 2] < 60)
+        .count()
+}
+
+#[test]
+fn the_recording_light_is_in_the_technicians_own_view_and_never_in_the_stream() {
+    let scene = FactoryScene::load(&default_scene_path()).unwrap();
+    let fov_y = scene.camera.fov_y_deg.to_radians();
+    let mut harness = harness(scene);
+    let own_view = harness.add_own_view(fov_y);
+
+    let (stream, own) = harness.next_frames(&own_view, 3);
+    assert_eq!(
+        red_in_top_right_corner(&own),
+        0,
+        "no light while the room does not record"
+    );
+    assert_eq!(red_in_top_right_corner(&stream), 0);
+
+    harness
+        .recording
+        .send(RecordingIndicator {
+            recording: true,
+            started_by: Some("p-2".into()),
+        })
+        .unwrap();
+    let (stream, own) = harness.next_frames(&own_view, 2);
+    let lit = red_in_top_right_corner(&own);
+    // A dot about a tenth of the view's height across: several hundred pixels at 640x360.
+    assert!(lit > 300, "the light in the own view: {lit} red pixels");
+    assert_eq!(
+        red_in_top_right_corner(&stream),
+        0,
+        "the stream never shows it"
+    );
+
+    harness
+        .recording
+        .send(RecordingIndicator::default())
+        .unwrap();
+    let (_, own) = harness.next_frames(&own_view, 2);
+    assert_eq!(
+        red_in_top_right_corner(&own),
+        0,
+        "off when the recording stops"
+    );
 }

@@ -1,6 +1,6 @@
 // Helpers for the expert page's end-to-end tests. The pinhole math here is written again on
 // purpose (not imported from the page) so that the tests check the page's own math.
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, type APIRequestContext, type Browser, type Page } from '@playwright/test';
 import type { Annotation, ClientMessage, FrameMeta, Role, RoomSnapshot } from '../src/generated/protocol';
@@ -548,6 +548,28 @@ export function describeDelays(delays: readonly number[]): string {
     `median ${percentile(delays, 50).toFixed(1)} ms, p95 ${percentile(delays, 95).toFixed(1)} ms, ` +
     `max ${Math.max(...delays).toFixed(1)} ms over ${delays.length} words`
   );
+}
+
+/**
+ * Types a command on the headset's standard input (`record`, `stop`, `toggle`): the test
+ * script feeds it from the FIFO named in SPOTTER_HEADSET_COMMANDS.
+ */
+export function headsetCommand(line: string): void {
+  const path = process.env.SPOTTER_HEADSET_COMMANDS;
+  if (!path) throw new Error('SPOTTER_HEADSET_COMMANDS is not set (the test script sets it)');
+  appendFileSync(path, `${line}\n`);
+}
+
+/**
+ * The recording light in the headset's own view, from its latest log line: who started the
+ * recording it shows (a participant id, or "the server"), 'off', or null before any change.
+ */
+export function headsetRecordingLight(): string | null {
+  const last = headsetLogLines('recording light').at(-1);
+  if (last === undefined) return null;
+  if (last.includes('recording light off')) return 'off';
+  const by = /started_by=(?:"([^"]*)"|(\S+))/.exec(last);
+  return by?.[1] ?? by?.[2] ?? 'on';
 }
 
 /** How many times the headset's log says it joined (a rejoin adds one). */

@@ -226,6 +226,40 @@ test('a trainer replays a recorded session: the library lists it, a click on a m
     expect(codecs).toContain('h264');
     expect(codecs).toContain('opus');
 
+    // ---- A small buffer (`?buffer=1`: 1 s ahead): the player fetches keyframe groups around
+    // the playhead by the file's index and drops those behind, and still plays to the end at
+    // 2x; a click back on the mark's event fetches its frame again. (This headset, at a few
+    // frames a second here, sends a keyframe about every 30 s: the recording is one group, so
+    // what is dropped is shown by the unit tests, `bufferWindow.test.ts`.)
+    const playerUrl = page.url().split('?')[0] ?? '';
+    await page.goto(`${playerUrl}?buffer=1`);
+    await page.waitForFunction(() => window.__spotterReplay?.opened === true && window.__spotterReplay.shown !== null, undefined, {
+      timeout: 30_000,
+    });
+    await page.locator('#speed').selectOption('2');
+    await page.locator('#play').click();
+    let mostHeldS = 0;
+    const endS = (await page.evaluate(() => window.__spotterReplay?.durationMs ?? 0)) / 1000;
+    for (let i = 0; i < 100; i++) {
+      const now = await page.evaluate(() => {
+        const v = document.querySelector('video');
+        if (!v) return null;
+        let held = 0;
+        for (let r = 0; r < v.buffered.length; r++) held += v.buffered.end(r) - v.buffered.start(r);
+        return { held, at: v.currentTime, ended: v.ended };
+      });
+      if (!now) throw new Error('no video element');
+      mostHeldS = Math.max(mostHeldS, now.held);
+      if (now.ended) break;
+      await page.waitForTimeout(100);
+    }
+    const played = await page.evaluate(() => ({ ended: document.querySelector('video')?.ended, at: document.querySelector('video')?.currentTime }));
+    console.log(`1 s buffer: held at most ${mostHeldS.toFixed(2)} s of the ${endS.toFixed(2)} s recording; ended at ${played.at?.toFixed(2)} s`);
+    const notices = await page.evaluate(() => window.__spotterReplay?.messages() ?? []);
+    expect(played.ended, `plays to the end (notices: ${JSON.stringify(notices)})`).toBe(true);
+    await clickEntry(page, `.timeline-entry[data-kind="mark"][data-annotation="${second.annotation.id}"]`, second.annotation.frame_rtp_timestamp);
+    expect(await shownMarks(page)).toContain(second.annotation.id);
+
     // ---- Cut by a crash: the video file ends inside its last fragment (as `kill -9` leaves
     // it). The recording still opens and plays up to its last whole fragment, marks and all.
     const dataDir = process.env.SPOTTER_DATA_DIR;

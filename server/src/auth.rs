@@ -142,7 +142,7 @@ impl Auth {
     }
 
     /// A token this server signed and that has not expired, whichever room it is for.
-    pub fn verify_any_room(&self, token: &str) -> Result<Claims, ProtocolError> {
+    fn verify_any_room(&self, token: &str) -> Result<Claims, ProtocolError> {
         self.decode::<Claims>(token).map_err(|e| {
             // A library invite is whole and valid, only not for a room.
             if self.decode::<LibraryInviteShape>(token).is_ok() {

@@ -60,6 +60,27 @@ async fn a_trainer_lists_opens_and_reads_a_recording_of_their_room_and_nothing_e
     assert!(one["recording"]["media"]["first_rtp_timestamp"].is_u64());
     let events_before = one["events"].clone();
 
+    // The index the player fetches a window of fragments by: back to back from the init
+    // segment to the end of what plays, each starting where the one before ended.
+    let index = &one["video"]["index"];
+    assert_eq!(index["timescale"], 90_000, "{index}");
+    let fragments = index["fragments"].as_array().unwrap();
+    assert!(fragments.len() >= 2, "{index}");
+    let (mut at, mut time) = (index["init_bytes"].as_u64().unwrap(), None);
+    assert_eq!(
+        fragments[0][4], 1,
+        "the first fragment begins on a keyframe: {index}"
+    );
+    for f in fragments {
+        let [offset, len, start, duration, keyframe] =
+            [0, 1, 2, 3, 4].map(|i| f[i].as_u64().unwrap());
+        assert!(keyframe <= 1, "{index}");
+        assert_eq!(offset, at, "{index}");
+        assert!(time.is_none_or(|t| t == start), "{index}");
+        (at, time) = (offset + len, Some(start + duration));
+    }
+    assert_eq!(Some(at), one["video"]["playable_bytes"].as_u64());
+
     // The video by byte range, as MSE takes it: the first 8 bytes are the `ftyp` box head.
     let file = format!("/api/recordings/{id}/files/video.mp4");
     let host = server.http.strip_prefix("http://").unwrap().to_owned();
@@ -142,45 +163,14 @@ async fn a_trainer_lists_opens_and_reads_a_recording_of_their_room_and_nothing_e
         );
     }
     // Exported: one MP4 that ffprobe reads, as long as the recording.
-    let (status, head, mp4) = common::http_request_bytes(
-        LOOPBACK,
-        server.http_addr(),
-        "GET",
-        &format!("/api/recordings/{id}/export.mp4"),
-        &[("Host", &host)],
-        Some(&trainer),
-        None,
-    )
-    .await
-    .unwrap();
-    assert_eq!(status, 200, "{head}");
+    let (head, mp4) = common::recordings::export(&server, &id, &trainer).await;
     assert!(
         head.to_ascii_lowercase()
             .contains("content-disposition: attachment"),
         "{head}"
     );
-    let path = std::env::temp_dir().join(format!("spotter-export-{id}.mp4"));
-    std::fs::write(&path, &mp4).unwrap();
-    let probe = std::process::Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-show_entries",
-            "stream=codec_name:format=duration",
-            "-of",
-            "json",
-        ])
-        .arg(&path)
-        .output()
-        .expect("ffprobe (Debian's ffmpeg) runs");
-    let _ = std::fs::remove_file(&path);
-    let probed: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
-    assert_eq!(probed["streams"][0]["codec_name"], "h264", "{probed}");
-    let duration: f64 = probed["format"]["duration"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let (codec, duration) = common::recordings::ffprobe(&mp4, &id);
+    assert_eq!(codec, "h264");
     // Frames 0..90 at 30 a second, from the first keyframe the recording saw (frame 0 or 30).
     assert!((1.9..=3.1).contains(&duration), "{duration} s");
 

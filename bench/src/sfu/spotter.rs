@@ -24,14 +24,21 @@ pub struct Spotter {
 
 impl Spotter {
     /// Starts `binary` with its media on `ip`, its files in `dir`, and limits high enough for
-    /// the largest scenario.
-    pub async fn start(binary: &Path, ip: IpAddr, dir: &Path) -> anyhow::Result<Self> {
+    /// the largest scenario; `record_every_room` records each room from its first video.
+    pub async fn start(
+        binary: &Path,
+        ip: IpAddr,
+        dir: &Path,
+        record_every_room: bool,
+    ) -> anyhow::Result<Self> {
         std::fs::create_dir_all(dir)?;
         let config = dir.join("spotter.toml");
         std::fs::write(
             &config,
             // Every peer of the load generator signals from one address.
-            "[limits]\nrooms = 1000\nparticipants_per_room = 1000\nwebsockets = 4000\nwebsockets_per_address = 4000\nhttp_connections = 8000\nhttp_connections_per_address = 8000\n",
+            format!(
+                "[limits]\nrooms = 1000\nparticipants_per_room = 1000\nwebsockets = 4000\nwebsockets_per_address = 4000\nhttp_connections = 8000\nhttp_connections_per_address = 8000\n\n[recording]\nauto = {record_every_room}\n"
+            ),
         )?;
         let http = format!("127.0.0.1:{}", crate::free_tcp_port()?);
         let admin_key = format!("bench-admin-key-{:016x}", rand::random::<u64>());

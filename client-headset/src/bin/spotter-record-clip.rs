@@ -79,6 +79,9 @@ fn main() -> anyhow::Result<()> {
     let mut encoder = VideoEncoder::new(args.width, args.height, args.fps, args.bitrate)?;
     let (frames_tx, frames) = mpsc::sync_channel::<CapturedFrame>(2);
     let (_annotations, annotations_rx) = mpsc::channel();
+    // A clip shows no recording light and takes no requests.
+    let (_recording, recording_rx) = mpsc::channel();
+    let (recording_requests, _) = tokio::sync::mpsc::unbounded_channel();
     let out = args.out.clone();
     let frame_ms = 1000.0 / f64::from(args.fps);
     let grain = args.grain;
@@ -125,6 +128,8 @@ fn main() -> anyhow::Result<()> {
         RenderLinks {
             frames: frames_tx,
             annotations: annotations_rx,
+            recording: recording_rx,
+            recording_requests,
         },
     )
     .run();

@@ -6,6 +6,7 @@
 //! readback entity carrying that frame's pose: the readback is requested in the same extract
 //! as the camera transform, and the completion names the entity.
 
+use super::hud::own_view_camera;
 use super::scene_spawn::{HeadCamera, Scene, head_camera};
 use super::{Display, FrameClock, RenderConfig};
 use crate::clock::unix_time_us;
@@ -85,7 +86,7 @@ fn spawn_cameras(mut commands: Commands, capture: Res<Capture>) {
         0,
     ));
     if capture.display == Display::Window {
-        commands.spawn(head_camera(
+        commands.spawn(own_view_camera(
             capture.fov_y,
             RenderTarget::Window(WindowRef::Primary),
             1,
@@ -108,7 +109,7 @@ fn request_readback(
     mut commands: Commands,
     capture: Res<Capture>,
     cameras: Query<&Transform, With<HeadCamera>>,
-    requested: Query<Entity, With<Readback>>,
+    requested: Query<Entity, (With<Readback>, With<FrameStamp>)>,
 ) {
     // Each readback entity reads exactly one frame: the one extracted with its pose.
     for entity in &requested {

@@ -6,11 +6,14 @@
 
 mod annotations;
 mod capture;
+mod hud;
 mod scene_spawn;
 
 pub use annotations::AnnotationUpdate;
 pub use capture::CapturedFrame;
+pub use hud::{OWN_VIEW_ONLY, OwnView, own_view_camera};
 
+use crate::recording::{RecordingIndicator, RecordingRequest};
 use crate::scene::FactoryScene;
 use bevy::app::ScheduleRunnerPlugin;
 use bevy::prelude::*;
@@ -56,6 +59,10 @@ pub struct RenderLinks {
     pub frames: mpsc::SyncSender<CapturedFrame>,
     /// Annotations to show or remove.
     pub annotations: mpsc::Receiver<AnnotationUpdate>,
+    /// The room's recording, for the light in the wearer's own view.
+    pub recording: mpsc::Receiver<RecordingIndicator>,
+    /// The wearer's requests to start or stop it (the R key in window mode).
+    pub recording_requests: tokio::sync::mpsc::UnboundedSender<RecordingRequest>,
 }
 
 /// Builds the app; `app.run()` renders until the process ends.
@@ -115,5 +122,7 @@ pub fn build_app(config: RenderConfig, links: RenderLinks) -> App {
     scene_spawn::add(&mut app, config.clone());
     capture::add(&mut app, &config, links.frames);
     annotations::add(&mut app, links.annotations);
+    let aspect = config.width as f32 / config.height as f32;
+    hud::add(&mut app, aspect, links.recording, links.recording_requests);
     app
 }

@@ -2,6 +2,7 @@
 // the admin key) as a bearer credential. Every failure is an `ApiError` with the server's
 // code and sentence, or a sentence of the page's own when the server could not be reached.
 import type { Bookmark, JournalEvent, RecordingInfo } from '../generated/protocol';
+import type { MediaIndex } from '../replay/bufferWindow';
 
 export class ApiError extends Error {
   constructor(
@@ -16,6 +17,8 @@ export class ApiError extends Error {
 /** What of a media file plays (a crash cuts its last fragment; damage ends it early). */
 export interface MediaStatus {
   playable_bytes: number;
+  /** The file's fragments, to fetch a window of them (absent when the file is damaged). */
+  index?: MediaIndex;
   /** The damage, in a sentence, or null when the file is whole. */
   damage: string | null;
 }
@@ -52,6 +55,15 @@ export class RecordingsApi {
   async file(id: string, name: string, bytes?: number): Promise<Response> {
     const headers: Record<string, string> = bytes === undefined ? {} : { range: `bytes=0-${bytes - 1}` };
     return this.raw(`/api/recordings/${encodeURIComponent(id)}/files/${encodeURIComponent(name)}`, { headers });
+  }
+
+  /** `bytes` bytes of a file of the recording from `offset`. */
+  async range(id: string, name: string, offset: number, bytes: number): Promise<Uint8Array<ArrayBuffer>> {
+    const headers = { range: `bytes=${offset}-${offset + bytes - 1}` };
+    const response = await this.raw(`/api/recordings/${encodeURIComponent(id)}/files/${encodeURIComponent(name)}`, { headers });
+    const data = new Uint8Array(await response.arrayBuffer());
+    if (data.length !== bytes) throw new Error(`the server sent ${data.length} bytes of ${name} where ${bytes} were asked for`);
+    return data;
   }
 
   async json<T>(path: string, init: RequestInit = {}): Promise<T> {

@@ -17,8 +17,9 @@ function once(target: EventTarget, event: string): Promise<void> {
   return new Promise((resolve) => target.addEventListener(event, () => resolve(), { once: true }));
 }
 
-async function append(buffer: SourceBuffer, data: Uint8Array<ArrayBuffer>): Promise<void> {
-  const done = new Promise<void>((resolve, reject) => {
+/** Makes `change` (an append or a removal) to `buffer` and waits until the browser did it. */
+export function settled(buffer: SourceBuffer, change: () => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     const ok = () => {
       cleanup();
       resolve();
@@ -33,9 +34,29 @@ async function append(buffer: SourceBuffer, data: Uint8Array<ArrayBuffer>): Prom
     };
     buffer.addEventListener('updateend', ok);
     buffer.addEventListener('error', failed);
+    try {
+      change();
+    } catch (e) {
+      cleanup();
+      reject(e instanceof Error ? e : new Error(String(e)));
+    }
   });
-  buffer.appendBuffer(data);
-  await done;
+}
+
+function append(buffer: SourceBuffer, data: Uint8Array<ArrayBuffer>): Promise<void> {
+  return settled(buffer, () => buffer.appendBuffer(data));
+}
+
+/** A MediaSource of `type` attached to `element`, open, with its one SourceBuffer. */
+export async function openSource(element: HTMLMediaElement, type: string): Promise<{ source: MediaSource; buffer: SourceBuffer }> {
+  if (typeof MediaSource === 'undefined' || !MediaSource.isTypeSupported(type)) {
+    throw new Error(`this browser cannot play ${type} (Media Source Extensions)`);
+  }
+  const source = new MediaSource();
+  element.src = URL.createObjectURL(source);
+  await once(source, 'sourceopen');
+  URL.revokeObjectURL(element.src);
+  return { source, buffer: source.addSourceBuffer(type) };
 }
 
 function concat(chunks: Uint8Array[], total: number): Uint8Array<ArrayBuffer> {
@@ -54,14 +75,7 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array<ArrayBuffer> {
  * browser cannot play the type or the bytes.
  */
 export async function streamInto(element: HTMLMediaElement, type: string, body: ReadableStream<Uint8Array>): Promise<Loaded> {
-  if (typeof MediaSource === 'undefined' || !MediaSource.isTypeSupported(type)) {
-    throw new Error(`this browser cannot play ${type} (Media Source Extensions)`);
-  }
-  const source = new MediaSource();
-  element.src = URL.createObjectURL(source);
-  await once(source, 'sourceopen');
-  URL.revokeObjectURL(element.src);
-  const buffer = source.addSourceBuffer(type);
+  const { source, buffer } = await openSource(element, type);
   const reader = body.getReader();
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;

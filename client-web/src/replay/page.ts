@@ -4,6 +4,7 @@ import { byId } from '../dom';
 import { ApiError, type RecordingsApi } from '../library/api';
 import { download } from '../library/download';
 import type { MessageArea } from '../ui/messages';
+import { bufferWindowFrom } from './bufferWindow';
 import { wireControls } from './controls';
 import { formatMediaTime } from './format';
 import { ReplayPlayer } from './player';
@@ -23,6 +24,7 @@ export async function openPlayerPage(api: RecordingsApi, id: string, messages: M
       api,
       id,
       { video, overlay: byId('overlay', HTMLCanvasElement), stage: byId('stage', HTMLElement), voices: byId('voices', HTMLElement) },
+      bufferWindowFrom(location.search),
       (text) => messages.show('replay_notice', undefined, text),
     );
   } catch (e) {

@@ -2,7 +2,7 @@
 // re-drawn in 3D by the live page's overlay with the recorded pose of the exact frame on
 // screen: the frame's media time gives its RTP timestamp, which finds its frame record.
 import type { Annotation, Bookmark } from '../generated/protocol';
-import type { RecordingDetail, RecordingsApi } from '../library/api';
+import type { MediaStatus, RecordingDetail, RecordingsApi } from '../library/api';
 import type { Rect } from '../overlay/layout';
 import { OverlayRenderer } from '../overlay/renderer';
 import { Stage } from '../stage';
@@ -10,6 +10,7 @@ import { watchFrames } from '../video';
 import { MediaClock } from './clock';
 import { FrameRecords } from './frameRecords';
 import { ReplayHistory } from './history';
+import { type BufferWindow, WindowedMedia } from './bufferWindow';
 import { VIDEO_TYPE, VOICE_TYPE, streamInto } from './mediaSource';
 import { buildTimeline, type TimelineEntry } from './timeline';
 import { VoicesFollowingVideo } from './voices';
@@ -73,8 +74,17 @@ export class ReplayPlayer {
     this.stage.layout();
   }
 
-  /** Opens recording `id`: its catalog entry, events and frame records, then its media. */
-  static async open(api: RecordingsApi, id: string, view: PlayerView, notice: (text: string) => void): Promise<ReplayPlayer> {
+  /**
+   * Opens recording `id`: its catalog entry, events and frame records, then its media, of
+   * which the browser holds `window` around the playhead.
+   */
+  static async open(
+    api: RecordingsApi,
+    id: string,
+    view: PlayerView,
+    window: BufferWindow,
+    notice: (text: string) => void,
+  ): Promise<ReplayPlayer> {
     const detail = await api.detail(id);
     if (!detail.recording.media || detail.video.playable_bytes === 0) {
       throw new Error('This recording has no video: the headset published nothing while it ran.');
@@ -83,30 +93,49 @@ export class ReplayPlayer {
     const records = new FrameRecords(await (await api.file(id, 'frames.ndjson')).text(), clock);
     const player = new ReplayPlayer(api, detail, clock, records, view, notice);
     if (detail.video.damage) notice(`Part of this recording was lost: ${detail.video.damage}.`);
-    await player.loadMedia(notice);
+    await player.loadMedia(window, notice);
     player.seek(0); // Presents the first frame, with its marks.
     return player;
   }
 
-  private async loadMedia(notice: (text: string) => void): Promise<void> {
+  private async loadMedia(window: BufferWindow, notice: (text: string) => void): Promise<void> {
     const { recording, video } = this.detail;
-    const id = recording.recording_id;
     const voices = recording.voices.map(async ({ file }, i) => {
       const audio = this.voices.players[i];
-      const bytes = this.detail.voices[i]?.playable_bytes;
-      if (!audio || bytes === 0) return;
+      const status = this.detail.voices[i];
+      if (!audio || !status || status.playable_bytes === 0) return;
       try {
-        const body = (await this.api.file(id, file, bytes)).body;
-        if (body) await streamInto(audio, VOICE_TYPE, body);
+        await this.attach(audio, VOICE_TYPE, file, status, window, notice);
       } catch (e) {
         notice(`A voice of this recording cannot be played (${file}): ${String(e)}`);
       }
     });
-    const body = (await this.api.file(id, 'video.mp4', video.playable_bytes)).body;
-    if (!body) throw new Error('the server sent no video');
-    const loaded = await streamInto(this.view.video, VIDEO_TYPE, body);
-    if (!loaded.complete) notice('This recording is longer than the browser can hold: it plays up to where its buffer filled.');
+    await this.attach(this.view.video, VIDEO_TYPE, 'video.mp4', video, window, notice);
     await Promise.all(voices);
+  }
+
+  /**
+   * Plays file `name` in `element`: a window of its fragments by their index, or, for a
+   * damaged file (no index), as much of it from the start as the browser holds.
+   */
+  private async attach(
+    element: HTMLMediaElement,
+    type: string,
+    name: string,
+    status: MediaStatus,
+    window: BufferWindow,
+    notice: (text: string) => void,
+  ): Promise<void> {
+    const id = this.detail.recording.recording_id;
+    if (status.index) {
+      const fetchBytes = (offset: number, bytes: number) => this.api.range(id, name, offset, bytes);
+      await WindowedMedia.open(element, type, status.index, fetchBytes, window, notice);
+      return;
+    }
+    const body = (await this.api.file(id, name, status.playable_bytes)).body;
+    if (!body) throw new Error(`the server sent no ${name}`);
+    const loaded = await streamInto(element, type, body);
+    if (!loaded.complete) notice(`Of ${name}, only what the browser's buffer holds plays: the part before the damage is longer.`);
   }
 
   get durationMs(): number {

@@ -6,7 +6,7 @@
 
 use super::api::{ApiError, bearer};
 use crate::recording::RecordingLibrary;
-use crate::recording::access::{Access, Caller, LibraryClaims, RoomScope};
+use crate::recording::access::{Access, Caller, RecordingsToken, RoomScope};
 use crate::recording::writer::VIDEO_FILE;
 use crate::state::AppState;
 use axum::Json;
@@ -33,18 +33,17 @@ pub(super) fn authorize(state: &AppState, headers: &HeaderMap) -> Result<Access,
             caller: Caller::Admin,
         });
     }
-    if let Ok(claims) = state.auth.decode::<LibraryClaims>(credential) {
-        state.library_invites.check(&claims)?;
-        return person(claims.library, claims.role, claims.name, claims.sub);
+    match state.auth.decode::<RecordingsToken>(credential)? {
+        RecordingsToken::Library(claims) => {
+            state.library_invites.check(&claims)?;
+            person(claims.library, claims.role, claims.name, claims.sub)
+        }
+        RecordingsToken::Room(claims) => {
+            state.rooms.check_invite(&claims.room, &claims)?;
+            let rooms = RoomScope::one(claims.room);
+            person(rooms, claims.role, claims.name, claims.sub)
+        }
     }
-    let claims = state.auth.verify_any_room(credential)?;
-    state.rooms.check_invite(&claims.room, &claims)?;
-    person(
-        RoomScope::one(claims.room),
-        claims.role,
-        claims.name,
-        claims.sub,
-    )
 }
 
 /// A person's access to `rooms`, if their role may replay.

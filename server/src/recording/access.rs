@@ -5,7 +5,7 @@
 //! Library invites are revocable like a room's: they carry the epoch of the library's own
 //! [`Invites`], stored as those of a scope no room can be named ([`LIBRARY_SCOPE`]).
 
-use crate::auth::{Auth, ISSUER, unix_now};
+use crate::auth::{Auth, Claims, ISSUER, unix_now};
 use crate::rooms::Invites;
 use crate::store::{Persister, StoredInvites};
 use serde::{Deserialize, Serialize};
@@ -75,6 +75,15 @@ pub struct LibraryClaims {
     pub epoch: u64,
     pub iat: u64,
     pub exp: u64,
+}
+
+/// A person's token for the recordings, read in one pass: a library invite's or a room's.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RecordingsToken {
+    /// Tried first: its `library` claim is what no room token has.
+    Library(LibraryClaims),
+    Room(Claims),
 }
 
 /// Who is asking, for the audit log and bookmarks.

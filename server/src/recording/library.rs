@@ -229,10 +229,25 @@ impl RecordingLibrary {
                     .fragments
                     .last()
                     .map_or(scanned.init.end, |f| f.offset + f.len);
+                // The player fetches a window around the playhead by these, so a recording
+                // longer than the browser's media buffer still plays to its end.
+                // Not every fragment begins on a keyframe (`docs/decisions/recording-container.md`):
+                // the last figure says which do, so the player holds whole keyframe groups.
+                let fragments: Vec<[u64; 5]> = (scanned.fragments.iter())
+                    .map(|f| {
+                        let keyframe = u64::from(f.starts_with_keyframe);
+                        [f.offset, f.len, f.base_decode_time, f.duration, keyframe]
+                    })
+                    .collect();
                 serde_json::json!({
                     "playable_bytes": end,
                     "fragments": scanned.fragments.len(),
                     "damage": null,
+                    "index": {
+                        "init_bytes": scanned.init.end,
+                        "timescale": scanned.timescale,
+                        "fragments": fragments,
+                    },
                 })
             }
             Err(e) => {

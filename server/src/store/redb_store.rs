@@ -261,21 +261,8 @@ impl RoomStore for RedbStore {
         else {
             return Ok(None);
         };
-        let mut invites = BTreeMap::new();
-        for entry in txn.open_table(INVITES)?.range((scope, "")..)? {
-            let (key, value) = entry?;
-            let (of_scope, invite_id) = key.value();
-            if of_scope != scope {
-                break;
-            }
-            let (expires_at, revoked) = value.value();
-            let invite = StoredInvite {
-                expires_at,
-                revoked,
-            };
-            invites.insert(invite_id.to_owned(), invite);
-        }
-        Ok(Some((epoch, invites)))
+        let invites = invites_in_scope(&txn.open_table(INVITES)?, scope)?;
+        Ok(Some((epoch, invites.into_iter().collect())))
     }
 
     fn delete_room(&self, room: &RoomId) -> anyhow::Result<()> {
@@ -368,17 +355,36 @@ fn load_invites(
     for entry in txn.open_table(INVITES)?.iter()? {
         let (key, value) = entry?;
         let (room, invite_id) = key.value();
-        let (expires_at, revoked) = value.value();
         // A room is deleted with its invites, so every invite has its room.
         if let Some(stored) = rooms.get_mut(&RoomId::new(room)) {
-            let invite = StoredInvite {
-                expires_at,
-                revoked,
-            };
-            stored.invites.insert(invite_id.to_owned(), invite);
+            (stored.invites).insert(invite_id.to_owned(), stored_invite(value.value()));
         }
     }
     Ok(())
+}
+
+fn stored_invite((expires_at, revoked): (u64, bool)) -> StoredInvite {
+    StoredInvite {
+        expires_at,
+        revoked,
+    }
+}
+
+/// The invites issued in `scope` (a room's name, or the library's scope), by id.
+fn invites_in_scope(
+    invites: &impl ReadableTable<(&'static str, &'static str), (u64, bool)>,
+    scope: &str,
+) -> anyhow::Result<Vec<(String, StoredInvite)>> {
+    let mut found = Vec::new();
+    for entry in invites.range((scope, "")..)? {
+        let (key, value) = entry?;
+        let (of_scope, invite_id) = key.value();
+        if of_scope != scope {
+            break;
+        }
+        found.push((invite_id.to_owned(), stored_invite(value.value())));
+    }
+    Ok(found)
 }
 
 /// Removes the invites of `room` whose expiry `forget` picks.
@@ -387,19 +393,10 @@ fn remove_invites(
     room: &RoomId,
     forget: impl Fn(u64) -> bool,
 ) -> anyhow::Result<()> {
-    let mut forgotten = Vec::new();
-    for entry in invites.range((room.as_str(), "")..)? {
-        let (key, value) = entry?;
-        let (of_room, invite_id) = key.value();
-        if of_room != room.as_str() {
-            break;
+    for (invite_id, invite) in invites_in_scope(invites, room.as_str())? {
+        if forget(invite.expires_at) {
+            invites.remove((room.as_str(), invite_id.as_str()))?;
         }
-        if forget(value.value().0) {
-            forgotten.push(invite_id.to_owned());
-        }
-    }
-    for invite_id in forgotten {
-        invites.remove((room.as_str(), invite_id.as_str()))?;
     }
     Ok(())
 }
