@@ -31,9 +31,6 @@ pub struct RecordingCost {
     pub recorded: RecordedVideo,
 }
 
-/// The video track's timescale (90 kHz, the RTP clock's).
-const TIMESCALE: f64 = 90_000.0;
-
 pub async fn measure(
     binary: &Path,
     ip: std::net::IpAddr,
@@ -97,9 +94,10 @@ fn only_video_file(recordings: &Path) -> anyhow::Result<PathBuf> {
 fn read_video(path: &Path) -> anyhow::Result<RecordedVideo> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let mut rest: &[u8] = &bytes;
-    let (mut media_bytes, mut ticks) = (0u64, 0u64);
+    let (mut media_bytes, mut ticks, mut timescale) = (0u64, 0u64, None);
     while !rest.is_empty() {
         match Any::decode(&mut rest).with_context(|| format!("reading {}", path.display()))? {
+            Any::Moov(moov) => timescale = moov.trak.first().map(|t| t.mdia.mdhd.timescale),
             Any::Mdat(mdat) => media_bytes += mdat.data.len() as u64,
             Any::Moof(moof) => {
                 for traf in &moof.traf {
@@ -113,7 +111,8 @@ fn read_video(path: &Path) -> anyhow::Result<RecordedVideo> {
             _ => {}
         }
     }
-    let media_seconds = ticks as f64 / TIMESCALE;
+    let timescale = timescale.with_context(|| format!("{} has no track", path.display()))?;
+    let media_seconds = ticks as f64 / f64::from(timescale);
     let file_bytes = bytes.len() as u64;
     let mut all_files_bytes = 0;
     for entry in std::fs::read_dir(path.parent().context("the recording's folder")?)? {

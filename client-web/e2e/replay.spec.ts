@@ -228,9 +228,10 @@ test('a trainer replays a recorded session: the library lists it, a click on a m
 
     // ---- A small buffer (`?buffer=1`: 1 s ahead): the player fetches keyframe groups around
     // the playhead by the file's index and drops those behind, and still plays to the end at
-    // 2x; a click back on the mark's event fetches its frame again. (This headset, at a few
-    // frames a second here, sends a keyframe about every 30 s: the recording is one group, so
-    // what is dropped is shown by the unit tests, `bufferWindow.test.ts`.)
+    // 2x; a click back on the mark's event fetches its frame again. (At the few frames a
+    // second this headset renders here, its keyframe interval outlasts the recording: seen as
+    // one keyframe in 7.5 s, so the recording is one group, and what is dropped is shown by
+    // the unit tests, `bufferWindow.test.ts`.)
     const playerUrl = page.url().split('?')[0] ?? '';
     await page.goto(`${playerUrl}?buffer=1`);
     await page.waitForFunction(() => window.__spotterReplay?.opened === true && window.__spotterReplay.shown !== null, undefined, {

@@ -8,13 +8,13 @@ const index: MediaIndex = {
   timescale: 90_000,
   fragments: Array.from({ length: 3600 }, (_, i): [number, number, number, number, number] => [1000 + i * 300_000, 300_000, i * 90_000, 90_000, 1]),
 };
-const fragments = groupsOf(index);
+const groups = groupsOf(index);
 const window = { ahead: 10, behind: 4 };
 
 describe('the buffer window', () => {
   it('reads the index into seconds and byte ranges', () => {
-    expect(fragments[0]).toEqual({ offset: 1000, bytes: 300_000, start: 0, end: 1 });
-    expect(fragments[3599]).toEqual({ offset: 1000 + 3599 * 300_000, bytes: 300_000, start: 3599, end: 3600 });
+    expect(groups[0]).toEqual({ offset: 1000, bytes: 300_000, start: 0, end: 1 });
+    expect(groups[3599]).toEqual({ offset: 1000 + 3599 * 300_000, bytes: 300_000, start: 3599, end: 3600 });
   });
 
   it('holds video by keyframe groups: a fragment that does not begin on a keyframe joins the one before', () => {
@@ -40,7 +40,7 @@ describe('the buffer window', () => {
   });
 
   it('fetches the fragment under the playhead first, then those ahead up to the window', () => {
-    const plan = planWindow(fragments, new Set(), 125.5, window);
+    const plan = planWindow(groups, new Set(), 125.5, window);
     expect(plan.load).toEqual([125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135]);
     expect(plan.evict).toEqual([]);
   });
@@ -50,12 +50,12 @@ describe('the buffer window', () => {
     // Playing through the whole hour, a tenth of a second at a time.
     let most = 0;
     for (let t = 0; t < 3600; t += 0.1) {
-      const plan = planWindow(fragments, held, t, window);
+      const plan = planWindow(groups, held, t, window);
       for (const i of plan.evict) held.delete(i);
       for (const i of plan.load) held.add(i);
       most = Math.max(most, held.size);
     }
-    // The window's 14 s and the fragments it cuts into at each end.
+    // The window's 14 s and the groups it cuts into at each end.
     expect(most).toBeLessThanOrEqual(window.ahead + window.behind + 2);
     expect(held.has(3599)).toBe(true);
     expect(held.has(0)).toBe(false);
@@ -63,14 +63,14 @@ describe('the buffer window', () => {
 
   it('after a seek far back, fetches there and drops what it held ahead', () => {
     const held = new Set([3000, 3001, 3002, 3003]);
-    const plan = planWindow(fragments, held, 60, window);
+    const plan = planWindow(groups, held, 60, window);
     expect(plan.load[0]).toBe(60);
     expect(plan.evict).toEqual([3000, 3001, 3002, 3003]);
   });
 
   it('at or past the end, holds the last fragment so its last frame shows', () => {
-    expect(planWindow(fragments, new Set(), 3600, window).load).toEqual([3599]);
-    expect(planWindow(fragments, new Set([3599]), 3600, window).load).toEqual([]);
+    expect(planWindow(groups, new Set(), 3600, window).load).toEqual([3599]);
+    expect(planWindow(groups, new Set([3599]), 3600, window).load).toEqual([]);
   });
 
   it('takes the window from the address, and refuses nonsense', () => {

@@ -1,5 +1,5 @@
-// A recording longer than the browser's media buffer (Chromium holds about 150 MB of video,
-// 10 minutes at 2.5 Mbit/s, and 12 MB of audio) still plays to its end: the player fetches the
+// A recording longer than the browser's media buffer (Chromium's defaults, not measured here:
+// about 150 MB of video, 8 minutes at 2.5 Mbit/s, and 12 MB of audio) still plays to its end: the player fetches the
 // media around the playhead by the server's fragment index, and drops what is far behind it.
 // It holds whole keyframe groups (a fragment that begins on a keyframe and those after it up to
 // the next such): removing a keyframe would take every frame that depends on it, and a group
@@ -19,7 +19,7 @@ export interface MediaIndex {
 }
 
 /** A keyframe group: a byte range of the file and its time on the media timeline. */
-export interface Fragment {
+export interface Group {
   offset: number;
   bytes: number;
   /** Seconds on the media timeline. */
@@ -48,8 +48,8 @@ export function bufferWindowFrom(search: string): BufferWindow {
 }
 
 /** The file's keyframe groups, in order (the first fragment begins one, whatever its flag). */
-export function groupsOf(index: MediaIndex): Fragment[] {
-  const groups: Fragment[] = [];
+export function groupsOf(index: MediaIndex): Group[] {
+  const groups: Group[] = [];
   for (const [offset, bytes, start, duration, keyframe] of index.fragments) {
     const end = (start + duration) / index.timescale;
     const last = groups.at(-1);
@@ -64,34 +64,34 @@ export function groupsOf(index: MediaIndex): Fragment[] {
 }
 
 export interface Plan {
-  /** Fragments to fetch, the one under the playhead first. */
+  /** Groups to fetch, the one under the playhead first. */
   load: number[];
-  /** Fragments held that are outside the window. */
+  /** Groups held that are outside the window. */
   evict: number[];
 }
 
-/** The first fragment ending after `t` (`fragments.length` if none): they are in time order. */
-function firstEndingAfter(fragments: readonly Fragment[], t: number): number {
-  let [lo, hi] = [0, fragments.length];
+/** The first group ending after `t` (`groups.length` if none): they are in time order. */
+function firstEndingAfter(groups: readonly Group[], t: number): number {
+  let [lo, hi] = [0, groups.length];
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if ((fragments[mid]?.end ?? Infinity) > t) hi = mid;
+    if ((groups[mid]?.end ?? Infinity) > t) hi = mid;
     else lo = mid + 1;
   }
   return lo;
 }
 
 /** What to fetch and what to drop with the playhead at `t` seconds. */
-export function planWindow(fragments: readonly Fragment[], held: ReadonlySet<number>, t: number, w: BufferWindow): Plan {
+export function planWindow(groups: readonly Group[], held: ReadonlySet<number>, t: number, w: BufferWindow): Plan {
   const load: number[] = [];
-  for (let i = firstEndingAfter(fragments, t); i < fragments.length && (fragments[i]?.start ?? Infinity) <= t + w.ahead; i++) {
+  for (let i = firstEndingAfter(groups, t); i < groups.length && (groups[i]?.start ?? Infinity) <= t + w.ahead; i++) {
     if (!held.has(i)) load.push(i);
   }
-  const kept = (f: Fragment | undefined) => f !== undefined && f.end > t - w.behind && f.start <= t + w.ahead;
-  const evict = [...held].filter((i) => !kept(fragments[i])).sort((a, b) => a - b);
-  // Past the end, the last fragment (a seek to the very end shows its last frame).
-  const last = fragments.length - 1;
-  if (load.length === 0 && last >= 0 && t >= (fragments[last]?.end ?? 0) && !held.has(last)) load.push(last);
+  const kept = (f: Group | undefined) => f !== undefined && f.end > t - w.behind && f.start <= t + w.ahead;
+  const evict = [...held].filter((i) => !kept(groups[i])).sort((a, b) => a - b);
+  // Past the end, the last group (a seek to the very end shows its last frame).
+  const last = groups.length - 1;
+  if (load.length === 0 && last >= 0 && t >= (groups[last]?.end ?? 0) && !held.has(last)) load.push(last);
   return { load, evict };
 }
 
@@ -103,9 +103,9 @@ function isQuotaExceeded(e: unknown): boolean {
 export type FetchBytes = (offset: number, bytes: number) => Promise<Uint8Array<ArrayBuffer>>;
 
 /**
- * A media element fed the fragments of one file around its playhead: on every seek and as
- * it plays, the missing fragments ahead are fetched one at a time and those far behind are
- * removed.
+ * A media element fed the keyframe groups of one file around its playhead: on every seek
+ * and as it plays, the missing groups ahead are fetched one at a time and those far behind
+ * are removed.
  */
 export class WindowedMedia {
   private readonly held = new Set<number>();
@@ -116,7 +116,7 @@ export class WindowedMedia {
     private readonly element: HTMLMediaElement,
     private readonly source: MediaSource,
     private readonly buffer: SourceBuffer,
-    private readonly fragments: readonly Fragment[],
+    private readonly groups: readonly Group[],
     private readonly fetchBytes: FetchBytes,
     private window: BufferWindow,
     private readonly notice: (text: string) => void,
@@ -124,7 +124,7 @@ export class WindowedMedia {
     for (const event of ['seeking', 'timeupdate', 'playing', 'waiting']) element.addEventListener(event, () => void this.fill());
   }
 
-  /** Attaches a MediaSource of `type` to `element`, appends the init segment and the first fragments. */
+  /** Attaches a MediaSource of `type` to `element`, appends the init segment and the first groups. */
   static async open(
     element: HTMLMediaElement,
     type: string,
@@ -136,29 +136,19 @@ export class WindowedMedia {
     const { source, buffer } = await openSource(element, type);
     const init = await fetchBytes(0, index.init_bytes);
     await settled(buffer, () => buffer.appendBuffer(init));
-    const fragments = groupsOf(index);
+    const groups = groupsOf(index);
     // The whole length, though only a window of it is ever held: the element seeks anywhere.
-    const end = fragments.at(-1)?.end;
+    const end = groups.at(-1)?.end;
     if (end !== undefined) source.duration = end;
-    const media = new WindowedMedia(element, source, buffer, fragments, fetchBytes, window, notice);
-    // The first picture as soon as its fragment is in; the rest of the window meanwhile.
+    const media = new WindowedMedia(element, source, buffer, groups, fetchBytes, window, notice);
+    // The first picture as soon as its group is in; the rest of the window meanwhile.
     await media.fill(1);
     void media.fill();
     return media;
   }
 
-  /** Seconds of media held now. */
-  heldSeconds(): number {
-    let total = 0;
-    for (const i of this.held) {
-      const f = this.fragments[i];
-      if (f) total += f.end - f.start;
-    }
-    return total;
-  }
-
   /**
-   * Brings the held fragments to the window around the playhead. A call while it runs does
+   * Brings the held groups to the window around the playhead. A call while it runs does
    * nothing: the running one plans again after each fragment, from the playhead then.
    */
   async fill(most = Infinity): Promise<void> {
@@ -174,18 +164,18 @@ export class WindowedMedia {
     }
   }
 
-  /** Fetches up to `most` fragments, planning again before each. */
+  /** Fetches up to `most` groups, planning again before each. */
   private async step(most: number): Promise<void> {
     for (let fetched = 0; fetched < most; fetched++) {
       this.forgetWhatTheBrowserDropped();
-      const plan = planWindow(this.fragments, this.held, this.element.currentTime, this.window);
+      const plan = planWindow(this.groups, this.held, this.element.currentTime, this.window);
       for (const i of plan.evict) await this.remove(i);
       const next = plan.load[0];
       if (next === undefined) {
         this.endIfComplete();
         return;
       }
-      const f = this.fragments[next];
+      const f = this.groups[next];
       if (!f) return;
       const data = await this.fetchBytes(f.offset, f.bytes);
       try {
@@ -209,22 +199,23 @@ export class WindowedMedia {
   }
 
   private async remove(i: number): Promise<void> {
-    const f = this.fragments[i];
+    const f = this.groups[i];
     if (!f) return;
-    // Short of the next fragment's first frame by a millisecond: the browser rounds times to
-    // microseconds, and a removal reaching past that keyframe takes the whole next fragment.
+    // Short of the next group's keyframe by a millisecond: a removal reaching past that
+    // keyframe takes every frame up to the keyframe after it, and the browser keeps times in
+    // microseconds, not in the 90 kHz ticks these ends come from.
     await settled(this.buffer, () => this.buffer.remove(f.start, Math.max(f.start, f.end - EDGE_S)));
     this.held.delete(i);
   }
 
   /**
-   * The browser may drop buffered media by itself (to make room for an append): a fragment
+   * The browser may drop buffered media by itself (to make room for an append): a group
    * whose middle is no longer buffered is fetched again when the window reaches it.
    */
   private forgetWhatTheBrowserDropped(): void {
     const ranges = this.buffer.buffered;
     for (const i of this.held) {
-      const f = this.fragments[i];
+      const f = this.groups[i];
       if (!f) continue;
       const middle = (f.start + f.end) / 2;
       let buffered = false;
@@ -233,9 +224,9 @@ export class WindowedMedia {
     }
   }
 
-  /** With the last fragment held, the media ends there (else the element waits for more). */
+  /** With the last group held, the media ends there (else the element waits for more). */
   private endIfComplete(): void {
-    const last = this.fragments.length - 1;
+    const last = this.groups.length - 1;
     if (this.held.has(last) && this.source.readyState === 'open' && !this.buffer.updating) this.source.endOfStream();
   }
 }
