@@ -176,32 +176,47 @@ async function videoInBps(request: APIRequestContext, ms: number): Promise<numbe
   return ((await bytes()) - before) * 8 / (ms / 1000);
 }
 
-test("the headset's link capped at 300 kbit/s: the video degrades but keeps playing, the voice stays", async ({ browser, request }) => {
+/**
+ * A link cap that binds: 300 kbit/s, or less where the headset sends less than that (at 320x180
+ * the rendered scene costs 150-250 kbit/s of video, as the machine's load lets it render, and a
+ * cap above what is sent shows nothing). Four fifths of the video and the voice (about
+ * 50 kbit/s with its headers) together.
+ */
+function bindingCapKbps(openVideoBps: number): number {
+  const voiceBps = 50_000;
+  return Math.max(100, Math.min(300, Math.round(((openVideoBps + voiceBps) * 0.8) / 1000)));
+}
+
+test("the headset's link capped at 300 kbit/s or below what it sends: the video degrades but keeps playing, the voice stays", async ({
+  browser,
+  request,
+}) => {
   const page = await openExpert(browser, 'Kai');
   try {
     const open = await videoInBps(request, 5000);
-    setLink('rate_kbps=300\n');
+    const cap = bindingCapKbps(open);
+    setLink(`rate_kbps=${cap}\n`);
     // Congestion control needs a few seconds to find the new capacity.
     await page.waitForTimeout(12_000);
     const capped = await videoInBps(request, 10_000);
     const frames = await decodedBesideSent(page, 5);
     console.log(
-      `video from the headset: ${(open / 1000).toFixed(0)} kbit/s on an open link, ${(capped / 1000).toFixed(0)} kbit/s capped at 300 kbit/s, ${describeShare(frames)} decoded`,
+      `video from the headset: ${(open / 1000).toFixed(0)} kbit/s on an open link, ${(capped / 1000).toFixed(0)} kbit/s capped at ${cap} kbit/s, ${describeShare(frames)} decoded`,
     );
     // The link cannot carry more than its cap whatever the headset does; what shows that the
     // headset followed it is its encoder's own target, well down from the configured 1.5 Mbit/s
     // (the estimate wobbles around the cap, so not below the cap at every moment).
     const target = headsetVideoKbps();
-    console.log(`the headset's encoder aims at ${target ?? '?'} kbit/s behind the cap`);
+    console.log(`the headset's encoder aims at ${target ?? '?'} kbit/s behind the ${cap} kbit/s cap`);
     expect(target).not.toBeNull();
-    expect(target ?? Infinity).toBeLessThan(750);
+    expect(target ?? Infinity).toBeLessThan(2.5 * cap);
     expectStillMoving(frames);
     await expect(page.locator('#status')).toHaveAttribute('data-state', 'live');
     // The technician is still heard on the full link (that voice goes ahead of the video in
     // the headset's pacer is shown by its unit tests; the delay is printed here).
     await expectHeadsetHeard(page, 5000);
     const delays = await mouthToEarDelays(page, 8000);
-    console.log(`mouth-to-ear behind the 300 kbit/s cap: ${describeDelays(delays)}; ${await voiceJitterBuffer(page)}`);
+    console.log(`mouth-to-ear behind the ${cap} kbit/s cap: ${describeDelays(delays)}; ${await voiceJitterBuffer(page)}`);
   } finally {
     await closePage(page);
   }
