@@ -178,11 +178,13 @@ async function videoInBps(request: APIRequestContext, ms: number): Promise<numbe
 
 /**
  * A link cap that binds: 300 kbit/s, or less where the headset sends less than that (at 320x180
- * the rendered scene costs 150-250 kbit/s of video, as the machine's load lets it render, and a
- * cap above what is sent shows nothing). Four fifths of the video and the voice (about
- * 50 kbit/s with its headers) together.
+ * the rendered scene cost 150-370 kbit/s of video in runs here, as the machine's load let it
+ * render, and a cap above what is sent shows nothing). Four fifths of the video and the voice
+ * together.
  */
 function bindingCapKbps(openVideoBps: number): number {
+  // Opus at 32 kbit/s (peer/src/voice.rs) in 50 packets a second, each with about 50 bytes of
+  // IP, UDP, RTP and SRTP headers: an estimate, not a measurement.
   const voiceBps = 50_000;
   return Math.max(100, Math.min(300, Math.round(((openVideoBps + voiceBps) * 0.8) / 1000)));
 }
