@@ -3,10 +3,16 @@
 use openh264::OpenH264API;
 use openh264::Timestamp;
 use openh264::encoder::{
-    BitRate, Complexity, Encoder, EncoderConfig, FrameRate, FrameType, IntraFramePeriod,
-    RateControlMode, UsageType, VuiConfig,
+    BitRate, Complexity, Encoder, EncoderConfig, FrameRate, FrameType, RateControlMode, UsageType,
+    VuiConfig,
 };
 use openh264::formats::{RgbaSliceU8, YUVBuffer};
+
+/// A keyframe at least this often, in capture time: it bounds how long a decoder that lost one
+/// waits, and it is the step by which a recording seeks and its player buffers. Counted in time,
+/// not frames, so that it holds at whatever rate the headset renders (OpenH264's own period is
+/// a number of frames: 4 s at 30 frames/s was 17 s at the 7 frames/s seen under load).
+pub const KEYFRAME_INTERVAL_MS: u64 = 4000;
 
 /// One encoded frame: Annex-B bytes, SPS and PPS included with every keyframe.
 pub struct EncodedFrame {
@@ -26,6 +32,8 @@ pub struct VideoEncoder {
     scale: usize,
     /// The scaled-down frame, when `scale` > 1.
     scaled: Vec<u8>,
+    /// The capture time of the last keyframe, ms; none before the first or after a restart.
+    last_keyframe_ms: Option<u64>,
 }
 
 impl VideoEncoder {
@@ -41,6 +49,7 @@ impl VideoEncoder {
             bitrate_bps,
             scale: 1,
             scaled: Vec::new(),
+            last_keyframe_ms: None,
         })
     }
 
@@ -74,6 +83,7 @@ impl VideoEncoder {
             Vec::new()
         };
         self.scale = scale;
+        self.last_keyframe_ms = None;
         Ok(())
     }
 
@@ -96,7 +106,8 @@ impl VideoEncoder {
         Ok(())
     }
 
-    /// Encodes tightly packed RGBA8 (sRGB) pixels; `keyframe` forces an IDR.
+    /// Encodes tightly packed RGBA8 (sRGB) pixels; `keyframe` forces an IDR, as does
+    /// [`KEYFRAME_INTERVAL_MS`] of capture time since the last one.
     pub fn encode(
         &mut self,
         rgba: &[u8],
@@ -114,16 +125,23 @@ impl VideoEncoder {
                 (size.0 as usize, size.1 as usize),
             ));
         }
-        if keyframe {
+        let due = self
+            .last_keyframe_ms
+            .is_none_or(|last| timestamp_ms.saturating_sub(last) >= KEYFRAME_INTERVAL_MS);
+        if keyframe || due {
             self.encoder.force_intra_frame();
         }
         let stream = self
             .encoder
             .encode_at(&self.yuv, Timestamp::from_millis(timestamp_ms))?;
-        Ok(EncodedFrame {
+        let encoded = EncodedFrame {
             keyframe: matches!(stream.frame_type(), FrameType::IDR),
             data: stream.to_vec(),
-        })
+        };
+        if encoded.keyframe {
+            self.last_keyframe_ms = Some(timestamp_ms);
+        }
+        Ok(encoded)
     }
 }
 
@@ -141,8 +159,7 @@ fn open_encoder(fps: f32, bitrate_bps: u32) -> anyhow::Result<Encoder> {
         .max_frame_rate(FrameRate::from_hz(fps))
         .usage_type(UsageType::CameraVideoRealTime)
         .rate_control_mode(RateControlMode::Bitrate)
-        // A periodic keyframe bounds how long a decoder that lost one waits.
-        .intra_frame_period(IntraFramePeriod::from_num_frames((fps * 4.0) as u32))
+        // No periodic keyframe of OpenH264's own: `encode` forces one by capture time.
         .skip_frames(false)
         .complexity(Complexity::Low)
         // Background detection leaves trails of moving edges in the sky when the whole
@@ -206,6 +223,28 @@ mod tests {
         // Lossy, but the dominant red survives.
         let red: f32 = back.chunks(4).map(|p| p[0] as f32).sum::<f32>() / (w * h) as f32;
         assert!((red - 200.0).abs() < 15.0, "mean red {red}");
+    }
+
+    #[test]
+    fn a_keyframe_comes_every_interval_of_capture_time_whatever_the_frame_rate() {
+        let (w, h) = (64usize, 48usize);
+        let rgba: Vec<u8> = (0..w * h)
+            .flat_map(|i| [30, (i % 64) as u8 * 3, 90, 255])
+            .collect();
+        // Configured for 30 frames/s, fed 2 a second (a frame count of 4 s would be 60 s).
+        let mut encoder = VideoEncoder::new(w as u32, h as u32, 30.0, 300_000).unwrap();
+        let keyframes: Vec<u64> = (0..20u64)
+            .map(|i| i * 500)
+            .filter(|&t| encoder.encode(&rgba, t, false).unwrap().keyframe)
+            .collect();
+        assert_eq!(
+            keyframes,
+            [0, KEYFRAME_INTERVAL_MS, 2 * KEYFRAME_INTERVAL_MS]
+        );
+        // A forced one restarts the count from there.
+        assert!(encoder.encode(&rgba, 10_000, true).unwrap().keyframe);
+        assert!(!encoder.encode(&rgba, 12_000, false).unwrap().keyframe);
+        assert!(encoder.encode(&rgba, 14_000, false).unwrap().keyframe);
     }
 
     #[test]

@@ -13,7 +13,9 @@ import {
   equipment,
   describeDelays,
   expectHeadsetHeard,
+  expectVideoPlays,
   glassToGlassDelays,
+  headsetSentFps,
   headsetVoiceReports,
   invite,
   keyWorldPoint,
@@ -43,11 +45,7 @@ import {
 test('a) the page decodes the headset video', async ({ browser }) => {
   const page = await openExpert(browser, 'Ana');
   try {
-    const before = await page.evaluate(() => window.__spotter?.framesDecoded() ?? 0);
-    await page.waitForTimeout(2000);
-    const after = await page.evaluate(() => window.__spotter?.framesDecoded() ?? 0);
-    console.log(`frames decoded: ${before} → ${after} in 2 s`);
-    expect(after).toBeGreaterThan(before + 10);
+    await expectVideoPlays(page, 2, 'the expert\'s page');
     // The resolution may ramp up while the connection estimates its bandwidth.
     const size = () =>
       page.evaluate(() => {
@@ -370,14 +368,21 @@ test('g) a stroke on a frame the headset no longer holds gets its own message', 
     await expect(badge).toBeHidden();
     await expect(page.locator('#freeze')).toHaveAttribute('aria-pressed', 'false');
     expect(await page.evaluate(() => document.querySelector('video')?.paused)).toBe(false);
+    const start = Date.now();
     const d0 = await page.evaluate(() => window.__spotter?.framesDecoded() ?? 0);
     const s0 = await page.evaluate(() => window.__spotter?.samples.length ?? 0);
     await page.waitForTimeout(2000);
     const d1 = await page.evaluate(() => window.__spotter?.framesDecoded() ?? 0);
     const s1 = await page.evaluate(() => window.__spotter?.samples.length ?? 0);
-    console.log(`after unfreezing: ${d1 - d0} frames decoded and ${s1 - s0} frames displayed in 2 s`);
-    expect(d1).toBeGreaterThan(d0 + 10);
-    expect(s1).toBeGreaterThan(s0 + 10);
+    const seconds = (Date.now() - start) / 1000;
+    const sentFps = await headsetSentFps(start, Date.now());
+    const [decoded, displayed] = [(d1 - d0) / seconds, (s1 - s0) / seconds];
+    console.log(
+      `after unfreezing: ${decoded.toFixed(1)} frames/s decoded and ${displayed.toFixed(1)} displayed of the headset's ${sentFps.toFixed(1)}`,
+    );
+    // Decoded and displayed again, at the rate the headset sends (which the machine's load sets).
+    expect(decoded / sentFps).toBeGreaterThanOrEqual(0.7);
+    expect(displayed / sentFps).toBeGreaterThanOrEqual(0.7);
     expect((await shownNow(page)).shown.rtpTimestamp).not.toBe(held.shown.rtpTimestamp);
     await expect(page.locator('#status')).toHaveAttribute('data-state', 'live');
   } finally {

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type APIRequestContext, type Browser, type Page } from '@playwright/test';
 import type { FrameMeta } from '../src/generated/protocol';
+// The player's own reading of a file's index into keyframe groups (pure, no page APIs).
+import { groupsOf, type MediaIndex } from '../src/replay/bufferWindow';
 // Types only: it declares `window.__spotterReplay` (no page code is imported).
 import type {} from '../src/replay/hooks';
 import {
@@ -226,12 +228,20 @@ test('a trainer replays a recorded session: the library lists it, a click on a m
     expect(codecs).toContain('h264');
     expect(codecs).toContain('opus');
 
-    // ---- A small buffer (`?buffer=1`: 1 s ahead): the player fetches keyframe groups around
-    // the playhead by the file's index and drops those behind, and still plays to the end at
-    // 2x; a click back on the mark's event fetches its frame again. (At the few frames a
-    // second this headset renders here, its keyframe interval outlasts the recording: seen as
-    // one keyframe in 7.5 s, so the recording is one group, and what is dropped is shown by
-    // the unit tests, `bufferWindow.test.ts`.)
+    // ---- A small buffer (`?buffer=1`: 1 s ahead, a third of that behind): the player fetches
+    // keyframe groups around the playhead by the file's index and drops those behind it, and
+    // still plays to the end at 2x; a click back on the mark's event fetches its frame again.
+    // The headset sends a keyframe every 4 s of capture time, so this recording is two groups
+    // or more, and the first is dropped once the playhead is past it. (Both are held while the
+    // playhead is within a second of the second one: how much is held at most is printed.)
+    const indexed = (await (await get(request, trainer.token, `/api/recordings/${recordingId}`)).json()) as {
+      video: { index?: MediaIndex };
+    };
+    const groups = groupsOf(indexed.video.index ?? { init_bytes: 0, timescale: 90_000, fragments: [] });
+    console.log(`keyframe groups: ${groups.map((g) => `${g.start.toFixed(2)}-${g.end.toFixed(2)} s`).join(', ')}`);
+    expect(groups.length, 'a keyframe every 4 s makes more than one group').toBeGreaterThanOrEqual(2);
+    const firstGroup = groups[0];
+    if (!firstGroup) throw new Error('no keyframe group');
     const playerUrl = page.url().split('?')[0] ?? '';
     await page.goto(`${playerUrl}?buffer=1`);
     await page.waitForFunction(() => window.__spotterReplay?.opened === true && window.__spotterReplay.shown !== null, undefined, {
@@ -239,27 +249,35 @@ test('a trainer replays a recorded session: the library lists it, a click on a m
     });
     await page.locator('#speed').selectOption('2');
     await page.locator('#play').click();
-    let mostHeldS = 0;
-    const endS = (await page.evaluate(() => window.__spotterReplay?.durationMs ?? 0)) / 1000;
-    for (let i = 0; i < 100; i++) {
-      const now = await page.evaluate(() => {
+    const buffered = () =>
+      page.evaluate(() => {
         const v = document.querySelector('video');
-        if (!v) return null;
-        let held = 0;
-        for (let r = 0; r < v.buffered.length; r++) held += v.buffered.end(r) - v.buffered.start(r);
-        return { held, at: v.currentTime, ended: v.ended };
+        if (!v) throw new Error('no video element');
+        const ranges: [number, number][] = [];
+        for (let r = 0; r < v.buffered.length; r++) ranges.push([v.buffered.start(r), v.buffered.end(r)]);
+        return { ranges, at: v.currentTime, ended: v.ended };
       });
-      if (!now) throw new Error('no video element');
-      mostHeldS = Math.max(mostHeldS, now.held);
-      if (now.ended) break;
+    const holds = (ranges: [number, number][], t: number) => ranges.some(([a, b]) => a <= t && t < b);
+    const endS = (await page.evaluate(() => window.__spotterReplay?.durationMs ?? 0)) / 1000;
+    let mostHeldS = 0;
+    let now = await buffered();
+    for (let i = 0; i < 100 && !now.ended; i++) {
+      mostHeldS = Math.max(mostHeldS, now.ranges.reduce((sum, [a, b]) => sum + b - a, 0));
       await page.waitForTimeout(100);
+      now = await buffered();
     }
-    const played = await page.evaluate(() => ({ ended: document.querySelector('video')?.ended, at: document.querySelector('video')?.currentTime }));
-    console.log(`1 s buffer: held at most ${mostHeldS.toFixed(2)} s of the ${endS.toFixed(2)} s recording; ended at ${played.at?.toFixed(2)} s`);
+    const firstMiddle = (firstGroup.start + firstGroup.end) / 2;
+    console.log(
+      `1 s buffer: held at most ${mostHeldS.toFixed(2)} s of the ${endS.toFixed(2)} s recording; ended at ${now.at.toFixed(2)} s holding ${JSON.stringify(now.ranges.map(([a, b]) => [+a.toFixed(2), +b.toFixed(2)]))}`,
+    );
     const notices = await page.evaluate(() => window.__spotterReplay?.messages() ?? []);
-    expect(played.ended, `plays to the end (notices: ${JSON.stringify(notices)})`).toBe(true);
+    expect(now.ended, `plays to the end (notices: ${JSON.stringify(notices)})`).toBe(true);
+    expect(holds(now.ranges, firstMiddle), 'the first group was dropped once the playhead passed it').toBe(false);
     await clickEntry(page, `.timeline-entry[data-kind="mark"][data-annotation="${second.annotation.id}"]`, second.annotation.frame_rtp_timestamp);
     expect(await shownMarks(page)).toContain(second.annotation.id);
+    const back = await buffered();
+    const markS = back.at;
+    expect(holds(back.ranges, markS), 'the group under the mark is fetched again').toBe(true);
 
     // ---- Cut by a crash: the video file ends inside its last fragment (as `kill -9` leaves
     // it). The recording still opens and plays up to its last whole fragment, marks and all.

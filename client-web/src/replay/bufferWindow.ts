@@ -4,7 +4,7 @@
 // It holds whole keyframe groups (a fragment that begins on a keyframe and those after it up to
 // the next such): removing a keyframe would take every frame that depends on it, and a group
 // decodes on its own after a seek. Fragments are about 1 s; a group is as long as the
-// headset's keyframe interval (4 s), a voice's group one fragment.
+// headset's keyframe interval (4 s of capture time), a voice's group one fragment.
 import { openSource, settled } from './mediaSource';
 
 /** What the server says of a media file's fragments (`GET /api/recordings/{id}`). */
