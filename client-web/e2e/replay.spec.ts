@@ -273,11 +273,27 @@ test('a trainer replays a recorded session: the library lists it, a click on a m
     const notices = await page.evaluate(() => window.__spotterReplay?.messages() ?? []);
     expect(now.ended, `plays to the end (notices: ${JSON.stringify(notices)})`).toBe(true);
     expect(holds(now.ranges, firstMiddle), 'the first group was dropped once the playhead passed it').toBe(false);
+    // The seek bar to the first group's last frame, just before the group still held: the
+    // player fetches the dropped group and shows that frame, not the held group's first.
+    const end = await shown(page);
+    if (!end) throw new Error('no frame on screen');
+    const msOf = (rtp: number) => end.mediaTimeMs + ((rtp - end.rtpTimestamp) | 0) / 90;
+    const lastOfFirst = frames.filter((f) => msOf(f.rtp_timestamp) < firstGroup.end * 1000 - 1).sort((a, b) => msOf(b.rtp_timestamp) - msOf(a.rtp_timestamp))[0];
+    if (!lastOfFirst) throw new Error('no frame in the first group');
+    await page.evaluate((ms) => {
+      const bar = document.querySelector<HTMLInputElement>('#seek');
+      if (!bar) throw new Error('no seek bar');
+      bar.value = String(ms);
+      bar.dispatchEvent(new Event('input', { bubbles: true }));
+      bar.dispatchEvent(new Event('change', { bubbles: true }));
+    }, Math.ceil(msOf(lastOfFirst.rtp_timestamp)));
+    await expect.poll(async () => (await shown(page))?.rtpTimestamp, { timeout: 5000 }).toBe(lastOfFirst.rtp_timestamp);
+    console.log(`seek bar to ${msOf(lastOfFirst.rtp_timestamp).toFixed(0)} ms, ${(firstGroup.end * 1000 - msOf(lastOfFirst.rtp_timestamp)).toFixed(0)} ms before the held group: that frame shown`);
+    // And a click back on the mark's event: its frame, its mark, its group buffered again.
     await clickEntry(page, `.timeline-entry[data-kind="mark"][data-annotation="${second.annotation.id}"]`, second.annotation.frame_rtp_timestamp);
     expect(await shownMarks(page)).toContain(second.annotation.id);
     const back = await buffered();
-    const markS = back.at;
-    expect(holds(back.ranges, markS), 'the group under the mark is fetched again').toBe(true);
+    expect(holds(back.ranges, back.at), 'the group under the mark is fetched again').toBe(true);
 
     // ---- Cut by a crash: the video file ends inside its last fragment (as `kill -9` leaves
     // it). The recording still opens and plays up to its last whole fragment, marks and all.

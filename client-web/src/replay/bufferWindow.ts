@@ -178,6 +178,8 @@ export class WindowedMedia {
       const f = this.groups[next];
       if (!f) return;
       const data = await this.fetchBytes(f.offset, f.bytes);
+      const playhead = this.element.currentTime;
+      const underPlayhead = f.start <= playhead && playhead < f.end && !this.buffered(playhead);
       try {
         await this.append(data);
       } catch (e) {
@@ -191,7 +193,18 @@ export class WindowedMedia {
         continue;
       }
       this.held.add(next);
+      // Chromium lands a seek to a time not yet buffered, shortly before a buffered range, on
+      // that range's first frame (seen: a click on a mark 0.17 s before the next held group
+      // showed the group's keyframe). Seeking again once the group is in shows the right one.
+      if (underPlayhead) this.element.currentTime = playhead;
     }
+  }
+
+  /** Whether the browser holds the media at `t` seconds. */
+  private buffered(t: number): boolean {
+    const ranges = this.buffer.buffered;
+    for (let r = 0; r < ranges.length; r++) if (ranges.start(r) <= t && t < ranges.end(r)) return true;
+    return false;
   }
 
   private async append(data: Uint8Array<ArrayBuffer>): Promise<void> {
@@ -213,14 +226,9 @@ export class WindowedMedia {
    * whose middle is no longer buffered is fetched again when the window reaches it.
    */
   private forgetWhatTheBrowserDropped(): void {
-    const ranges = this.buffer.buffered;
     for (const i of this.held) {
       const f = this.groups[i];
-      if (!f) continue;
-      const middle = (f.start + f.end) / 2;
-      let buffered = false;
-      for (let r = 0; r < ranges.length; r++) buffered ||= ranges.start(r) <= middle && middle < ranges.end(r);
-      if (!buffered) this.held.delete(i);
+      if (f && !this.buffered((f.start + f.end) / 2)) this.held.delete(i);
     }
   }
 

@@ -24,7 +24,7 @@ pub mod video;
 pub mod voice;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use export::{ExportError, ExportSummary, export_mp4};
 pub use fragment::Fragment;

@@ -5,7 +5,7 @@
 //!   its last complete fragment;
 //! - `voice-N.mp4`: each talker's voice, N from 1 in the order they first spoke;
 //! - `frames.ndjson`: every frame record (pose, intrinsics) exactly as relayed, one a line,
-//!   flushed at least once a second.
+//!   flushed at least once a second and before each video fragment is written.
 //!
 //! The timeline's origin (media time 0) is the first keyframe's arrival: a voice's first
 //! packet is placed by its arrival after that, the rest by its RTP timestamps.
@@ -26,7 +26,8 @@ pub fn voice_file(n: usize) -> String {
     format!("voice-{n}.mp4")
 }
 
-/// Frame records are flushed to the file at least this often: a crash loses at most this.
+/// Frame records are flushed to the file at least this often, and before every video fragment:
+/// a crash loses at most this, and none of a frame that is in the video file.
 const FRAMES_FLUSH_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Something the catalog must know, reported as it happens.
@@ -131,14 +132,19 @@ impl RecordingWriter {
                 };
                 write(&mut self.frames).map_err(|e| RecordingError::io(FRAMES_FILE, e))?;
                 if arrived.duration_since(self.frames_flushed) >= FRAMES_FLUSH_INTERVAL {
-                    self.frames
-                        .flush()
-                        .map_err(|e| RecordingError::io(FRAMES_FILE, e))?;
-                    self.frames_flushed = arrived;
+                    self.flush_frames(arrived)?;
                 }
                 Ok(None)
             }
         }
+    }
+
+    fn flush_frames(&mut self, now: Instant) -> Result<(), RecordingError> {
+        self.frames
+            .flush()
+            .map_err(|e| RecordingError::io(FRAMES_FILE, e))?;
+        self.frames_flushed = now;
+        Ok(())
     }
 
     fn video(
@@ -162,6 +168,10 @@ impl RecordingWriter {
                 }))
             }
             Ok(Some(VideoOutput::Fragment(fragment))) => {
+                // The records of the fragment's frames reach the file before it does, so a
+                // crash never leaves a frame in the file without its pose (a `kill -9` just
+                // after a fragment was written left its last frames without records).
+                self.flush_frames(arrived)?;
                 if let Some(file) = &mut self.video_file {
                     append(file, VIDEO_FILE, &fragment)?;
                 }
@@ -277,3 +287,7 @@ fn append(file: &mut File, name: &str, fragment: &Fragment) -> Result<(), Record
     file.write_all(&fragment.bytes)
         .map_err(|e| RecordingError::io(name, e))
 }
+
+#[cfg(test)]
+#[path = "writer_tests.rs"]
+mod writer_tests;
