@@ -195,8 +195,9 @@ export class WindowedMedia {
       this.held.add(next);
       // Chromium lands a seek to a time not yet buffered, shortly before a buffered range, on
       // that range's first frame (seen: a click on a mark 0.17 s before the next held group
-      // showed the group's keyframe). Seeking again once the group is in shows the right one.
-      if (underPlayhead) this.element.currentTime = playhead;
+      // showed the group's keyframe). Seeking again once the group is in shows the right one,
+      // unless the playhead moved meanwhile (a newer seek is the one that counts).
+      if (underPlayhead && this.element.currentTime === playhead) this.element.currentTime = playhead;
     }
   }
 
