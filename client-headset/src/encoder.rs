@@ -200,12 +200,17 @@ mod tests {
     use openh264::decoder::Decoder;
     use openh264::formats::YUVSource;
 
+    /// A `w`x`h` picture, mostly red (200) with a green ramp across each row.
+    fn reddish(w: usize, h: usize) -> Vec<u8> {
+        (0..w * h)
+            .flat_map(|i| [200, (i % 64) as u8 * 2, 40, 255])
+            .collect()
+    }
+
     #[test]
     fn encodes_a_decodable_stream_with_keyframes_on_demand() {
         let (w, h) = (64usize, 48usize);
-        let rgba: Vec<u8> = (0..w * h)
-            .flat_map(|i| [200, (i % 64) as u8 * 2, 40, 255])
-            .collect();
+        let rgba = reddish(w, h);
         let mut encoder = VideoEncoder::new(w as u32, h as u32, 30.0, 500_000).unwrap();
         let first = encoder.encode(&rgba, 0, false).unwrap();
         assert!(first.keyframe, "the first frame is a keyframe");
@@ -228,9 +233,7 @@ mod tests {
     #[test]
     fn a_keyframe_comes_every_interval_of_capture_time_whatever_the_frame_rate() {
         let (w, h) = (64usize, 48usize);
-        let rgba: Vec<u8> = (0..w * h)
-            .flat_map(|i| [30, (i % 64) as u8 * 3, 90, 255])
-            .collect();
+        let rgba = reddish(w, h);
         // Configured for 30 frames/s, fed 2 a second (a frame count of 4 s would be 60 s).
         let mut encoder = VideoEncoder::new(w as u32, h as u32, 30.0, 300_000).unwrap();
         let keyframes: Vec<u64> = (0..20u64)

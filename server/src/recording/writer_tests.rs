@@ -34,15 +34,7 @@ fn every_frame_in_the_video_file_has_its_record_on_disk_at_any_moment() {
 
         // What `kill -9` would leave now: every frame of the video file's complete fragments
         // has its record in the frame file.
-        let video = std::fs::read(dir.join(VIDEO_FILE)).unwrap_or_default();
-        let in_video: u64 = match scan_bytes(&video) {
-            Ok(file) => file
-                .fragments
-                .iter()
-                .map(|f| u64::from(f.sample_count))
-                .sum(),
-            Err(_) => 0, // Not even the init segment yet.
-        };
+        let in_video = frames_in_video(&dir);
         let records = std::fs::read_to_string(dir.join(FRAMES_FILE)).unwrap();
         let on_disk = records.lines().count() as u64;
         assert!(
@@ -50,12 +42,7 @@ fn every_frame_in_the_video_file_has_its_record_on_disk_at_any_moment() {
             "after frame {i}: {in_video} frames in the video file, {on_disk} records on disk"
         );
     }
-    let written: u64 = scan_bytes(&std::fs::read(dir.join(VIDEO_FILE)).unwrap())
-        .unwrap()
-        .fragments
-        .iter()
-        .map(|f| u64::from(f.sample_count))
-        .sum();
+    let written = frames_in_video(&dir);
     assert!(
         written >= 30,
         "fragments were written meanwhile ({written} frames)"
@@ -63,4 +50,16 @@ fn every_frame_in_the_video_file_has_its_record_on_disk_at_any_moment() {
     // A crash: nothing is flushed on the way out.
     std::mem::forget(writer);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The frames in the complete fragments of the recording's video file as it is on disk (the
+/// first frame is a keyframe, so the file and its init segment exist from the first write).
+fn frames_in_video(dir: &Path) -> u64 {
+    let video = std::fs::read(dir.join(VIDEO_FILE)).unwrap();
+    scan_bytes(&video)
+        .unwrap()
+        .fragments
+        .iter()
+        .map(|f| u64::from(f.sample_count))
+        .sum()
 }
