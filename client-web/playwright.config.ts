@@ -6,8 +6,9 @@ import { defineConfig } from '@playwright/test';
 export default defineConfig({
   testDir: 'e2e',
   // The network tests need the emulated link (playwright.network.config.ts runs them), the
-  // crash test a server killed in the middle of a recording (playwright.crash.config.ts).
-  testIgnore: ['network.spec.ts', 'crash.spec.ts'],
+  // crash test a server killed in the middle of a recording (playwright.crash.config.ts), the
+  // XR tests a headset on an OpenXR runtime (playwright.xr.config.ts).
+  testIgnore: ['network.spec.ts', 'crash.spec.ts', 'xr.spec.ts'],
   workers: 1,
   fullyParallel: false,
   timeout: 60_000,

@@ -6,7 +6,9 @@
 //! - [`frame_history`]: the last seconds of frame poses, by RTP timestamp;
 //! - [`resolve`]: an expert's stroke on a past frame → an annotation anchored in 3D;
 //! - [`rate`]: the encoder's bitrate and frame rate following the congestion estimate;
-//! - [`recording`]: the room's recording as the headset shows it, and the wearer's start/stop.
+//! - [`recording`]: the room's recording as the headset shows it, and the wearer's start/stop;
+//! - [`camera_rig`]: a tracked head's pose composed with the camera's place on it;
+//! - [`frame_records`]: each streamed frame's pose and times, written for checking.
 //!
 //! And the parts that drive real things:
 //! - [`render`]: Bevy renders the scene and the annotations (headless or in a window) and reads
@@ -15,11 +17,13 @@
 //! - [`session`]: signaling, publishing video and frame metadata, answering resolve requests;
 //! - [`voice`]: the technician's voice out (simulated: a speech-like signal) and the room's
 //!   voices in (levels logged);
-//! - [`xr`]: the OpenXR mode's entry point.
+//! - [`xr`]: the OpenXR mode: the session, the tracked head, both eyes.
 
+pub mod camera_rig;
 pub mod clock;
 pub mod encoder;
 pub mod frame_history;
+pub mod frame_records;
 pub mod look_around;
 #[cfg(feature = "audio-device")]
 pub mod microphone;

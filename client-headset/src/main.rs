@@ -1,10 +1,12 @@
 //! `spotter-headset`: the technician's client. `--mode headless` (default) renders the demo
-//! factory offscreen, `--mode window` also shows it on the desktop, `--mode xr` is the OpenXR
-//! entry point.
+//! factory offscreen, `--mode window` also shows it on the desktop, `--mode xr` (built with the
+//! `xr` feature) runs on an OpenXR headset: the runtime tracks the head, both eyes show the
+//! room's marks, and the stream is the factory rendered from the tracked head.
 
 use clap::{Parser, ValueEnum};
 use spotter_headset::clock::unix_time_us;
 use spotter_headset::encoder::VideoEncoder;
+use spotter_headset::frame_records::{FrameRecord, FrameRecords};
 use spotter_headset::rate::RateFollower;
 use spotter_headset::recording::RecordingRequest;
 use spotter_headset::render::{
@@ -34,7 +36,7 @@ enum Mode {
     Headless,
     /// Simulated headset shown in a desktop window.
     Window,
-    /// A real OpenXR headset.
+    /// An OpenXR headset (the runtime the system's OpenXR loader finds).
     Xr,
 }
 
@@ -83,6 +85,9 @@ struct Args {
     /// Video bitrate, bits per second.
     #[arg(long, default_value_t = 1_500_000)]
     bitrate: u32,
+    /// Write every streamed frame's pose and times to this file, one JSON line per frame.
+    #[arg(long)]
+    frame_records: Option<PathBuf>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -90,6 +95,9 @@ fn main() -> anyhow::Result<()> {
     let display = match args.mode {
         Mode::Headless => Display::Headless,
         Mode::Window => Display::Window,
+        #[cfg(feature = "xr")]
+        Mode::Xr => Display::Xr,
+        #[cfg(not(feature = "xr"))]
         Mode::Xr => {
             eprintln!(
                 "spotter-headset: {}",
@@ -98,6 +106,11 @@ fn main() -> anyhow::Result<()> {
             std::process::exit(2);
         }
     };
+    let records = args
+        .frame_records
+        .as_deref()
+        .map(FrameRecords::create)
+        .transpose()?;
     anyhow::ensure!(
         args.width % 2 == 0 && args.height % 2 == 0,
         "width and height must be even for H.264"
@@ -131,6 +144,7 @@ fn main() -> anyhow::Result<()> {
                     follower,
                     fps,
                 },
+                records,
             )
         })?;
 
@@ -208,7 +222,7 @@ fn main() -> anyhow::Result<()> {
         scene,
         clock: FrameClock::RealTime,
     };
-    render::build_app(
+    let exit = render::build_app(
         config,
         RenderLinks {
             frames: captured_tx,
@@ -218,7 +232,12 @@ fn main() -> anyhow::Result<()> {
         },
     )
     .run();
-    Ok(())
+    // The renderer only ends on its own in XR mode, when the runtime ends the session; the
+    // process's end closes the signaling connection, and the room sees the technician leave.
+    match exit {
+        bevy::app::AppExit::Success => Ok(()),
+        bevy::app::AppExit::Error(code) => std::process::exit(i32::from(code.get())),
+    }
 }
 
 /// Reads the wearer's commands from standard input, one a line: `record`, `stop`, `toggle`
@@ -302,6 +321,7 @@ fn encode_loop(
     frames: std_mpsc::Receiver<CapturedFrame>,
     out: mpsc::Sender<OutgoingFrame>,
     mut control: EncoderControl,
+    mut records: Option<FrameRecords>,
 ) {
     let mut window_start = Instant::now();
     let mut count = 0u32;
@@ -347,6 +367,17 @@ fn encode_loop(
         };
         if out.blocking_send(OutgoingFrame { encoded, meta }).is_err() {
             return;
+        }
+        if let Some(writer) = &mut records {
+            let record = FrameRecord {
+                capture_time_us: frame.capture_time_us,
+                pose: frame.pose,
+                tracking: frame.tracking,
+            };
+            if let Err(e) = writer.write(&record) {
+                tracing::error!("writing the frame records: {e}; no more are written");
+                records = None;
+            }
         }
         count += 1;
         capture_to_encoded_ms +=

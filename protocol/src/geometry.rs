@@ -48,6 +48,15 @@ impl Pose {
         self.rotation.inverse() * (world - self.position)
     }
 
+    /// `local`, a pose given in this pose's frame, in this pose's parent frame: for
+    /// `world_from_head.compose(&head_from_camera)`, the camera in the world.
+    pub fn compose(&self, local: &Pose) -> Pose {
+        Pose::new(
+            self.to_world(local.position),
+            (self.rotation * local.rotation).normalize(),
+        )
+    }
+
     /// Whether every number is finite and the rotation is a unit quaternion.
     pub fn is_valid(&self) -> bool {
         self.position.is_finite()
@@ -131,6 +140,24 @@ mod tests {
             Pose::looking_at(Vec3::new(1.0, 1.6, 4.0), Vec3::new(-0.5, 0.8, 0.0)),
             Intrinsics::from_vertical_fov(60f32.to_radians(), 1280, 720),
         )
+    }
+
+    #[test]
+    fn a_composed_pose_maps_points_as_both_poses_in_turn() {
+        let (world_from_head, _) = camera();
+        let head_from_camera =
+            Pose::new(Vec3::new(0.03, -0.05, -0.08), Quat::from_rotation_x(-0.2));
+        let world_from_camera = world_from_head.compose(&head_from_camera);
+        for local in [Vec3::ZERO, Vec3::new(0.5, -1.0, -2.0)] {
+            let step_by_step = world_from_head.to_world(head_from_camera.to_world(local));
+            let at_once = world_from_camera.to_world(local);
+            assert!(
+                (step_by_step - at_once).length() < 1e-5,
+                "{step_by_step} vs {at_once}"
+            );
+        }
+        assert!(world_from_camera.is_valid());
+        assert_eq!(Pose::IDENTITY.compose(&head_from_camera), head_from_camera);
     }
 
     #[test]

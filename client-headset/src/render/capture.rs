@@ -1,5 +1,6 @@
-//! Moves the head camera along the script and reads every rendered frame back, stamped with
-//! the pose it was rendered with.
+//! Places the streamed camera where the pose source says (the simulated wearer's script, or
+//! an OpenXR runtime's tracking) and reads every rendered frame back, stamped with the pose it
+//! was rendered with.
 //!
 //! A read-back frame arrives after the update that posed it (the next one, as the render world
 //! waits for the GPU each frame; more without that). So each frame gets its own short-lived
@@ -26,7 +27,35 @@ pub struct CapturedFrame {
     pub pose: Pose,
     pub intrinsics: Intrinsics,
     pub capture_time_us: u64,
+    /// What the runtime said, when the head is tracked.
+    pub tracking: Option<TrackingStamp>,
 }
+
+/// The streamed camera's pose for the frame this update renders, written by the pose source
+/// (in [`PoseSourceSet`]); no frame is captured before there is one.
+#[derive(Resource, Debug, Clone, Copy)]
+pub struct CameraPose {
+    pub pose: Pose,
+    /// When the picture is of (Unix µs).
+    pub capture_time_us: u64,
+    pub tracking: Option<TrackingStamp>,
+}
+
+/// A tracked frame's times and head pose as the OpenXR runtime gave them, so that a frame's
+/// pose can be checked against the runtime's.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct TrackingStamp {
+    /// The runtime's time the head was located at (XrTime, ns).
+    pub runtime_time_ns: i64,
+    /// The same instant on CLOCK_MONOTONIC (ns), which other processes can convert.
+    pub monotonic_ns: i64,
+    /// The head (VIEW space) in the tracking space (STAGE).
+    pub head_in_stage: Pose,
+}
+
+/// The systems that write [`CameraPose`] each update.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PoseSourceSet;
 
 #[derive(Resource)]
 struct Capture {
@@ -38,11 +67,9 @@ struct Capture {
     frames: mpsc::SyncSender<CapturedFrame>,
 }
 
+/// The pose a frame was rendered with, on that frame's readback entity.
 #[derive(Component)]
-struct FrameStamp {
-    pose: Pose,
-    capture_time_us: u64,
-}
+struct FrameStamp(CameraPose);
 
 pub fn add(app: &mut App, config: &RenderConfig, frames: mpsc::SyncSender<CapturedFrame>) {
     let mut image = Image::new_target_texture(
@@ -62,8 +89,16 @@ pub fn add(app: &mut App, config: &RenderConfig, frames: mpsc::SyncSender<Captur
         frames,
     })
     .add_systems(Startup, spawn_cameras)
-    .add_systems(Update, (move_head, request_readback).chain())
+    .add_systems(
+        Update,
+        (place_head_camera, request_readback)
+            .chain()
+            .after(PoseSourceSet),
+    )
     .add_observer(on_readback);
+    if config.display != Display::Xr {
+        app.add_systems(Update, follow_script.in_set(PoseSourceSet));
+    }
     if let Some(render_app) = app.get_sub_app_mut(RenderApp) {
         render_app.add_systems(Render, wait_for_readback.in_set(RenderSystems::PostCleanup));
     }
@@ -94,37 +129,47 @@ fn spawn_cameras(mut commands: Commands, capture: Res<Capture>) {
     }
 }
 
-fn move_head(
-    time: Res<Time>,
-    scene: Res<Scene>,
-    mut cameras: Query<&mut Transform, With<HeadCamera>>,
+/// The simulated wearer's pose source: the scene's scripted look-around.
+fn follow_script(time: Res<Time>, scene: Res<Scene>, mut commands: Commands) {
+    commands.insert_resource(CameraPose {
+        pose: scene.0.camera.pose_at(time.elapsed_secs()),
+        capture_time_us: unix_time_us(),
+        tracking: None,
+    });
+}
+
+/// The head's cameras (the streamed one, and the window's) render only once there is a pose
+/// to render from.
+fn place_head_camera(
+    pose: Option<Res<CameraPose>>,
+    mut cameras: Query<(&mut Transform, &mut Camera), With<HeadCamera>>,
 ) {
-    let pose = scene.0.camera.pose_at(time.elapsed_secs());
-    for mut transform in &mut cameras {
-        *transform = Transform::from_translation(pose.position).with_rotation(pose.rotation);
+    for (mut transform, mut camera) in &mut cameras {
+        match &pose {
+            Some(pose) => {
+                *transform = Transform::from_translation(pose.pose.position)
+                    .with_rotation(pose.pose.rotation);
+                camera.is_active = true;
+            }
+            None => camera.is_active = false,
+        }
     }
 }
 
 fn request_readback(
     mut commands: Commands,
     capture: Res<Capture>,
-    cameras: Query<&Transform, With<HeadCamera>>,
+    pose: Option<Res<CameraPose>>,
     requested: Query<Entity, (With<Readback>, With<FrameStamp>)>,
 ) {
     // Each readback entity reads exactly one frame: the one extracted with its pose.
     for entity in &requested {
         commands.entity(entity).remove::<Readback>();
     }
-    let Some(transform) = cameras.iter().next() else {
+    let Some(pose) = pose else {
         return;
     };
-    commands.spawn((
-        Readback::texture(capture.target.clone()),
-        FrameStamp {
-            pose: Pose::new(transform.translation, transform.rotation),
-            capture_time_us: unix_time_us(),
-        },
-    ));
+    commands.spawn((Readback::texture(capture.target.clone()), FrameStamp(*pose)));
 }
 
 fn on_readback(
@@ -143,9 +188,10 @@ fn on_readback(
     let rgba = unpad_rows(&event.data, width, height);
     let frame = CapturedFrame {
         rgba,
-        pose: stamp.pose,
+        pose: stamp.0.pose,
         intrinsics: capture.intrinsics,
-        capture_time_us: stamp.capture_time_us,
+        capture_time_us: stamp.0.capture_time_us,
+        tracking: stamp.0.tracking,
     };
     match capture.clock {
         // A full queue means the encoder is behind: drop this frame rather than add latency.

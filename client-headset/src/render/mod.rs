@@ -1,8 +1,9 @@
-//! Bevy renders the factory and the resolved annotations from the scripted (later: tracked)
-//! head pose, and hands every frame, stamped with the pose it was drawn with, to the encoder.
+//! Bevy renders the factory and the resolved annotations from the scripted or tracked camera
+//! pose, and hands every frame, stamped with the pose it was drawn with, to the encoder.
 //!
 //! Headless mode renders into an image on Mesa's lavapipe when there is no GPU; window mode
-//! also shows the same view on screen for a person at a desktop.
+//! also shows the same view on screen for a person at a desktop; XR mode also renders both
+//! eyes of an OpenXR headset, the head tracked by its runtime (see [`crate::xr`]).
 
 mod annotations;
 mod capture;
@@ -10,7 +11,7 @@ mod hud;
 mod scene_spawn;
 
 pub use annotations::AnnotationUpdate;
-pub use capture::CapturedFrame;
+pub use capture::{CameraPose, CapturedFrame, PoseSourceSet, TrackingStamp};
 pub use hud::{OWN_VIEW_ONLY, OwnView, own_view_camera};
 
 use crate::recording::{RecordingIndicator, RecordingRequest};
@@ -29,6 +30,10 @@ pub enum Display {
     Headless,
     /// Also show the view in a desktop window.
     Window,
+    /// Also show the view in an OpenXR headset, whose runtime tracks the head and paces the
+    /// frames.
+    #[cfg(feature = "xr")]
+    Xr,
 }
 
 /// How the simulated head's clock advances between frames.
@@ -68,24 +73,32 @@ pub struct RenderLinks {
 /// Builds the app; `app.run()` renders until the process ends.
 pub fn build_app(config: RenderConfig, links: RenderLinks) -> App {
     let mut app = App::new();
-    let primary_window = match config.display {
-        Display::Headless => None,
-        Display::Window => Some(Window {
-            title: format!("Spotter headset (simulated) — {}", config.scene.name),
-            resolution: (config.width, config.height).into(),
-            ..default()
-        }),
+    let window = config.display == Display::Window;
+    let primary_window = window.then(|| Window {
+        title: format!("Spotter headset (simulated) — {}", config.scene.name),
+        resolution: (config.width, config.height).into(),
+        ..default()
+    });
+    let plugins = DefaultPlugins.build().set(WindowPlugin {
+        primary_window,
+        exit_condition: match window {
+            false => ExitCondition::DontExit,
+            true => ExitCondition::OnPrimaryClosed,
+        },
+        ..default()
+    });
+    #[cfg(feature = "window")]
+    let plugins = match window {
+        false => plugins.disable::<bevy::winit::WinitPlugin>(),
+        true => plugins,
     };
-    let plugins = DefaultPlugins
-        .set(WindowPlugin {
-            primary_window,
-            exit_condition: match config.display {
-                Display::Headless => ExitCondition::DontExit,
-                Display::Window => ExitCondition::OnPrimaryClosed,
-            },
-            ..default()
-        })
-        .set(RenderPlugin {
+    // Pipelined rendering overlaps a frame's rendering with the next frame's update: a frame of
+    // latency (35 ms measured at 640x360 on two cores) for no frame rate gained here.
+    let plugins = plugins.disable::<bevy::render::pipelined_rendering::PipelinedRenderingPlugin>();
+    let plugins = match config.display {
+        #[cfg(feature = "xr")]
+        Display::Xr => crate::xr::plugins(plugins),
+        Display::Headless | Display::Window => plugins.set(RenderPlugin {
             render_creation: RenderCreation::Automatic(Box::new(WgpuSettings {
                 backends: Some(Backends::VULKAN),
                 ..default()
@@ -93,22 +106,24 @@ pub fn build_app(config: RenderConfig, links: RenderLinks) -> App {
             // Otherwise the first frames are blank while shaders compile.
             synchronous_pipeline_compilation: true,
             ..default()
-        });
-    #[cfg(feature = "window")]
-    let plugins = match config.display {
-        Display::Headless => plugins.disable::<bevy::winit::WinitPlugin>(),
-        Display::Window => plugins,
+        }),
     };
-    // Pipelined rendering overlaps a frame's rendering with the next frame's update: a frame of
-    // latency (35 ms measured at 640x360 on two cores) for no frame rate gained here.
-    let plugins = plugins.disable::<bevy::render::pipelined_rendering::PipelinedRenderingPlugin>();
     app.add_plugins(plugins);
     let frame_period = Duration::from_secs_f32(1.0 / config.fps);
-    if config.display == Display::Headless {
-        app.add_plugins(ScheduleRunnerPlugin::run_loop(match config.clock {
-            FrameClock::RealTime => frame_period,
-            FrameClock::FixedStep => Duration::ZERO,
-        }));
+    match config.display {
+        Display::Headless => {
+            app.add_plugins(ScheduleRunnerPlugin::run_loop(match config.clock {
+                FrameClock::RealTime => frame_period,
+                FrameClock::FixedStep => Duration::ZERO,
+            }));
+        }
+        Display::Window => {}
+        // The runtime paces the frames (xrWaitFrame); the short wait only keeps the loop from
+        // spinning while no session runs.
+        #[cfg(feature = "xr")]
+        Display::Xr => {
+            app.add_plugins(ScheduleRunnerPlugin::run_loop(Duration::from_millis(2)));
+        }
     }
     if config.clock == FrameClock::FixedStep {
         app.insert_resource(bevy::time::TimeUpdateStrategy::ManualDuration(frame_period));
@@ -124,5 +139,9 @@ pub fn build_app(config: RenderConfig, links: RenderLinks) -> App {
     annotations::add(&mut app, links.annotations);
     let aspect = config.width as f32 / config.height as f32;
     hud::add(&mut app, aspect, links.recording, links.recording_requests);
+    #[cfg(feature = "xr")]
+    if config.display == Display::Xr {
+        crate::xr::add(&mut app, &config);
+    }
     app
 }

@@ -1,0 +1,91 @@
+//! The OpenXR mode (`--mode xr`, built with the `xr` feature): Bevy with bevy_mod_openxr on
+//! Vulkan runs an OpenXR session, renders the factory and the room's marks world-locked in both
+//! eyes, and tracks the head; the streamed camera (the virtual frame source) renders the same
+//! world from the tracked head, so everything after the frame (frame history, resolving,
+//! publishing, anchoring) is the code the simulated mode runs.
+//!
+//! - [`tracking`]: the head located at each frame's predicted display time, composed with the
+//!   camera rig, is the streamed frame's pose;
+//! - [`clock`]: the runtime's time against CLOCK_MONOTONIC and the Unix clock;
+//! - [`lifecycle`]: the session's states in the log, and a clean end when the runtime goes.
+
+#[cfg(feature = "xr")]
+mod clock;
+#[cfg(feature = "xr")]
+mod lifecycle;
+#[cfg(feature = "xr")]
+mod tracking;
+
+#[cfg(feature = "xr")]
+pub use clock::{RuntimeClock, monotonic_ns};
+
+#[cfg(feature = "xr")]
+use crate::render::{OWN_VIEW_ONLY, RenderConfig};
+#[cfg(feature = "xr")]
+use bevy::prelude::*;
+
+/// The plugins `--mode xr` runs: `plugins` (Bevy's, without a window) with OpenXR driving the
+/// session, the views and rendering.
+#[cfg(feature = "xr")]
+pub fn plugins(plugins: bevy::app::PluginGroupBuilder) -> bevy::app::PluginGroupBuilder {
+    use bevy_mod_openxr::exts::OxrExtensions;
+    use bevy_mod_openxr::init::OxrInitPlugin;
+    use bevy_mod_openxr::render::OxrRenderPlugin;
+    use bevy_mod_openxr::types::AppInfo;
+    let mut exts = OxrExtensions::default();
+    // The runtime's time against the system's clocks: frames' capture times.
+    exts.raw_mut().khr_convert_timespec_time = true;
+    bevy_mod_openxr::add_xr_plugins(plugins)
+        .set(OxrInitPlugin {
+            app_info: AppInfo {
+                name: "Spotter headset".into(),
+                ..default()
+            },
+            exts,
+            // Otherwise the first frames are blank while shaders compile.
+            synchronous_pipeline_compilation: true,
+            ..default()
+        })
+        .set(OxrRenderPlugin {
+            spawn_cameras: true,
+            // Ours handles a runtime that has gone (the plugin's would panic).
+            default_wait_frame: false,
+        })
+        .disable::<bevy_mod_openxr::features::handtracking::HandTrackingPlugin>()
+}
+
+/// The OpenXR parts of the app `render::build_app` makes for `--mode xr`.
+#[cfg(feature = "xr")]
+pub fn add(app: &mut App, config: &RenderConfig) {
+    if app.world().get_resource::<bevy_mod_xr::session::XrState>()
+        == Some(&bevy_mod_xr::session::XrState::Unavailable)
+    {
+        // bevy_mod_openxr logged why (no runtime, no Vulkan support, ...).
+        lifecycle::fail("no OpenXR runtime could be started (see the error above)");
+    }
+    tracking::add(app, config);
+    lifecycle::add(app);
+    app.add_systems(Update, eyes_see_own_view);
+}
+
+/// The eyes show what only the wearer sees too (the recording light, the status panel).
+#[cfg(feature = "xr")]
+fn eyes_see_own_view(
+    mut commands: Commands,
+    eyes: Query<Entity, Added<bevy_mod_xr::camera::XrCamera>>,
+) {
+    for eye in &eyes {
+        commands
+            .entity(eye)
+            .insert(bevy::camera::visibility::RenderLayers::from_layers(&[
+                0,
+                OWN_VIEW_ONLY,
+            ]));
+    }
+}
+
+/// Why the OpenXR mode cannot start, in words for the person who launched it.
+#[cfg(not(feature = "xr"))]
+pub fn unavailable_reason() -> &'static str {
+    "this build has no OpenXR support: rebuild with `--features xr`"
+}

@@ -1,0 +1,64 @@
+// The expert's side of a headset in OpenXR mode on a real runtime (Monado, headless, a
+// simulated head that the runtime moves): the video decodes, and a click on equipment resolves
+// to that equipment with the runtime's head pose and shows in the headset's own video.
+import { expect, test } from '@playwright/test';
+import {
+  PINK,
+  clearAnnotations,
+  closePage,
+  deleteViaPage,
+  dist3,
+  expectVideoPlays,
+  keyWorldPoint,
+  openExpert,
+  pointAtEquipment,
+  projectNormalized,
+  shownNow,
+  videoPinkPixels,
+  type VideoPixels,
+} from './helpers';
+
+test('a) the page decodes the XR headset video, stamped with tracked poses', async ({ browser }) => {
+  const page = await openExpert(browser, 'Ana');
+  try {
+    // The software renderer draws both eyes and the stream: about 10 frames a second here.
+    await expectVideoPlays(page, 3, "the XR headset's video", 0.5);
+    const first = (await shownNow(page)).shown;
+    await page.waitForTimeout(1500);
+    const later = (await shownNow(page)).shown;
+    expect(later.rtpTimestamp).not.toBe(first.rtpTimestamp);
+    const moved = dist3(first.frame.pose.position, later.frame.pose.position);
+    console.log(`the tracked camera moved ${(moved * 1000).toFixed(1)} mm in 1.5 s`);
+    expect(moved).toBeGreaterThan(0);
+  } finally {
+    await closePage(page);
+  }
+});
+
+test('b) a click on panel-1 resolves to it and shows in the XR headset video', async ({ browser, request }) => {
+  const page = await openExpert(browser, 'Ana');
+  try {
+    await clearAnnotations(page, request);
+    const { annotation, marker } = await pointAtEquipment(page, request, 'panel-1');
+    expect(annotation.anchor.type === 'equipment' && annotation.anchor.equipment_id).toBe('panel-1');
+    const world = keyWorldPoint(annotation);
+    const offMarker = dist3(world, marker);
+    console.log(`resolved ${(offMarker * 1000).toFixed(1)} mm from the marker`);
+    expect(offMarker).toBeLessThan(0.02);
+    let best: VideoPixels = { count: 0, dx: 0, dy: 0 };
+    const end = Date.now() + 5000;
+    while (Date.now() < end) {
+      const { shown, rect } = await shownNow(page);
+      const uv = projectNormalized(shown.frame, world);
+      if (uv) best = (await videoPinkPixels(page, uv, 25, rect)) ?? best;
+      if (best.count >= 3) break;
+      await page.waitForTimeout(200);
+    }
+    console.log(`pink pixels near the projected point in the XR video: ${best.count}`);
+    expect(best.count).toBeGreaterThanOrEqual(3);
+    expect(annotation.color.toLowerCase()).toBe(PINK);
+    await deleteViaPage(page, annotation, request);
+  } finally {
+    await closePage(page);
+  }
+});
