@@ -25,6 +25,7 @@ import {
   openExpert,
   overlayPixels,
   percentile,
+  pinkPixelsAtPoint,
   pointAtEquipment,
   pointer,
   projectNormalized,
@@ -37,7 +38,6 @@ import {
   waitUntilInView,
   type PageRect,
   type Shown,
-  type VideoPixels,
   videoPinkPixels,
   voiceJitterBuffer,
 } from './helpers';
@@ -170,17 +170,7 @@ test("c) the headset's own video shows the mark in its colour", async ({ browser
     const { annotation } = await pointAtEquipment(page, request, 'panel-1');
     expect(annotation.color.toLowerCase()).toBe(PINK);
     const world = keyWorldPoint(annotation);
-    let best: VideoPixels = { count: 0, dx: 0, dy: 0 };
-    const end = Date.now() + 3000;
-    while (Date.now() < end) {
-      const { shown, rect } = await shownNow(page);
-      const uv = projectNormalized(shown.frame, world);
-      expect(uv).not.toBeNull();
-      if (!uv) break;
-      best = (await videoPinkPixels(page, uv, 25, rect)) ?? { count: 0, dx: 0, dy: 0 };
-      if (best.count >= 3) break;
-      await page.waitForTimeout(200);
-    }
+    const best = await pinkPixelsAtPoint(page, world, 3000);
     console.log(
       `pink pixels near the projected point: ${best.count} ` +
         `(centroid offset ${best.dx.toFixed(1)}, ${best.dy.toFixed(1)} video px)`,

@@ -491,6 +491,26 @@ export async function videoPinkPixels(
   );
 }
 
+/**
+ * Polls the displayed video for up to `ms` until at least `least` pink pixels lie near where
+ * the displayed frame projects `world`; returns the best read.
+ */
+export async function pinkPixelsAtPoint(page: Page, world: V3, ms: number, least = 3): Promise<VideoPixels> {
+  let best: VideoPixels = { count: 0, dx: 0, dy: 0 };
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const { shown, rect } = await shownNow(page);
+    const uv = projectNormalized(shown.frame, world);
+    expect(uv, 'the point is in front of the camera').not.toBeNull();
+    if (!uv) break;
+    const read = (await videoPinkPixels(page, uv, 25, rect)) ?? { count: 0, dx: 0, dy: 0 };
+    if (read.count >= best.count) best = read;
+    if (best.count >= least) break;
+    await page.waitForTimeout(200);
+  }
+  return best;
+}
+
 /** The headset's "voice heard" reports from its log (one per 5 s), oldest first. */
 export function headsetVoiceReports(): { frames: number; voices: number; loudest: number }[] {
   return headsetLogLines('voice heard').map((l) => ({

@@ -11,11 +11,9 @@ import {
   expectVideoPlays,
   keyWorldPoint,
   openExpert,
+  pinkPixelsAtPoint,
   pointAtEquipment,
-  projectNormalized,
   shownNow,
-  videoPinkPixels,
-  type VideoPixels,
 } from './helpers';
 
 test('a) the page decodes the XR headset video, stamped with tracked poses', async ({ browser }) => {
@@ -45,15 +43,7 @@ test('b) a click on panel-1 resolves to it and shows in the XR headset video', a
     const offMarker = dist3(world, marker);
     console.log(`resolved ${(offMarker * 1000).toFixed(1)} mm from the marker`);
     expect(offMarker).toBeLessThan(0.02);
-    let best: VideoPixels = { count: 0, dx: 0, dy: 0 };
-    const end = Date.now() + 5000;
-    while (Date.now() < end) {
-      const { shown, rect } = await shownNow(page);
-      const uv = projectNormalized(shown.frame, world);
-      if (uv) best = (await videoPinkPixels(page, uv, 25, rect)) ?? best;
-      if (best.count >= 3) break;
-      await page.waitForTimeout(200);
-    }
+    const best = await pinkPixelsAtPoint(page, world, 5000);
     console.log(`pink pixels near the projected point in the XR video: ${best.count}`);
     expect(best.count).toBeGreaterThanOrEqual(3);
     expect(annotation.color.toLowerCase()).toBe(PINK);

@@ -32,7 +32,7 @@ struct Pose {
 }
 
 /// What the check demands of the records.
-const LEAST_FRAMES: usize = 100;
+const LEAST_FRAMES: usize = 50;
 const MOST_POSITION_ERROR_M: f32 = 0.005;
 const MOST_ANGLE_ERROR_DEG: f32 = 0.5;
 
