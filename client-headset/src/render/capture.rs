@@ -96,7 +96,8 @@ pub fn add(app: &mut App, config: &RenderConfig, frames: mpsc::SyncSender<Captur
             .after(PoseSourceSet),
     )
     .add_observer(on_readback);
-    if config.display != Display::Xr {
+    // In XR mode the runtime's tracking is the pose source (`crate::xr`).
+    if matches!(config.display, Display::Headless | Display::Window) {
         app.add_systems(Update, follow_script.in_set(PoseSourceSet));
     }
     if let Some(render_app) = app.get_sub_app_mut(RenderApp) {
