@@ -94,11 +94,13 @@ fn on_runtime_event(
     event: OxrEventIn,
     mut started: ResMut<OxrSessionStarted>,
     mut exit: MessageWriter<AppExit>,
+    mut previous: Local<Option<openxr::SessionState>>,
 ) {
     match *event {
         openxr::Event::SessionStateChanged(change) => {
             let state = change.state();
             tracing::info!("XR session state: {}", state_name(state));
+            let was = previous.replace(state);
             match state {
                 openxr::SessionState::EXITING => {
                     end(&mut exit, "the OpenXR runtime closed the session", 0);
@@ -107,10 +109,14 @@ fn on_runtime_event(
                     started.0 = false;
                     end(&mut exit, "the OpenXR runtime lost the session", 1);
                 }
-                openxr::SessionState::VISIBLE => tracing::info!(
-                    "the wearer sees the room but the runtime has the input (a system menu, or \
-                     the headset taken off)"
-                ),
+                // Every session passes through VISIBLE on its way to FOCUSED; coming down
+                // from FOCUSED is what means the wearer lost the input.
+                openxr::SessionState::VISIBLE if was == Some(openxr::SessionState::FOCUSED) => {
+                    tracing::info!(
+                        "the wearer sees the room but the runtime has the input (a system menu, \
+                         or the headset taken off)"
+                    )
+                }
                 _ => {}
             }
         }
