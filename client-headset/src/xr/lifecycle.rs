@@ -5,10 +5,12 @@
 use bevy::app::AppExit;
 use bevy::prelude::*;
 use bevy_mod_openxr::init::should_run_frame_loop;
-use bevy_mod_openxr::poll_events::{OxrEventHandlerExt, OxrEventIn};
+use bevy_mod_openxr::openxr_session_available;
+use bevy_mod_openxr::poll_events::OxrEventIn;
 use bevy_mod_openxr::render::OxrWaitFrameSystem;
-use bevy_mod_openxr::resources::{OxrFrameState, OxrFrameWaiter, OxrSessionStarted};
-use bevy_mod_xr::session::{XrFirst, XrHandleEvents};
+use bevy_mod_openxr::resources::{OxrFrameState, OxrFrameWaiter, OxrInstance, OxrSessionStarted};
+use bevy_mod_openxr::session::OxrSession;
+use bevy_mod_xr::session::{XrFirst, XrHandleEvents, XrRequestExitMessage, session_created};
 use std::time::Instant;
 
 /// Frames the runtime asked for, for the rate in the log.
@@ -27,7 +29,12 @@ pub fn add(app: &mut App) {
         rendered: 0,
         total: 0,
     })
-    .add_oxr_event_handler(on_runtime_event)
+    .add_systems(
+        XrFirst,
+        poll_events
+            .in_set(XrHandleEvents::Poll)
+            .run_if(openxr_session_available),
+    )
     .add_systems(
         XrFirst,
         wait_frame
@@ -35,12 +42,68 @@ pub fn add(app: &mut App) {
             .in_set(OxrWaitFrameSystem)
             .in_set(XrHandleEvents::FrameLoop),
     );
+    super::replace_crate_system(
+        app.world_mut(),
+        XrFirst,
+        bevy_mod_openxr::poll_events::poll_events,
+    );
+    app.add_systems(
+        XrFirst,
+        request_exit
+            .run_if(session_created)
+            .run_if(on_message::<XrRequestExitMessage>)
+            .in_set(XrHandleEvents::SessionStateUpdateEvents),
+    );
+    super::replace_crate_system(
+        app.world_mut(),
+        XrFirst,
+        bevy_mod_openxr::init::request_exit_xr_session,
+    );
+}
+
+/// Asks the runtime to end the session (the app is exiting). A runtime that has gone has no
+/// session to end.
+fn request_exit(session: Res<OxrSession>) {
+    if let Err(e) = session.request_exit() {
+        tracing::info!("the OpenXR session could not be ended ({e}): it is already gone");
+    }
 }
 
 /// Ends the process before anything starts, with `why`.
 pub fn fail(why: &str) -> ! {
     eprintln!("spotter-headset: {why}");
     std::process::exit(2);
+}
+
+/// Hands the runtime's events to bevy_mod_openxr's handler (the session's state) and to ours.
+/// An error means the runtime has gone: leave.
+fn poll_events(world: &mut World) {
+    let instance = world.resource::<OxrInstance>().clone();
+    let mut buffer = openxr::EventDataBuffer::default();
+    loop {
+        match instance.poll_event(&mut buffer) {
+            Ok(Some(event)) => {
+                let crate_handler =
+                    world.run_system_cached_with(bevy_mod_openxr::init::handle_events, event);
+                let ours = world.run_system_cached_with(on_runtime_event, event);
+                if let Err(e) = crate_handler
+                    .map_err(|e| e.to_string())
+                    .and(ours.map_err(|e| e.to_string()))
+                {
+                    tracing::error!("an OpenXR event handler could not run: {e}");
+                }
+            }
+            Ok(None) => return,
+            Err(e) => {
+                world.resource_mut::<OxrSessionStarted>().0 = false;
+                world.write_message(leave(
+                    &format!("the OpenXR runtime stopped answering ({e})"),
+                    1,
+                ));
+                return;
+            }
+        }
+    }
 }
 
 /// Waits for the runtime's next frame (it paces the loop). An error means the runtime can no
@@ -61,13 +124,13 @@ fn wait_frame(
             commands.insert_resource(OxrFrameState(state));
         }
         Err(e) => {
+            // The last frame state stays: systems outside the frame loop (the crate's space
+            // updates) still read it until the app has exited.
             started.0 = false;
-            commands.remove_resource::<OxrFrameState>();
-            end(
-                &mut exit,
+            exit.write(leave(
                 &format!("the OpenXR runtime stopped answering ({e})"),
                 1,
-            );
+            ));
         }
     }
 }
@@ -103,11 +166,11 @@ fn on_runtime_event(
             let was = previous.replace(state);
             match state {
                 openxr::SessionState::EXITING => {
-                    end(&mut exit, "the OpenXR runtime closed the session", 0);
+                    exit.write(leave("the OpenXR runtime closed the session", 0));
                 }
                 openxr::SessionState::LOSS_PENDING => {
                     started.0 = false;
-                    end(&mut exit, "the OpenXR runtime lost the session", 1);
+                    exit.write(leave("the OpenXR runtime lost the session", 1));
                 }
                 // Every session passes through VISIBLE on its way to FOCUSED; coming down
                 // from FOCUSED is what means the wearer lost the input.
@@ -122,18 +185,19 @@ fn on_runtime_event(
         }
         openxr::Event::InstanceLossPending(_) => {
             started.0 = false;
-            end(&mut exit, "the OpenXR runtime is going away", 1);
+            exit.write(leave("the OpenXR runtime is going away", 1));
         }
         _ => {}
     }
 }
 
-fn end(exit: &mut MessageWriter<AppExit>, why: &str, code: u8) {
+/// Logs why the headset leaves and gives the exit that ends the app with `code`.
+fn leave(why: &str, code: u8) -> AppExit {
     tracing::error!("{why}: leaving the room");
-    exit.write(match std::num::NonZeroU8::new(code) {
+    match std::num::NonZeroU8::new(code) {
         Some(code) => AppExit::Error(code),
         None => AppExit::Success,
-    });
+    }
 }
 
 fn state_name(state: openxr::SessionState) -> &'static str {

@@ -7,10 +7,14 @@
 //! - [`tracking`]: the head located at each frame's predicted display time, composed with the
 //!   camera rig, is the streamed frame's pose;
 //! - [`clock`]: the runtime's time against CLOCK_MONOTONIC and the Unix clock;
-//! - [`lifecycle`]: the session's states in the log, and a clean end when the runtime goes.
+//! - [`lifecycle`]: the session's states in the log, and a clean end when the runtime goes;
+//! - [`frame_submit`]: the render world's frame calls, which stop, rather than panic, when the
+//!   runtime has gone.
 
 #[cfg(feature = "xr")]
 mod clock;
+#[cfg(feature = "xr")]
+mod frame_submit;
 #[cfg(feature = "xr")]
 mod lifecycle;
 #[cfg(feature = "xr")]
@@ -65,7 +69,31 @@ pub fn add(app: &mut App, config: &RenderConfig) {
     }
     tracking::add(app, config);
     lifecycle::add(app);
+    frame_submit::add(app);
     app.add_systems(Update, eyes_see_own_view);
+}
+
+/// Takes one of bevy_mod_openxr's systems out of `schedule`, for ours to stand in its place
+/// (the order around it is kept). Its calls to the runtime panic when the runtime has gone;
+/// ours end the session with a message (`docs/decisions/xr-runtime-loss.md`).
+#[cfg(feature = "xr")]
+fn replace_crate_system<M>(
+    world: &mut World,
+    schedule: impl bevy::ecs::schedule::ScheduleLabel,
+    system: impl bevy::ecs::schedule::IntoSystemSet<M>,
+) {
+    use bevy::ecs::schedule::ScheduleCleanupPolicy;
+    let name = std::any::type_name_of_val(&system);
+    let removed = world.schedule_scope(schedule, |world, schedule| {
+        schedule.remove_systems_in_set(system, world, ScheduleCleanupPolicy::RemoveSystemsOnly)
+    });
+    if !matches!(removed, Ok(1)) {
+        // A newer bevy_mod_openxr laid its systems out otherwise: say so rather than run the
+        // runtime's calls twice a frame.
+        lifecycle::fail(&format!(
+            "bevy_mod_openxr's {name} is not where this build expects it ({removed:?})"
+        ));
+    }
 }
 
 /// The eyes show what only the wearer sees too (the recording light, the status panel).
