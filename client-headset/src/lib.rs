@@ -5,6 +5,8 @@
 //! - [`look_around`]: the simulated wearer's head motion;
 //! - [`frame_history`]: the last seconds of frame poses, by RTP timestamp;
 //! - [`resolve`]: an expert's stroke on a past frame → an annotation anchored in 3D;
+//! - [`surfaces`]: what marks resolve on (the virtual scene, the runtime's scene understanding,
+//!   the fallbacks), each hit saying how far it can be trusted;
 //! - [`rate`]: the encoder's bitrate and frame rate following the congestion estimate;
 //! - [`recording`]: the room's recording as the headset shows it, and the wearer's start/stop;
 //! - [`camera_rig`]: a tracked head's pose composed with the camera's place on it;
@@ -35,5 +37,6 @@ pub mod scene;
 pub mod session;
 #[cfg(feature = "audio-device")]
 pub mod speakers;
+pub mod surfaces;
 pub mod voice;
 pub mod xr;

@@ -14,6 +14,7 @@ use spotter_headset::render::{
 };
 use spotter_headset::scene::{FactoryScene, default_scene_path};
 use spotter_headset::session::{self, OutgoingFrame, SessionConfig, SessionLinks};
+use spotter_headset::surfaces::KnownWorld;
 use spotter_headset::voice::{HeardSink, VoiceSource};
 use spotter_protocol::FrameMeta;
 use std::path::PathBuf;
@@ -169,7 +170,7 @@ fn main() -> anyhow::Result<()> {
         },
         video_bitrate: args.bitrate,
     };
-    let session_scene = scene.clone();
+    let known_world = KnownWorld::virtual_scene(&scene);
     let audio_device = args.audio_device.clone();
     let (speakers_wanted, audio_output) = (args.speakers, args.audio_output.clone());
     std::thread::Builder::new()
@@ -207,7 +208,7 @@ fn main() -> anyhow::Result<()> {
                 recording_requests,
                 recording_shown,
             };
-            if let Err(e) = runtime.block_on(session::run(session_config, session_scene, links)) {
+            if let Err(e) = runtime.block_on(session::run(session_config, known_world, links)) {
                 eprintln!("spotter-headset: {e:#}");
                 std::process::exit(1);
             }

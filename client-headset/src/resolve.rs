@@ -1,18 +1,19 @@
 //! Resolving an expert's stroke in 3D: unproject through the pose of the frame it was drawn
-//! on, hit the scene, and attach the result to what was hit.
+//! on, hit what the headset knows of the world's surfaces, and attach the result to what was
+//! hit, saying how far the position can be trusted.
 
 use crate::frame_history::{FrameHistory, HISTORY_SECONDS};
-use crate::scene::FactoryScene;
+use crate::surfaces::Surfaces;
 use glam::Vec3;
 use spotter_protocol::{
     Anchor, Annotation, AnnotationKind, ErrorCode, Pose, ProtocolError, ResolveRequest,
 };
 
-/// Resolves `request` against `scene`, with the frame it names from `history`.
+/// Resolves `request` against `surfaces`, with the frame it names from `history`.
 pub fn resolve(
     request: &ResolveRequest,
     history: &FrameHistory,
-    scene: &FactoryScene,
+    surfaces: &dyn Surfaces,
 ) -> Result<Annotation, ProtocolError> {
     let drawn = &request.request;
     let frame = history.get(drawn.frame_rtp_timestamp).ok_or_else(|| {
@@ -34,7 +35,7 @@ pub fn resolve(
         .last()
         .ok_or_else(|| ProtocolError::new(ErrorCode::InvalidValue, "the mark has no points"))?;
     let (origin, dir) = ray_through(spot);
-    let hit = scene.cast_ray(origin, dir).ok_or_else(|| {
+    let hit = surfaces.cast_ray(origin, dir).ok_or_else(|| {
         ProtocolError::new(
             ErrorCode::NoSurface,
             "there is no surface under that point to attach the mark to",
@@ -43,10 +44,7 @@ pub fn resolve(
     let anchor = match &hit.equipment {
         Some(id) => Anchor::Equipment {
             equipment_id: id.clone(),
-            pose: scene
-                .equipment(id)
-                .map(|e| e.pose())
-                .unwrap_or(Pose::IDENTITY),
+            pose: surfaces.equipment_pose(id).unwrap_or(Pose::IDENTITY),
         },
         None => Anchor::World {
             pose: Pose::new(hit.point, glam::Quat::IDENTITY),
@@ -80,5 +78,6 @@ pub fn resolve(
             .collect(),
         anchor,
         frame_rtp_timestamp: drawn.frame_rtp_timestamp,
+        surface: hit.quality,
     })
 }

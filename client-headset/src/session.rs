@@ -7,7 +7,7 @@ use crate::rate::RetransmissionRate;
 use crate::recording::{RecordingIndicator, RecordingRequest, RoomRecording};
 use crate::render::AnnotationUpdate;
 use crate::resolve::resolve;
-use crate::scene::FactoryScene;
+use crate::surfaces::KnownWorld;
 use crate::voice;
 use anyhow::Context;
 use spotter_peer::{
@@ -15,7 +15,7 @@ use spotter_peer::{
     Signaling, VideoPublisher, VoiceListener,
 };
 use spotter_protocol::{
-    ClientMessage, EquipmentInfo, ErrorCode, FrameMeta, Role, ServerMessage, VIDEO_CLOCK_RATE,
+    ClientMessage, ErrorCode, FrameMeta, Role, ServerMessage, VIDEO_CLOCK_RATE,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -136,14 +136,14 @@ enum Ended {
 /// on a new peer connection.
 pub async fn run(
     config: SessionConfig,
-    scene: FactoryScene,
+    world: KnownWorld,
     mut links: SessionLinks,
 ) -> anyhow::Result<()> {
     let mut resume = None;
     let mut attempt = 0;
     loop {
         let started = tokio::time::Instant::now();
-        match run_once(&config, &scene, &mut links, &mut resume).await {
+        match run_once(&config, &world, &mut links, &mut resume).await {
             Ended::ServerClosed(message) => {
                 tracing::info!("the server closed: {message}");
                 return Ok(());
@@ -189,7 +189,7 @@ fn classify_join_error(e: anyhow::Error) -> Ended {
 /// One session: join, publish, answer, until the connection is lost or the server closes.
 async fn run_once(
     config: &SessionConfig,
-    scene: &FactoryScene,
+    world: &KnownWorld,
     links: &mut SessionLinks,
     resume: &mut Option<String>,
 ) -> Ended {
@@ -214,7 +214,7 @@ async fn run_once(
         ));
     }
     *resume = Some(joined.resume_key.clone());
-    match publish(config, scene, links, signaling, joined).await {
+    match publish(config, world, links, signaling, joined).await {
         Ok(ended) => ended,
         Err(e) => Ended::Lost(e),
     }
@@ -223,7 +223,7 @@ async fn run_once(
 /// Publishes on a new peer connection and serves the room until the session ends.
 async fn publish(
     config: &SessionConfig,
-    scene: &FactoryScene,
+    world: &KnownWorld,
     links: &mut SessionLinks,
     mut signaling: Signaling,
     joined: spotter_peer::signaling::Joined,
@@ -235,14 +235,7 @@ async fn publish(
         .annotations
         .send(AnnotationUpdate::Replace(joined.snapshot.annotations));
     signaling.send(&ClientMessage::Equipment {
-        items: scene
-            .equipment
-            .iter()
-            .map(|e| EquipmentInfo {
-                id: e.id.clone(),
-                name: e.name.clone(),
-            })
-            .collect(),
+        items: world.equipment.clone(),
     })?;
 
     let max = f64::from(config.video_bitrate) + AUDIO_BITRATE_ALLOWANCE;
@@ -288,7 +281,7 @@ async fn publish(
         publisher,
         keyframe_requests,
         frames_channel,
-        scene,
+        world,
         early,
         recording,
     )
@@ -310,7 +303,7 @@ async fn serve(
     mut publisher: VideoPublisher,
     mut keyframe_requests: mpsc::UnboundedReceiver<()>,
     frames_channel: spotter_peer::FramesChannel,
-    scene: &FactoryScene,
+    world: &KnownWorld,
     early: Vec<ServerMessage>,
     mut recording: RoomRecording,
 ) -> anyhow::Result<Ended> {
@@ -321,7 +314,7 @@ async fn serve(
     };
     for message in early {
         if let Some(closing) =
-            handle_message(message, signaling, &history, scene, links, &mut recording)?
+            handle_message(message, signaling, &history, world, links, &mut recording)?
         {
             return Ok(Ended::ServerClosed(closing));
         }
@@ -369,7 +362,7 @@ async fn serve(
                     return Ok(Ended::Lost(anyhow::anyhow!("the signaling connection closed")));
                 };
                 if let Some(closing) =
-                    handle_message(message, signaling, &history, scene, links, &mut recording)?
+                    handle_message(message, signaling, &history, world, links, &mut recording)?
                 {
                     return Ok(Ended::ServerClosed(closing));
                 }
@@ -426,7 +419,7 @@ fn handle_message(
     message: ServerMessage,
     signaling: &Signaling,
     history: &FrameHistory,
-    scene: &FactoryScene,
+    world: &KnownWorld,
     links: &SessionLinks,
     recording: &mut RoomRecording,
 ) -> anyhow::Result<Option<String>> {
@@ -435,8 +428,16 @@ fn handle_message(
     }
     match message {
         ServerMessage::ResolveRequest(request) => {
-            let reply = match resolve(&request, history, scene) {
-                Ok(annotation) => ClientMessage::Resolved { annotation },
+            let reply = match resolve(&request, history, &world.surfaces) {
+                Ok(annotation) => {
+                    tracing::info!(
+                        id = %annotation.id,
+                        on = annotation.anchor.equipment_id().map_or("the world", |id| id.as_str()),
+                        surface = ?annotation.surface,
+                        "mark resolved"
+                    );
+                    ClientMessage::Resolved { annotation }
+                }
                 Err(e) => {
                     tracing::info!(id = %request.annotation_id, "cannot place annotation: {e}");
                     ClientMessage::ResolveFailed {

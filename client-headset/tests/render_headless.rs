@@ -223,6 +223,7 @@ fn frames_show_each_equipment_where_the_pinhole_model_projects_it_and_annotation
             },
             points: vec![panel.marker],
             frame_rtp_timestamp: 0,
+            surface: spotter_protocol::SurfaceQuality::Exact,
         }))
         .unwrap();
     let (at, seen) = harness.pixel_at(panel.marker_world());

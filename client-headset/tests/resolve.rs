@@ -5,7 +5,10 @@ use glam::{Vec2, Vec3};
 use spotter_headset::frame_history::FrameHistory;
 use spotter_headset::resolve::resolve;
 use spotter_headset::scene::{FactoryScene, default_scene_path};
-use spotter_protocol::{AnnotationKind, AnnotationRequest, ErrorCode, FrameMeta, ResolveRequest};
+use spotter_headset::surfaces::SurfaceStack;
+use spotter_protocol::{
+    AnnotationKind, AnnotationRequest, ErrorCode, FrameMeta, Pose, ResolveRequest, SurfaceQuality,
+};
 
 fn scene() -> FactoryScene {
     FactoryScene::load(&default_scene_path()).unwrap()
@@ -70,6 +73,7 @@ fn a_point_on_each_equipment_anchors_to_it_within_a_centimetre() {
             )
             .unwrap();
             assert_eq!(annotation.anchor.equipment_id(), Some(&equipment.id));
+            assert_eq!(annotation.surface, SurfaceQuality::Exact);
             let placed = annotation.world_points()[0];
             assert!(
                 (placed - truth).length() < 0.01,
@@ -170,4 +174,46 @@ fn sky_and_forgotten_frames_fail_with_their_own_codes() {
     .unwrap_err();
     assert_eq!(err.code, ErrorCode::FrameGone);
     assert!(err.message.contains("1000"), "{}", err.message);
+}
+
+#[test]
+fn off_the_virtual_scene_a_mark_lands_on_the_floor_or_ahead_and_says_it_is_an_estimate() {
+    // A real camera: the headset knows nothing of the equipment, only its tracking space.
+    let scene = scene();
+    let history = history(&scene);
+    let frame = *history.latest().unwrap();
+    let stage_floor = Pose::IDENTITY;
+    let surfaces = SurfaceStack::real_world(stage_floor);
+    let pump = scene
+        .equipment
+        .iter()
+        .find(|e| e.id.as_str() == "pump-1")
+        .unwrap();
+    let at_pump = resolve(
+        &request(
+            AnnotationKind::Point,
+            &frame,
+            vec![normalized(&frame, pump.marker_world())],
+        ),
+        &history,
+        &surfaces,
+    )
+    .unwrap();
+    assert_eq!(at_pump.surface, SurfaceQuality::Estimate);
+    assert_eq!(at_pump.anchor.equipment_id(), None);
+    let placed = at_pump.world_points()[0];
+    assert!(
+        placed.y.abs() < 1e-3,
+        "the ray down towards the pump meets the floor behind it: {placed}"
+    );
+    // Into the sky: nothing measured, no floor; a fixed distance ahead, still placed.
+    let sky = resolve(
+        &request(AnnotationKind::Point, &frame, vec![Vec2::new(0.5, 0.01)]),
+        &history,
+        &surfaces,
+    )
+    .unwrap();
+    assert_eq!(sky.surface, SurfaceQuality::Estimate);
+    let ahead = sky.world_points()[0] - frame.pose.position;
+    assert!((ahead.length() - 1.5).abs() < 1e-3, "{ahead}");
 }

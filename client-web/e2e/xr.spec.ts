@@ -39,6 +39,9 @@ test('b) a click on panel-1 resolves to it and shows in the XR headset video', a
     await clearAnnotations(page, request);
     const { annotation, marker } = await pointAtEquipment(page, request, 'panel-1');
     expect(annotation.anchor.type === 'equipment' && annotation.anchor.equipment_id).toBe('panel-1');
+    // The virtual source resolves on the scene itself: the page says the spot is exact.
+    expect(annotation.surface).toBe('exact');
+    await expect(page.locator(`[data-annotation-id="${annotation.id}"] .surface`)).toHaveText('exact');
     const world = keyWorldPoint(annotation);
     const offMarker = dist3(world, marker);
     console.log(`resolved ${(offMarker * 1000).toFixed(1)} mm from the marker`);

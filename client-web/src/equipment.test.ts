@@ -13,6 +13,7 @@ function on(equipmentId: string | null): Annotation {
     anchor: equipmentId === null ? { type: 'world', pose } : { type: 'equipment', equipment_id: equipmentId, pose },
     points: [[0, 0, 0]],
     frame_rtp_timestamp: 1,
+    surface: 'exact',
   };
 }
 

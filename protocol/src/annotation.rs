@@ -75,6 +75,23 @@ impl Anchor {
     }
 }
 
+/// How far a resolved mark's position can be trusted: what the ray through the expert's point
+/// met. The page and the headset show it, so nobody takes a guess for a measurement.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SurfaceQuality {
+    /// On a surface the headset knows exactly: the virtual scene the wearer sees. Marks stored
+    /// before the field existed came from there.
+    #[default]
+    Exact,
+    /// On the runtime's mesh of the room.
+    Mesh,
+    /// On a plane the runtime detected.
+    Plane,
+    /// Guessed: nothing known under the point, so the floor behind it or a fixed distance.
+    Estimate,
+}
+
 /// A resolved annotation: the authoritative form every client renders.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Annotation {
@@ -88,6 +105,9 @@ pub struct Annotation {
     pub points: Vec<Vec3>,
     /// The frame it was drawn on.
     pub frame_rtp_timestamp: u32,
+    /// What its position rests on.
+    #[serde(default)]
+    pub surface: SurfaceQuality,
 }
 
 impl Annotation {

@@ -25,7 +25,8 @@ mod role;
 mod signaling;
 
 pub use annotation::{
-    Anchor, Annotation, AnnotationKind, AnnotationRequest, ResolveRequest, is_valid_color,
+    Anchor, Annotation, AnnotationKind, AnnotationRequest, ResolveRequest, SurfaceQuality,
+    is_valid_color,
 };
 pub use error::{ErrorCode, ProtocolError};
 pub use frame::{FrameMeta, MAX_FRAME_META_BYTES};

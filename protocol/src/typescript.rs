@@ -24,6 +24,7 @@ pub fn typescript_bindings() -> String {
         AnnotationRequest::decl(&cfg),
         ResolveRequest::decl(&cfg),
         Anchor::decl(&cfg),
+        SurfaceQuality::decl(&cfg),
         Annotation::decl(&cfg),
         EquipmentInfo::decl(&cfg),
         Participant::decl(&cfg),

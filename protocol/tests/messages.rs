@@ -24,6 +24,7 @@ fn annotation() -> Annotation {
         },
         points: vec![Vec3::new(0.1, 0.9, 0.4), Vec3::new(0.0, 0.5, 0.35)],
         frame_rtp_timestamp: 123,
+        surface: SurfaceQuality::Estimate,
     }
 }
 
@@ -277,4 +278,19 @@ fn role_matrix_allows_only_what_each_role_needs() {
             );
         }
     }
+}
+
+#[test]
+fn a_resolved_mark_says_what_it_rests_on_and_old_marks_read_as_exact() {
+    let json = serde_json::to_value(annotation()).unwrap();
+    assert_eq!(json["surface"], "estimate");
+    // Marks stored and recorded before the field existed were all on the virtual scene.
+    let mut old = json.clone();
+    old.as_object_mut().unwrap().remove("surface");
+    let read: Annotation = serde_json::from_value(old).unwrap();
+    assert_eq!(read.surface, SurfaceQuality::Exact);
+    let mut unknown = json;
+    unknown["surface"] = "guess".into();
+    let err = serde_json::from_value::<Annotation>(unknown).unwrap_err();
+    assert!(err.to_string().contains("unknown variant `guess`"), "{err}");
 }

@@ -1,9 +1,11 @@
 //! Shows resolved annotations in the scene: in world space, attached to their anchor, so they
-//! are in the headset's view and in its video.
+//! are in the headset's view and in its video. A mark whose position is a guess (no known
+//! surface under it) is drawn see-through inside a faint halo, so the wearer does not take it
+//! for a measured spot.
 
 use super::scene_spawn::color;
 use bevy::prelude::*;
-use spotter_protocol::{Annotation, AnnotationId, AnnotationKind};
+use spotter_protocol::{Annotation, AnnotationId, AnnotationKind, SurfaceQuality};
 use std::sync::{Mutex, mpsc};
 
 pub enum AnnotationUpdate {
@@ -24,6 +26,29 @@ const POINT_RADIUS: f32 = 0.04;
 const SHAFT_RADIUS: f32 = 0.012;
 const HEAD_RADIUS: f32 = 0.035;
 const HEAD_LENGTH: f32 = 0.09;
+
+/// How a mark is drawn for what its position rests on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct MarkLook {
+    opacity: f32,
+    /// A faint sphere of this radius around the marked spot (metres).
+    halo_radius: Option<f32>,
+}
+
+fn look(surface: SurfaceQuality) -> MarkLook {
+    match surface {
+        SurfaceQuality::Exact | SurfaceQuality::Mesh | SurfaceQuality::Plane => MarkLook {
+            opacity: 1.0,
+            halo_radius: None,
+        },
+        SurfaceQuality::Estimate => MarkLook {
+            opacity: 0.5,
+            halo_radius: Some(POINT_RADIUS * 3.0),
+        },
+    }
+}
+
+const HALO_OPACITY: f32 = 0.2;
 
 pub fn add(app: &mut App, updates: mpsc::Receiver<AnnotationUpdate>) {
     app.insert_resource(Updates(Mutex::new(updates)))
@@ -76,12 +101,19 @@ fn spawn(
     meshes: &mut Assets<Mesh>,
     materials: &mut Assets<StandardMaterial>,
 ) {
+    let look = look(annotation.surface);
     // Unlit, so the colour reads the same whatever the light.
-    let material = materials.add(StandardMaterial {
-        base_color: color(&annotation.color),
+    let tinted = |opacity: f32| StandardMaterial {
+        base_color: color(&annotation.color).with_alpha(opacity),
         unlit: true,
+        alpha_mode: if opacity < 1.0 {
+            AlphaMode::Blend
+        } else {
+            AlphaMode::Opaque
+        },
         ..default()
-    });
+    };
+    let material = materials.add(tinted(look.opacity));
     let points = annotation.world_points();
     let parent = commands
         .spawn((
@@ -121,5 +153,33 @@ fn spawn(
             ));
         }
         _ => tracing::warn!(id = %annotation.id, "annotation with the wrong number of points"),
+    }
+    if let (Some(radius), Some(spot)) = (look.halo_radius, points.last()) {
+        commands.spawn((
+            Mesh3d(meshes.add(Sphere::new(radius))),
+            MeshMaterial3d(materials.add(tinted(HALO_OPACITY))),
+            Transform::from_translation(*spot),
+            ChildOf(parent),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_guessed_mark_is_see_through_in_a_halo_and_measured_ones_are_solid() {
+        let guessed = look(SurfaceQuality::Estimate);
+        assert!(guessed.opacity < 1.0);
+        assert!(guessed.halo_radius.is_some_and(|r| r > POINT_RADIUS));
+        for measured in [
+            SurfaceQuality::Exact,
+            SurfaceQuality::Mesh,
+            SurfaceQuality::Plane,
+        ] {
+            assert_eq!(look(measured).opacity, 1.0);
+            assert_eq!(look(measured).halo_radius, None);
+        }
     }
 }

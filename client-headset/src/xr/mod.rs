@@ -70,7 +70,28 @@ pub fn add(app: &mut App, config: &RenderConfig) {
     tracking::add(app, config);
     lifecycle::add(app);
     frame_submit::add(app);
-    app.add_systems(Update, eyes_see_own_view);
+    app.add_systems(Update, eyes_see_own_view).add_systems(
+        bevy_mod_xr::session::XrSessionCreated,
+        report_scene_understanding,
+    );
+}
+
+/// Says at start-up what the runtime can tell of the room's surfaces (see `surfaces`).
+#[cfg(feature = "xr")]
+fn report_scene_understanding(instance: Res<bevy_mod_openxr::resources::OxrInstance>) {
+    use crate::surfaces::scene_understanding::{offered, summary};
+    match instance.entry().enumerate_extensions() {
+        Ok(available) => {
+            let names: Vec<&str> = available
+                .names()
+                .into_iter()
+                .filter_map(|name| std::str::from_utf8(name).ok())
+                .map(|name| name.trim_end_matches('\0'))
+                .collect();
+            tracing::info!("{}", summary(&offered(names)));
+        }
+        Err(e) => tracing::warn!("the OpenXR runtime's extensions could not be listed: {e}"),
+    }
 }
 
 /// Takes one of bevy_mod_openxr's systems out of `schedule`, for ours to stand in its place

@@ -58,6 +58,8 @@ export type ResolveRequest = { annotation_id: AnnotationId, author: ParticipantI
 
 export type Anchor = { "type": "equipment", equipment_id: EquipmentId, pose: Pose, } | { "type": "world", pose: Pose, };
 
+export type SurfaceQuality = "exact" | "mesh" | "plane" | "estimate";
+
 export type Annotation = { id: AnnotationId, kind: AnnotationKind, author: ParticipantId, color: string, anchor: Anchor, 
 /**
  * Points in the anchor's frame, metres; for an arrow, tail then head.
@@ -66,7 +68,11 @@ points: Array<[number, number, number]>,
 /**
  * The frame it was drawn on.
  */
-frame_rtp_timestamp: number, };
+frame_rtp_timestamp: number, 
+/**
+ * What its position rests on.
+ */
+surface: SurfaceQuality, };
 
 export type EquipmentInfo = { id: EquipmentId, name: string, };
 

@@ -15,6 +15,7 @@ import {
 } from 'three';
 import type { Annotation } from '../generated/protocol';
 import { worldPoints } from '../annotations';
+import { surfaceLabel } from '../surface';
 
 export const POINT_RADIUS = 0.03;
 const RING_INNER = 0.05;
@@ -37,14 +38,19 @@ export interface AnnotationObject {
   dispose(): void;
 }
 
-function materials(color: string): { solid: Material; translucent: Material } {
+/** How opaque a guessed mark is drawn (a measured one is solid). */
+export const ESTIMATE_OPACITY = 0.45;
+
+function materials(color: string, measured: boolean): { solid: Material; translucent: Material } {
   const c = new Color(color);
   return {
-    solid: new MeshBasicMaterial({ color: c }),
+    solid: measured
+      ? new MeshBasicMaterial({ color: c })
+      : new MeshBasicMaterial({ color: c, transparent: true, opacity: ESTIMATE_OPACITY, depthWrite: false }),
     translucent: new MeshBasicMaterial({
       color: c,
       transparent: true,
-      opacity: 0.85,
+      opacity: measured ? 0.85 : ESTIMATE_OPACITY,
       side: DoubleSide,
       depthWrite: false,
     }),
@@ -52,7 +58,7 @@ function materials(color: string): { solid: Material; translucent: Material } {
 }
 
 export function annotationObject(annotation: Annotation): AnnotationObject {
-  const m = materials(annotation.color);
+  const m = materials(annotation.color, surfaceLabel(annotation.surface).measured);
   const group = new Group();
   group.name = annotation.id;
   const billboards: Object3D[] = [];

@@ -2,6 +2,7 @@
 import type { Annotation, AnnotationId, Participant, ParticipantId } from '../generated/protocol';
 import { anchorLabel, type EquipmentNames } from '../equipment';
 import type { PendingMark } from '../pending';
+import { surfaceLabel } from '../surface';
 
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -75,7 +76,10 @@ export function renderAnnotations(
       anchor.append(el('code', 'anchor-id', label.id));
       anchor.title = `${label.text} (${label.id})`;
     }
-    li.append(swatch, el('span', 'kind', a.kind), separator(), anchor, del);
+    const rests = surfaceLabel(a.surface);
+    const surface = el('span', `surface surface-${a.surface}`, rests.text);
+    surface.title = rests.title;
+    li.append(swatch, el('span', 'kind', a.kind), separator(), anchor, surface, del);
     return li;
   });
   const waiting = pending.map((m) => {

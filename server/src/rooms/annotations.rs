@@ -242,6 +242,7 @@ mod tests {
             },
             points: vec![Vec3::new(0.0, 0.5, 0.3)],
             frame_rtp_timestamp: 0,
+            surface: spotter_protocol::SurfaceQuality::Exact,
         }
     }
 
