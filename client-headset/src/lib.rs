@@ -10,7 +10,9 @@
 //! - [`rate`]: the encoder's bitrate and frame rate following the congestion estimate;
 //! - [`recording`]: the room's recording as the headset shows it, and the wearer's start/stop;
 //! - [`camera_rig`]: a tracked head's pose composed with the camera's place on it;
-//! - [`frame_records`]: each streamed frame's pose and times, written for checking.
+//! - [`frame_records`]: each streamed frame's pose and times, written for checking;
+//! - [`camera`]: a real camera on the headset: its calibration file, its pixel formats, and
+//!   (feature `camera`) capture through Video4Linux2.
 //!
 //! And the parts that drive real things:
 //! - [`render`]: Bevy renders the scene and the annotations (headless or in a window) and reads
@@ -21,6 +23,7 @@
 //!   voices in (levels logged);
 //! - [`xr`]: the OpenXR mode: the session, the tracked head, both eyes.
 
+pub mod camera;
 pub mod camera_rig;
 pub mod clock;
 pub mod encoder;

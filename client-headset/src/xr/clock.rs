@@ -3,6 +3,8 @@
 //! test's pose reader) can convert back into its own runtime time, and the Unix clock gives
 //! frame metadata its capture times.
 
+pub use crate::clock::monotonic_ns;
+
 /// Offsets between the runtime's clock and the system's, measured once per session: both are
 /// steady, so a constant offset maps one onto the other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,17 +39,6 @@ impl RuntimeClock {
         let unix_ns = self.monotonic_ns(runtime_ns) + self.unix_minus_monotonic_ns;
         u64::try_from(unix_ns / 1000).unwrap_or(0)
     }
-}
-
-/// CLOCK_MONOTONIC now, ns (the clock XR_KHR_convert_timespec_time converts to).
-pub fn monotonic_ns() -> i64 {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes the timespec it is given and nothing else.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
-    now.tv_sec * 1_000_000_000 + now.tv_nsec
 }
 
 fn unix_ns() -> i64 {
