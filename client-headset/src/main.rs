@@ -4,13 +4,15 @@
 //! room's marks, and the stream is the factory rendered from the tracked head.
 
 use clap::{Parser, ValueEnum};
+use spotter_headset::camera::calibration::Calibration;
+use spotter_headset::camera::feed::{CameraFeed, TestPattern};
 use spotter_headset::clock::unix_time_us;
 use spotter_headset::encoder::VideoEncoder;
 use spotter_headset::frame_records::{FrameRecord, FrameRecords};
 use spotter_headset::rate::RateFollower;
 use spotter_headset::recording::RecordingRequest;
 use spotter_headset::render::{
-    self, CapturedFrame, Display, FrameClock, RenderConfig, RenderLinks,
+    self, CapturedFrame, Display, FrameClock, FrameSource, RenderConfig, RenderLinks,
 };
 use spotter_headset::scene::{FactoryScene, default_scene_path};
 use spotter_headset::session::{self, OutgoingFrame, SessionConfig, SessionLinks};
@@ -89,6 +91,73 @@ struct Args {
     /// Write every streamed frame's pose and times to this file, one JSON line per frame.
     #[arg(long)]
     frame_records: Option<PathBuf>,
+    /// What the expert sees (`--mode xr`): `virtual` (the factory rendered from the tracked
+    /// head), a camera on the headset by its Video4Linux2 device (`/dev/video0`; a build with
+    /// `--features camera`), or `test-pattern` (colour bars standing in for a camera). With a
+    /// camera the marks are drawn over its pictures and resolve on the floor or ahead
+    /// (estimates).
+    #[arg(long, default_value = "virtual")]
+    frame_source: String,
+    /// The camera's calibration file (TOML: its intrinsics and its place on the head; see
+    /// `client-headset/src/camera/calibration.rs`). A camera needs one; it sets the size.
+    #[arg(long)]
+    camera_calibration: Option<PathBuf>,
+}
+
+/// The frame source the arguments ask for, with the camera's feed when it is one.
+fn frame_source(args: &Args) -> anyhow::Result<(FrameSource, Option<Box<dyn CameraFeed>>)> {
+    let source = args.frame_source.as_str();
+    if source == "virtual" {
+        return Ok((FrameSource::Virtual, None));
+    }
+    anyhow::ensure!(
+        matches!(args.mode, Mode::Xr),
+        "--frame-source {source} needs --mode xr: a camera's pose comes from the OpenXR \
+         runtime's head tracking"
+    );
+    let calibration = match (&args.camera_calibration, source) {
+        (Some(path), _) => Calibration::load(path)?,
+        // The pattern's own lens: what the virtual camera has, between the eyes.
+        (None, "test-pattern") => Calibration {
+            intrinsics: spotter_protocol::Intrinsics::from_vertical_fov(
+                60f32.to_radians(),
+                args.width,
+                args.height,
+            ),
+            head_from_camera: spotter_protocol::Pose::IDENTITY,
+        },
+        (None, _) => anyhow::bail!(
+            "--frame-source {source} needs --camera-calibration FILE: without the camera's lens \
+             and its place on the head every mark would land in the wrong place"
+        ),
+    };
+    let (width, height) = (calibration.intrinsics.width, calibration.intrinsics.height);
+    let feed: Box<dyn CameraFeed> = if source == "test-pattern" {
+        Box::new(TestPattern::new(width, height, args.fps))
+    } else {
+        open_camera(std::path::Path::new(source), width, height)?
+    };
+    Ok((FrameSource::Camera(calibration), Some(feed)))
+}
+
+#[cfg(feature = "camera")]
+fn open_camera(
+    path: &std::path::Path,
+    width: u32,
+    height: u32,
+) -> anyhow::Result<Box<dyn CameraFeed>> {
+    Ok(Box::new(
+        spotter_headset::camera::v4l2::CameraCapture::open(path, width, height)?,
+    ))
+}
+
+#[cfg(not(feature = "camera"))]
+fn open_camera(path: &std::path::Path, _: u32, _: u32) -> anyhow::Result<Box<dyn CameraFeed>> {
+    anyhow::bail!(
+        "cannot open the camera {}: this build has no camera support (rebuild with `--features \
+         camera`)",
+        path.display()
+    )
 }
 
 fn main() -> anyhow::Result<()> {
@@ -117,6 +186,17 @@ fn main() -> anyhow::Result<()> {
         "width and height must be even for H.264"
     );
     let scene = FactoryScene::load(&args.scene.clone().unwrap_or_else(default_scene_path))?;
+    let (frame_source, camera_feed) = frame_source(&args)?;
+    // A camera's pictures set the stream's size.
+    let (width, height) = match &frame_source {
+        FrameSource::Virtual => (args.width, args.height),
+        FrameSource::Camera(calibration) => {
+            (calibration.intrinsics.width, calibration.intrinsics.height)
+        }
+    };
+    let camera_pictures = camera_feed
+        .map(spotter_headset::camera::feed::spawn)
+        .transpose()?;
 
     let (captured_tx, captured_rx) = std_mpsc::sync_channel::<CapturedFrame>(1);
     let (outgoing_tx, outgoing_rx) = mpsc::channel::<OutgoingFrame>(2);
@@ -127,10 +207,10 @@ fn main() -> anyhow::Result<()> {
     read_commands(recording_requests_tx.clone())?;
     let estimate_bps = Arc::new(AtomicU64::new(0));
 
-    let encoder = VideoEncoder::new(args.width, args.height, args.fps, args.bitrate)?;
+    let encoder = VideoEncoder::new(width, height, args.fps, args.bitrate)?;
     let wanted = keyframe_wanted.clone();
     let estimate = estimate_bps.clone();
-    let follower = RateFollower::new(args.bitrate, args.width, args.height, args.fps);
+    let follower = RateFollower::new(args.bitrate, width, height, args.fps);
     let fps = args.fps;
     std::thread::Builder::new()
         .name("encoder".into())
@@ -170,7 +250,11 @@ fn main() -> anyhow::Result<()> {
         },
         video_bitrate: args.bitrate,
     };
-    let known_world = KnownWorld::virtual_scene(&scene);
+    let known_world = match &frame_source {
+        FrameSource::Virtual => KnownWorld::virtual_scene(&scene),
+        // The world is the tracking space (the rig's, see `xr::tracking`).
+        FrameSource::Camera(_) => KnownWorld::real_world(spotter_protocol::Pose::IDENTITY),
+    };
     let audio_device = args.audio_device.clone();
     let (speakers_wanted, audio_output) = (args.speakers, args.audio_output.clone());
     std::thread::Builder::new()
@@ -216,12 +300,13 @@ fn main() -> anyhow::Result<()> {
         })?;
 
     let config = RenderConfig {
-        width: args.width,
-        height: args.height,
+        width,
+        height,
         fps: args.fps,
         display,
         scene,
         clock: FrameClock::RealTime,
+        frame_source,
     };
     let exit = render::build_app(
         config,
@@ -230,6 +315,7 @@ fn main() -> anyhow::Result<()> {
             annotations: annotations_rx,
             recording: recording_rx,
             recording_requests: recording_requests_tx,
+            camera: camera_pictures,
         },
     )
     .run();

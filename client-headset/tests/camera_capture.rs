@@ -2,7 +2,8 @@
 //! arrive converted, in order, stamped on the monotonic clock near now. Elsewhere (CI, these
 //! build machines) the test says it was skipped and why.
 
-use spotter_headset::camera::v4l2::{CameraCapture, CameraFrame};
+use spotter_headset::camera::feed::{CameraFeed, CameraFrame};
+use spotter_headset::camera::v4l2::CameraCapture;
 use spotter_headset::clock::monotonic_ns;
 use std::path::PathBuf;
 
@@ -45,11 +46,7 @@ fn a_real_camera_gives_converted_pictures_stamped_in_order() {
     };
     let picture = camera.picture();
     eprintln!("capturing from {} ({picture:?})", path.display());
-    let mut frame = CameraFrame {
-        rgba: Vec::new(),
-        monotonic_ns: 0,
-        sequence: 0,
-    };
+    let mut frame = CameraFrame::default();
     let mut last: Option<(u32, i64)> = None;
     for _ in 0..10 {
         camera.next_into(&mut frame).unwrap();

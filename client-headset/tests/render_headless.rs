@@ -11,8 +11,8 @@ use bevy::render::render_resource::{TextureFormat, TextureUsages};
 use glam::{Vec2, Vec3};
 use spotter_headset::recording::RecordingIndicator;
 use spotter_headset::render::{
-    AnnotationUpdate, CapturedFrame, Display, FrameClock, RenderConfig, RenderLinks, build_app,
-    own_view_camera,
+    AnnotationUpdate, CapturedFrame, Display, FrameClock, FrameSource, RenderConfig, RenderLinks,
+    build_app, own_view_camera,
 };
 use spotter_headset::scene::{FactoryScene, Part, default_scene_path, parse_color};
 use spotter_protocol::{Anchor, Annotation, AnnotationKind};
@@ -42,12 +42,14 @@ fn harness(scene: FactoryScene) -> Harness {
             display: Display::Headless,
             scene,
             clock: FrameClock::RealTime,
+            frame_source: FrameSource::Virtual,
         },
         RenderLinks {
             frames: frames_tx,
             annotations: annotations_rx,
             recording: recording_rx,
             recording_requests,
+            camera: None,
         },
     );
     while app.plugins_state() == PluginsState::Adding {

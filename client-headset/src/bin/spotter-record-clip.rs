@@ -5,7 +5,7 @@
 use clap::Parser;
 use spotter_headset::encoder::VideoEncoder;
 use spotter_headset::render::{
-    self, CapturedFrame, Display, FrameClock, RenderConfig, RenderLinks,
+    self, CapturedFrame, Display, FrameClock, FrameSource, RenderConfig, RenderLinks,
 };
 use spotter_headset::scene::{FactoryScene, default_scene_path};
 use spotter_peer::clip::{ClipFormat, ClipWriter};
@@ -124,12 +124,14 @@ fn main() -> anyhow::Result<()> {
             display: Display::Headless,
             scene,
             clock: FrameClock::FixedStep,
+            frame_source: FrameSource::Virtual,
         },
         RenderLinks {
             frames: frames_tx,
             annotations: annotations_rx,
             recording: recording_rx,
             recording_requests,
+            camera: None,
         },
     )
     .run();

@@ -2,6 +2,7 @@
 //! the camera offers, memory-mapped buffers, and each picture's capture time from the driver's
 //! CLOCK_MONOTONIC timestamp, so the head can be located at the instant the picture is of.
 
+use super::feed::{CameraFeed, CameraFrame};
 use super::pixels::{Picture, PixelFormat, to_rgba};
 use anyhow::{Context, bail};
 use std::path::Path;
@@ -19,15 +20,6 @@ pub struct CameraCapture {
     stream: Stream<'static>,
     picture: Picture,
     warned_clock: bool,
-}
-
-/// One picture, in RGBA.
-pub struct CameraFrame {
-    pub rgba: Vec<u8>,
-    /// When the driver captured it, on CLOCK_MONOTONIC.
-    pub monotonic_ns: i64,
-    /// The driver's frame counter: a gap is a dropped picture.
-    pub sequence: u32,
 }
 
 impl CameraCapture {
@@ -95,13 +87,14 @@ impl CameraCapture {
         let format = device.format()?;
         Ok((format.width, format.height))
     }
+}
 
-    pub fn picture(&self) -> Picture {
+impl CameraFeed for CameraCapture {
+    fn picture(&self) -> Picture {
         self.picture
     }
 
-    /// Waits for the next picture and converts it into `frame.rgba`.
-    pub fn next_into(&mut self, frame: &mut CameraFrame) -> anyhow::Result<()> {
+    fn next_into(&mut self, frame: &mut CameraFrame) -> anyhow::Result<()> {
         let (data, meta) = self.stream.next().context("the camera stopped sending")?;
         let used = (meta.bytesused as usize).min(data.len());
         to_rgba(self.picture, &data[..used], &mut frame.rgba)?;

@@ -1,7 +1,8 @@
 //! Shows resolved annotations in the scene: in world space, attached to their anchor, so they
 //! are in the headset's view and in its video. A mark whose position is a guess (no known
-//! surface under it) is drawn see-through inside a faint halo, so the wearer does not take it
-//! for a measured spot.
+//! surface under it) is drawn inside a faint halo as wide as the doubt, so the wearer does not
+//! take it for a measured spot; the mark itself stays solid, its colour legible over any
+//! background.
 
 use super::scene_spawn::color;
 use bevy::prelude::*;
@@ -27,24 +28,11 @@ const SHAFT_RADIUS: f32 = 0.012;
 const HEAD_RADIUS: f32 = 0.035;
 const HEAD_LENGTH: f32 = 0.09;
 
-/// How a mark is drawn for what its position rests on.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct MarkLook {
-    opacity: f32,
-    /// A faint sphere of this radius around the marked spot (metres).
-    halo_radius: Option<f32>,
-}
-
-fn look(surface: SurfaceQuality) -> MarkLook {
+/// How a mark is drawn for what its position rests on: a guess gets a halo around its spot.
+fn halo_radius(surface: SurfaceQuality) -> Option<f32> {
     match surface {
-        SurfaceQuality::Exact | SurfaceQuality::Mesh | SurfaceQuality::Plane => MarkLook {
-            opacity: 1.0,
-            halo_radius: None,
-        },
-        SurfaceQuality::Estimate => MarkLook {
-            opacity: 0.5,
-            halo_radius: Some(POINT_RADIUS * 3.0),
-        },
+        SurfaceQuality::Exact | SurfaceQuality::Mesh | SurfaceQuality::Plane => None,
+        SurfaceQuality::Estimate => Some(POINT_RADIUS * 3.0),
     }
 }
 
@@ -101,7 +89,6 @@ fn spawn(
     meshes: &mut Assets<Mesh>,
     materials: &mut Assets<StandardMaterial>,
 ) {
-    let look = look(annotation.surface);
     // Unlit, so the colour reads the same whatever the light.
     let tinted = |opacity: f32| StandardMaterial {
         base_color: color(&annotation.color).with_alpha(opacity),
@@ -113,7 +100,7 @@ fn spawn(
         },
         ..default()
     };
-    let material = materials.add(tinted(look.opacity));
+    let material = materials.add(tinted(1.0));
     let points = annotation.world_points();
     let parent = commands
         .spawn((
@@ -154,7 +141,7 @@ fn spawn(
         }
         _ => tracing::warn!(id = %annotation.id, "annotation with the wrong number of points"),
     }
-    if let (Some(radius), Some(spot)) = (look.halo_radius, points.last()) {
+    if let (Some(radius), Some(spot)) = (halo_radius(annotation.surface), points.last()) {
         commands.spawn((
             Mesh3d(meshes.add(Sphere::new(radius))),
             MeshMaterial3d(materials.add(tinted(HALO_OPACITY))),
@@ -169,17 +156,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_guessed_mark_is_see_through_in_a_halo_and_measured_ones_are_solid() {
-        let guessed = look(SurfaceQuality::Estimate);
-        assert!(guessed.opacity < 1.0);
-        assert!(guessed.halo_radius.is_some_and(|r| r > POINT_RADIUS));
+    fn a_guessed_mark_has_a_halo_wider_than_itself_and_measured_ones_none() {
+        assert!(halo_radius(SurfaceQuality::Estimate).is_some_and(|r| r > POINT_RADIUS * 2.0));
         for measured in [
             SurfaceQuality::Exact,
             SurfaceQuality::Mesh,
             SurfaceQuality::Plane,
         ] {
-            assert_eq!(look(measured).opacity, 1.0);
-            assert_eq!(look(measured).halo_radius, None);
+            assert_eq!(halo_radius(measured), None);
         }
     }
 }

@@ -7,9 +7,10 @@
 //! readback entity carrying that frame's pose: the readback is requested in the same extract
 //! as the camera transform, and the completion names the entity.
 
+use super::camera_picture::{self, Background};
 use super::hud::own_view_camera;
-use super::scene_spawn::{HeadCamera, Scene, head_camera};
-use super::{Display, FrameClock, RenderConfig};
+use super::scene_spawn::{HeadCamera, Scene, head_camera, perspective};
+use super::{Display, FrameClock, FrameSource, RenderConfig};
 use crate::clock::unix_time_us;
 use bevy::camera::RenderTarget;
 use bevy::prelude::*;
@@ -82,7 +83,10 @@ pub fn add(app: &mut App, config: &RenderConfig, frames: mpsc::SyncSender<Captur
     let target = app.world_mut().resource_mut::<Assets<Image>>().add(image);
     app.insert_resource(Capture {
         target,
-        intrinsics: config.scene.camera.intrinsics(config.width, config.height),
+        intrinsics: match &config.frame_source {
+            FrameSource::Virtual => config.scene.camera.intrinsics(config.width, config.height),
+            FrameSource::Camera(calibration) => calibration.intrinsics,
+        },
         fov_y: config.scene.camera.fov_y_deg.to_radians(),
         display: config.display,
         clock: config.clock,
@@ -115,12 +119,26 @@ fn wait_for_readback(device: Res<RenderDevice>) {
     }
 }
 
-fn spawn_cameras(mut commands: Commands, capture: Res<Capture>) {
-    commands.spawn(head_camera(
-        capture.fov_y,
-        RenderTarget::Image(capture.target.clone().into()),
-        0,
-    ));
+fn spawn_cameras(
+    mut commands: Commands,
+    capture: Res<Capture>,
+    camera_picture: Option<Res<Background>>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    let target = RenderTarget::Image(capture.target.clone().into());
+    match camera_picture {
+        Some(background) => camera_picture::spawn_streamed_camera(
+            &mut commands,
+            target,
+            &background,
+            &mut meshes,
+            &mut materials,
+        ),
+        None => {
+            commands.spawn(head_camera(perspective(capture.fov_y), target, 0));
+        }
+    }
     if capture.display == Display::Window {
         commands.spawn(own_view_camera(
             capture.fov_y,

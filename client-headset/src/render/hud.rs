@@ -3,7 +3,7 @@
 //! renders layer 0 alone. Today that is the recording light: a red dot locked to the head in the
 //! top-right corner while the room records, so the wearer always knows.
 
-use super::scene_spawn::head_camera;
+use super::scene_spawn::{head_camera, perspective};
 use crate::recording::{RecordingIndicator, RecordingRequest};
 use bevy::camera::RenderTarget;
 use bevy::camera::visibility::RenderLayers;
@@ -45,7 +45,7 @@ const LIGHT_COLOR: Color = Color::srgb(0.93, 0.08, 0.08);
 /// The components of a camera that renders the wearer's own view.
 pub fn own_view_camera(fov_y: f32, target: RenderTarget, order: isize) -> impl Bundle {
     (
-        head_camera(fov_y, target, order),
+        head_camera(perspective(fov_y), target, order),
         OwnView,
         RenderLayers::from_layers(&[0, OWN_VIEW_ONLY]),
     )

@@ -6,14 +6,19 @@
 //! eyes of an OpenXR headset, the head tracked by its runtime (see [`crate::xr`]).
 
 mod annotations;
+mod camera_picture;
 mod capture;
 mod hud;
+mod intrinsics_projection;
 mod scene_spawn;
 
 pub use annotations::AnnotationUpdate;
+pub use camera_picture::NewPicture;
 pub use capture::{CameraPose, CapturedFrame, PoseSourceSet, TrackingStamp};
 pub use hud::{OWN_VIEW_ONLY, OwnView, own_view_camera};
 
+use crate::camera::calibration::Calibration;
+use crate::camera::feed::CameraFrame;
 use crate::recording::{RecordingIndicator, RecordingRequest};
 use crate::scene::FactoryScene;
 use bevy::app::ScheduleRunnerPlugin;
@@ -47,6 +52,16 @@ pub enum FrameClock {
     FixedStep,
 }
 
+/// Where the streamed picture comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FrameSource {
+    /// The factory scene rendered from the camera's pose (VR training, the tests).
+    Virtual,
+    /// A real camera's pictures (`RenderLinks::camera`), the marks drawn over them through its
+    /// calibrated lens from where it was on the tracked head; no virtual scene.
+    Camera(Calibration),
+}
+
 #[derive(Clone)]
 pub struct RenderConfig {
     pub width: u32,
@@ -56,6 +71,7 @@ pub struct RenderConfig {
     pub display: Display,
     pub scene: FactoryScene,
     pub clock: FrameClock,
+    pub frame_source: FrameSource,
 }
 
 /// The renderer's links to the rest of the headset.
@@ -68,6 +84,8 @@ pub struct RenderLinks {
     pub recording: mpsc::Receiver<RecordingIndicator>,
     /// The wearer's requests to start or stop it (the R key in window mode).
     pub recording_requests: tokio::sync::mpsc::UnboundedSender<RecordingRequest>,
+    /// The camera's pictures, for `FrameSource::Camera`.
+    pub camera: Option<mpsc::Receiver<CameraFrame>>,
 }
 
 /// Builds the app; `app.run()` renders until the process ends.
@@ -128,13 +146,21 @@ pub fn build_app(config: RenderConfig, links: RenderLinks) -> App {
     if config.clock == FrameClock::FixedStep {
         app.insert_resource(bevy::time::TimeUpdateStrategy::ManualDuration(frame_period));
     }
-    app.insert_resource(ClearColor(scene_spawn::color(&config.scene.sky_color)))
-        .insert_resource(GlobalAmbientLight {
-            color: Color::WHITE,
-            brightness: 600.0,
-            ..default()
-        });
+    app.insert_resource(GlobalAmbientLight {
+        color: Color::WHITE,
+        brightness: 600.0,
+        ..default()
+    });
+    let clear = match config.frame_source {
+        FrameSource::Virtual => scene_spawn::color(&config.scene.sky_color),
+        FrameSource::Camera(_) => Color::BLACK,
+    };
+    app.insert_resource(ClearColor(clear));
     scene_spawn::add(&mut app, config.clone());
+    if let (FrameSource::Camera(calibration), Some(pictures)) = (&config.frame_source, links.camera)
+    {
+        camera_picture::add(&mut app, calibration, pictures);
+    }
     capture::add(&mut app, &config, links.frames);
     annotations::add(&mut app, links.annotations);
     let aspect = config.width as f32 / config.height as f32;

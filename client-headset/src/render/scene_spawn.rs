@@ -19,8 +19,11 @@ pub fn color(hex: &str) -> Color {
 }
 
 pub fn add(app: &mut App, config: RenderConfig) {
-    app.insert_resource(Scene(config.scene.clone()))
-        .add_systems(Startup, spawn_scene);
+    app.insert_resource(Scene(config.scene.clone()));
+    // A real camera's picture is the world: only the marks are drawn over it.
+    if matches!(config.frame_source, super::FrameSource::Virtual) {
+        app.add_systems(Startup, spawn_scene);
+    }
 }
 
 fn spawn_scene(
@@ -91,17 +94,22 @@ fn spawn_scene(
 }
 
 /// The components of a camera that renders what the head sees.
-pub fn head_camera(fov_y: f32, target: RenderTarget, order: isize) -> impl Bundle {
+/// A symmetric perspective of vertical field of view `fov_y` (radians).
+pub fn perspective(fov_y: f32) -> Projection {
+    Projection::Perspective(PerspectiveProjection {
+        fov: fov_y,
+        near: 0.05,
+        ..default()
+    })
+}
+
+pub fn head_camera(projection: Projection, target: RenderTarget, order: isize) -> impl Bundle {
     (
         HeadCamera,
         Camera3d::default(),
         Camera { order, ..default() },
         target,
-        Projection::Perspective(PerspectiveProjection {
-            fov: fov_y,
-            near: 0.05,
-            ..default()
-        }),
+        projection,
         Msaa::Off,
         Tonemapping::None,
         DebandDither::Disabled,

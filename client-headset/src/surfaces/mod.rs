@@ -86,6 +86,17 @@ impl KnownWorld {
     }
 }
 
+impl KnownWorld {
+    /// A real camera: no equipment known, the fallbacks of a tracking space standing at
+    /// `world_from_stage`.
+    pub fn real_world(world_from_stage: Pose) -> Self {
+        Self {
+            equipment: Vec::new(),
+            surfaces: SurfaceStack::real_world(world_from_stage),
+        }
+    }
+}
+
 /// Surfaces tried in turn, the most trusted first: the first that a ray meets answers.
 pub struct SurfaceStack(Vec<Box<dyn Surfaces>>);
 

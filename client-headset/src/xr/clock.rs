@@ -31,6 +31,11 @@ impl RuntimeClock {
         Some(Self::from_readings(runtime, monotonic, unix_ns()))
     }
 
+    /// The runtime's time at CLOCK_MONOTONIC `monotonic_ns` (a camera picture's stamp).
+    pub fn runtime_ns(&self, monotonic_ns: i64) -> i64 {
+        monotonic_ns - self.monotonic_minus_runtime_ns
+    }
+
     pub fn monotonic_ns(&self, runtime_ns: i64) -> i64 {
         runtime_ns + self.monotonic_minus_runtime_ns
     }
@@ -61,6 +66,7 @@ mod tests {
         let later = 5_020_000_000;
         assert_eq!(clock.monotonic_ns(later), 1_000_020_000_000);
         assert_eq!(clock.unix_us(later), 1_800_000_000_020_000);
+        assert_eq!(clock.runtime_ns(clock.monotonic_ns(later)), later);
     }
 
     #[test]

@@ -3,11 +3,17 @@
 //! that time, which is the instant the picture is of, and the camera rig turns it into the
 //! camera's pose in the world. The eyes' cameras follow the same tracking space, placed in the
 //! world by the same rig, so the marks stay on the equipment in the eyes and in the video.
+//!
+//! With a real camera (the camera frame source) the instant is the picture's capture time
+//! instead, converted to the runtime's clock, and the rig's camera is the calibrated one; the
+//! world is the tracking space itself, since no virtual scene stands in it.
 
 use super::clock::{RuntimeClock, monotonic_ns};
 use crate::camera_rig::CameraRig;
 use crate::clock::unix_time_us;
-use crate::render::{CameraPose, PoseSourceSet, RenderConfig, TrackingStamp};
+use crate::render::{
+    CameraPose, FrameSource, NewPicture, PoseSourceSet, RenderConfig, TrackingStamp,
+};
 use bevy::math::Isometry3d;
 use bevy::prelude::*;
 use bevy_mod_openxr::init::should_run_frame_loop;
@@ -23,6 +29,8 @@ struct Rig {
     /// Frames are streamed at most this often; the eyes render at the runtime's rate.
     capture_period_ns: i64,
     last_capture_ns: Option<i64>,
+    /// Frames follow a camera's pictures, not the display.
+    camera: bool,
 }
 
 /// The head's space and the session's clock, made when the session is.
@@ -33,8 +41,19 @@ struct Head {
 }
 
 pub fn add(app: &mut App, config: &RenderConfig) {
+    let (rig, camera) = match &config.frame_source {
+        FrameSource::Virtual => (CameraRig::standing_in(&config.scene), false),
+        FrameSource::Camera(calibration) => (
+            CameraRig {
+                world_from_stage: Pose::IDENTITY,
+                head_from_camera: calibration.head_from_camera,
+            },
+            true,
+        ),
+    };
     app.insert_resource(Rig {
-        rig: CameraRig::standing_in(&config.scene),
+        rig,
+        camera,
         capture_period_ns: (1e9 / f64::from(config.fps)) as i64,
         last_capture_ns: None,
     })
@@ -83,17 +102,14 @@ fn track_head(
     stage: Res<XrPrimaryReferenceSpace>,
     frame: Res<OxrFrameState>,
     head: Res<Head>,
+    picture: Option<Res<NewPicture>>,
     mut rig: ResMut<Rig>,
     mut commands: Commands,
 ) {
-    let time = frame.predicted_display_time;
-    let due = rig
-        .last_capture_ns
-        .is_none_or(|last| time.as_nanos() - last >= rig.capture_period_ns * 9 / 10);
-    if !due || !frame.should_render {
+    let Some(time) = capture_time(&rig, &frame, &head, picture.as_deref()) else {
         commands.remove_resource::<CameraPose>();
         return;
-    }
+    };
     let location = match session.locate_space(&head.view, &stage, time) {
         Ok(location) => location,
         Err(e) => {
@@ -131,6 +147,29 @@ fn track_head(
             head_in_stage,
         }),
     });
+}
+
+/// The instant this update's frame is of, or `None` when no frame is due: a camera's new
+/// picture, or the display's next frame at most at the capture rate.
+fn capture_time(
+    rig: &Rig,
+    frame: &OxrFrameState,
+    head: &Head,
+    picture: Option<&NewPicture>,
+) -> Option<openxr::Time> {
+    if rig.camera {
+        let picture = picture?;
+        // Without the runtime's clock the head is located now, a frame or so late.
+        return Some(match head.clock {
+            Some(clock) => openxr::Time::from_nanos(clock.runtime_ns(picture.monotonic_ns)),
+            None => frame.predicted_display_time,
+        });
+    }
+    let time = frame.predicted_display_time;
+    let due = rig
+        .last_capture_ns
+        .is_none_or(|last| time.as_nanos() - last >= rig.capture_period_ns * 9 / 10);
+    (due && frame.should_render).then_some(time)
 }
 
 pub fn pose(p: &openxr::Posef) -> Pose {
