@@ -204,6 +204,7 @@ fn main() -> anyhow::Result<()> {
     let keyframe_wanted = Arc::new(AtomicBool::new(true));
     let (recording_requests_tx, recording_requests) = mpsc::unbounded_channel();
     let (recording_shown, recording_rx) = std_mpsc::channel();
+    let (away_tx, away_rx) = tokio::sync::watch::channel(false);
     read_commands(recording_requests_tx.clone())?;
     let estimate_bps = Arc::new(AtomicU64::new(0));
 
@@ -291,6 +292,7 @@ fn main() -> anyhow::Result<()> {
                 heard: speakers.as_ref().map(|(_, sink)| sink.clone()),
                 recording_requests,
                 recording_shown,
+                away: away_rx,
             };
             if let Err(e) = runtime.block_on(session::run(session_config, known_world, links)) {
                 eprintln!("spotter-headset: {e:#}");
@@ -316,6 +318,7 @@ fn main() -> anyhow::Result<()> {
             recording: recording_rx,
             recording_requests: recording_requests_tx,
             camera: camera_pictures,
+            away: away_tx,
         },
     )
     .run();

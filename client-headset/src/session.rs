@@ -66,6 +66,9 @@ pub struct SessionLinks {
     pub recording_requests: mpsc::UnboundedReceiver<RecordingRequest>,
     /// The room's recording, for the light in the wearer's view.
     pub recording_shown: std_mpsc::Sender<RecordingIndicator>,
+    /// Whether the wearer has taken the headset off (the OpenXR session's state says so); the
+    /// room is told on every change and on each join.
+    pub away: tokio::sync::watch::Receiver<bool>,
 }
 
 /// Maps capture times to a 90 kHz RTP clock with a random origin (RFC 3550 §5.1).
@@ -328,6 +331,10 @@ async fn serve(
     repairs_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut repairs_ticks = 0u32;
     let mut retransmission = RetransmissionRate::default();
+    // A new join starts present: say so if the wearer is not.
+    if *links.away.borrow_and_update() {
+        signaling.send(&ClientMessage::SetAway { away: true })?;
+    }
     loop {
         let lost_deadline = async {
             match media_lost_at {
@@ -366,6 +373,11 @@ async fn serve(
                 {
                     return Ok(Ended::ServerClosed(closing));
                 }
+            }
+            Ok(()) = links.away.changed() => {
+                let away = *links.away.borrow_and_update();
+                tracing::info!(away, "the wearer's presence changed");
+                signaling.send(&ClientMessage::SetAway { away })?;
             }
             Some(request) = links.recording_requests.recv() => {
                 match recording.message_for(request) {
@@ -434,6 +446,7 @@ fn handle_message(
                         id = %annotation.id,
                         on = annotation.anchor.equipment_id().map_or("the world", |id| id.as_str()),
                         surface = ?annotation.surface,
+                        resolved_at_unix_us = crate::clock::unix_time_us(),
                         "mark resolved"
                     );
                     ClientMessage::Resolved { annotation }

@@ -50,6 +50,7 @@ fn harness(scene: FactoryScene) -> Harness {
             recording: recording_rx,
             recording_requests,
             camera: None,
+            away: tokio::sync::watch::channel(false).0,
         },
     );
     while app.plugins_state() == PluginsState::Adding {

@@ -23,6 +23,12 @@ export function setParticipantMuted(list: ParticipantList, id: ParticipantId, mu
   return p === undefined || p.muted === muted ? list : updateParticipant(list, { ...p, muted });
 }
 
+/** The list with participant `id` away (their headset off) or back. */
+export function setParticipantAway(list: ParticipantList, id: ParticipantId, away: boolean): ParticipantList {
+  const p = list.find((q) => q.id === id);
+  return p === undefined || p.away === away ? list : updateParticipant(list, { ...p, away });
+}
+
 /** The name participant `id` goes by, null when they are not in the list. */
 export function participantName(list: ParticipantList, id: ParticipantId | null): string | null {
   return id === null ? null : (list.find((p) => p.id === id)?.name ?? null);

@@ -15,11 +15,11 @@ describe('voice levels', () => {
 describe('participants', () => {
   it('a mute change keeps the participant in place', () => {
     const list = [
-      { id: 'p-1', role: 'technician' as const, name: 'Tom', muted: false },
-      { id: 'p-2', role: 'expert' as const, name: 'Ana', muted: false },
-      { id: 'p-3', role: 'observer' as const, name: 'Olga', muted: false },
+      { id: 'p-1', role: 'technician' as const, name: 'Tom', muted: false, away: false },
+      { id: 'p-2', role: 'expert' as const, name: 'Ana', muted: false, away: false },
+      { id: 'p-3', role: 'observer' as const, name: 'Olga', muted: false, away: false },
     ];
-    const updated = updateParticipant(list, { id: 'p-2', role: 'expert', name: 'Ana', muted: true });
+    const updated = updateParticipant(list, { id: 'p-2', role: 'expert', name: 'Ana', muted: true, away: false });
     expect(updated.map((p) => [p.id, p.muted])).toEqual([
       ['p-1', false],
       ['p-2', true],

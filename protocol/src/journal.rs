@@ -38,6 +38,11 @@ pub enum RoomChange {
         participant_id: ParticipantId,
         muted: bool,
     },
+    /// The technician took the headset off (`away`) or put it back on.
+    Away {
+        participant_id: ParticipantId,
+        away: bool,
+    },
     /// An expert asked for a mark; the headset was asked to resolve it.
     MarkRequested {
         annotation_id: AnnotationId,

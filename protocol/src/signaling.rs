@@ -61,6 +61,9 @@ pub enum ClientMessage {
     },
     /// Technician or expert: the microphone was muted or unmuted (everyone is shown it).
     SetMuted { muted: bool },
+    /// Technician: the wearer took the headset off or the runtime took their view (`away`),
+    /// or came back; everyone is shown it.
+    SetAway { away: bool },
     /// Expert or technician: start recording the room (everyone is shown it).
     StartRecording,
     /// Expert or technician: stop the room's recording.
@@ -88,7 +91,7 @@ pub enum ServerMessage {
     ParticipantLeft {
         participant_id: ParticipantId,
     },
-    /// A participant's state changed (muted or unmuted).
+    /// A participant's state changed (muted or unmuted, away or back).
     ParticipantUpdated {
         participant: Participant,
     },
@@ -165,6 +168,9 @@ pub struct Participant {
     /// Whether their microphone is muted (false for roles that do not talk).
     #[serde(default)]
     pub muted: bool,
+    /// Whether they are connected but not there: a technician whose headset is off their head.
+    #[serde(default)]
+    pub away: bool,
 }
 
 /// A room as it is now: what a late joiner receives, and what `GET /api/rooms/{room}` returns.
@@ -244,6 +250,7 @@ impl ClientMessage {
             ClientMessage::Annotate { request, .. } => validate_request(request)?,
             ClientMessage::DeleteAnnotation { .. }
             | ClientMessage::SetMuted { .. }
+            | ClientMessage::SetAway { .. }
             | ClientMessage::StartRecording
             | ClientMessage::StopRecording => {}
             ClientMessage::Equipment { items } => {

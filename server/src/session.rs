@@ -221,6 +221,12 @@ impl Session {
                     .rooms
                     .set_muted(&joined.room, &joined.participant, muted)
             }
+            ClientMessage::SetAway { away } => {
+                let joined = self.joined(Some(Action::Publish))?;
+                self.state
+                    .rooms
+                    .set_away(&joined.room, &joined.participant, away)
+            }
             ClientMessage::StartRecording => {
                 let joined = self.joined(Some(Action::Record))?;
                 let recording = self
@@ -287,6 +293,7 @@ impl Session {
                 .clone()
                 .unwrap_or_else(|| name.trim().to_owned()),
             muted: false,
+            away: false,
         };
         let replaced =
             self.state

@@ -42,6 +42,7 @@ fn person(n: u64, role: Role) -> Participant {
         role,
         name: format!("Person {n}"),
         muted: false,
+        away: false,
     }
 }
 

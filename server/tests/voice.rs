@@ -208,15 +208,11 @@ async fn mute_state_reaches_everyone_and_only_talkers_may_set_it() {
         (updated.id.as_str(), updated.muted),
         (ana_id.as_str(), true)
     );
-    let (_, room) = server.get("/api/rooms/demo").await;
-    let ana_in_room = room["participants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["id"] == ana_id.as_str())
-        .unwrap()
-        .clone();
-    assert_eq!(ana_in_room["muted"], true, "late joiners see it too");
+    assert_eq!(
+        server.demo_participant(&ana_id).await["muted"],
+        true,
+        "late joiners see it too"
+    );
 
     olga.send(&ClientMessage::SetMuted { muted: true }).unwrap();
     match next_message(&mut olga).await {

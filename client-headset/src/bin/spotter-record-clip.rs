@@ -132,6 +132,7 @@ fn main() -> anyhow::Result<()> {
             recording: recording_rx,
             recording_requests,
             camera: None,
+            away: tokio::sync::watch::channel(false).0,
         },
     )
     .run();

@@ -86,6 +86,8 @@ pub struct RenderLinks {
     pub recording_requests: tokio::sync::mpsc::UnboundedSender<RecordingRequest>,
     /// The camera's pictures, for `FrameSource::Camera`.
     pub camera: Option<mpsc::Receiver<CameraFrame>>,
+    /// Set when the wearer takes the headset off (XR mode: from the session's state).
+    pub away: tokio::sync::watch::Sender<bool>,
 }
 
 /// Builds the app; `app.run()` renders until the process ends.
@@ -167,7 +169,7 @@ pub fn build_app(config: RenderConfig, links: RenderLinks) -> App {
     hud::add(&mut app, aspect, links.recording, links.recording_requests);
     #[cfg(feature = "xr")]
     if config.display == Display::Xr {
-        crate::xr::add(&mut app, &config);
+        crate::xr::add(&mut app, &config, links.away);
     }
     app
 }

@@ -1,6 +1,8 @@
 //! The session's life: its states in the log (FOCUSED is when the wearer sees the room), the
-//! frame loop's rate, and a clean end when the runtime ends the session or goes away — the app
-//! exits with a clear message, and the room sees the technician leave.
+//! frame loop's rate, the wearer's presence (a session that drops out of FOCUSED means the
+//! headset is off their head, or a system menu has their view: the room shows them away), and
+//! a clean end when the runtime ends the session or goes away — the app exits with a clear
+//! message, and the room sees the technician leave.
 
 use bevy::app::AppExit;
 use bevy::prelude::*;
@@ -22,7 +24,12 @@ struct FrameLoop {
     total: u64,
 }
 
-pub fn add(app: &mut App) {
+/// Where the wearer's presence goes (the session thread tells the room).
+#[derive(Resource)]
+struct Presence(tokio::sync::watch::Sender<bool>);
+
+pub fn add(app: &mut App, away: tokio::sync::watch::Sender<bool>) {
+    app.insert_resource(Presence(away));
     app.insert_resource(FrameLoop {
         since: Instant::now(),
         frames: 0,
@@ -153,16 +160,42 @@ fn count(frame_loop: &mut FrameLoop, rendered: bool) {
     }
 }
 
+/// Whether the wearer is away after the session enters `state`; `None` when it says nothing
+/// new. Only a session that was FOCUSED can lose its wearer: the states before the first
+/// FOCUSED are the start, not an absence.
+fn away_after(state: openxr::SessionState, been_focused: bool) -> Option<bool> {
+    match state {
+        openxr::SessionState::FOCUSED => Some(false),
+        openxr::SessionState::VISIBLE
+        | openxr::SessionState::SYNCHRONIZED
+        | openxr::SessionState::IDLE
+        | openxr::SessionState::STOPPING
+            if been_focused =>
+        {
+            Some(true)
+        }
+        _ => None,
+    }
+}
+
 fn on_runtime_event(
     event: OxrEventIn,
     mut started: ResMut<OxrSessionStarted>,
     mut exit: MessageWriter<AppExit>,
+    presence: Res<Presence>,
     mut previous: Local<Option<openxr::SessionState>>,
+    mut been_focused: Local<bool>,
 ) {
     match *event {
         openxr::Event::SessionStateChanged(change) => {
             let state = change.state();
             tracing::info!("XR session state: {}", state_name(state));
+            if let Some(away) = away_after(state, *been_focused) {
+                presence
+                    .0
+                    .send_if_modified(|was| std::mem::replace(was, away) != away);
+            }
+            *been_focused |= state == openxr::SessionState::FOCUSED;
             let was = previous.replace(state);
             match state {
                 openxr::SessionState::EXITING => {
@@ -211,5 +244,28 @@ fn state_name(state: openxr::SessionState) -> &'static str {
         openxr::SessionState::LOSS_PENDING => "LOSS_PENDING",
         openxr::SessionState::EXITING => "EXITING",
         _ => "UNKNOWN",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openxr::SessionState as S;
+
+    #[test]
+    fn the_wearer_is_away_when_a_focused_session_drops_and_back_when_it_refocuses() {
+        // Starting up passes through these states: nobody is away yet.
+        for state in [S::IDLE, S::READY, S::SYNCHRONIZED, S::VISIBLE] {
+            assert_eq!(away_after(state, false), None, "{state:?}");
+        }
+        assert_eq!(away_after(S::FOCUSED, false), Some(false));
+        // The headset taken off: the runtime drops the session out of FOCUSED.
+        for state in [S::VISIBLE, S::SYNCHRONIZED, S::IDLE, S::STOPPING] {
+            assert_eq!(away_after(state, true), Some(true), "{state:?}");
+        }
+        assert_eq!(away_after(S::FOCUSED, true), Some(false));
+        // Ending is not being away: the room sees the technician leave.
+        assert_eq!(away_after(S::EXITING, true), None);
+        assert_eq!(away_after(S::LOSS_PENDING, true), None);
     }
 }

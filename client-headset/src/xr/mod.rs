@@ -60,7 +60,7 @@ pub fn plugins(plugins: bevy::app::PluginGroupBuilder) -> bevy::app::PluginGroup
 
 /// The OpenXR parts of the app `render::build_app` makes for `--mode xr`.
 #[cfg(feature = "xr")]
-pub fn add(app: &mut App, config: &RenderConfig) {
+pub fn add(app: &mut App, config: &RenderConfig, away: tokio::sync::watch::Sender<bool>) {
     if app.world().get_resource::<bevy_mod_xr::session::XrState>()
         == Some(&bevy_mod_xr::session::XrState::Unavailable)
     {
@@ -68,7 +68,7 @@ pub fn add(app: &mut App, config: &RenderConfig) {
         lifecycle::fail("no OpenXR runtime could be started (see the error above)");
     }
     tracking::add(app, config);
-    lifecycle::add(app);
+    lifecycle::add(app, away);
     frame_submit::add(app);
     app.add_systems(Update, eyes_see_own_view).add_systems(
         bevy_mod_xr::session::XrSessionCreated,

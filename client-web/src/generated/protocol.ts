@@ -80,7 +80,11 @@ export type Participant = { id: ParticipantId, role: Role, name: string,
 /**
  * Whether their microphone is muted (false for roles that do not talk).
  */
-muted: boolean, };
+muted: boolean, 
+/**
+ * Whether they are connected but not there: a technician whose headset is off their head.
+ */
+away: boolean, };
 
 export type RecordingStatus = { recording_id: RecordingId, started_by: ParticipantId | null, started_at_ms: number, };
 
@@ -98,7 +102,7 @@ recording: RecordingStatus | null,
  */
 version: number, };
 
-export type RoomChange = { "kind": "joined", participant: Participant, } | { "kind": "left", participant_id: ParticipantId, } | { "kind": "muted", participant_id: ParticipantId, muted: boolean, } | { "kind": "mark_requested", annotation_id: AnnotationId, author: ParticipantId, client_ref: number, request: AnnotationRequest, } | { "kind": "mark_resolved", annotation: Annotation, } | { "kind": "mark_failed", annotation_id: AnnotationId, code: ErrorCode, } | { "kind": "mark_deleted", annotation_id: AnnotationId, by: ParticipantId, } | { "kind": "equipment", items: Array<EquipmentInfo>, } | { "kind": "recording_started", recording_id: RecordingId, by: ParticipantId | null, } | { "kind": "recording_stopped", recording_id: RecordingId, by: ParticipantId | null, reason: string | null, };
+export type RoomChange = { "kind": "joined", participant: Participant, } | { "kind": "left", participant_id: ParticipantId, } | { "kind": "muted", participant_id: ParticipantId, muted: boolean, } | { "kind": "away", participant_id: ParticipantId, away: boolean, } | { "kind": "mark_requested", annotation_id: AnnotationId, author: ParticipantId, client_ref: number, request: AnnotationRequest, } | { "kind": "mark_resolved", annotation: Annotation, } | { "kind": "mark_failed", annotation_id: AnnotationId, code: ErrorCode, } | { "kind": "mark_deleted", annotation_id: AnnotationId, by: ParticipantId, } | { "kind": "equipment", items: Array<EquipmentInfo>, } | { "kind": "recording_started", recording_id: RecordingId, by: ParticipantId | null, } | { "kind": "recording_stopped", recording_id: RecordingId, by: ParticipantId | null, reason: string | null, };
 
 export type JournalEvent = { 
 /**
@@ -212,7 +216,7 @@ export type ClientMessage = { "type": "join", room: RoomId, token: string, name:
  * replaces that participant (if it still holds it, joined with the same token identity)
  * instead of refusing a second technician or showing a ghost.
  */
-resume?: string, } | { "type": "offer", sdp: string, } | { "type": "annotate", client_ref: number, request: AnnotationRequest, } | { "type": "delete_annotation", annotation_id: AnnotationId, } | { "type": "resolved", annotation: Annotation, } | { "type": "equipment", items: Array<EquipmentInfo>, } | { "type": "resolve_failed", annotation_id: AnnotationId, code: ErrorCode, message: string, } | { "type": "set_muted", muted: boolean, } | { "type": "start_recording" } | { "type": "stop_recording" };
+resume?: string, } | { "type": "offer", sdp: string, } | { "type": "annotate", client_ref: number, request: AnnotationRequest, } | { "type": "delete_annotation", annotation_id: AnnotationId, } | { "type": "resolved", annotation: Annotation, } | { "type": "equipment", items: Array<EquipmentInfo>, } | { "type": "resolve_failed", annotation_id: AnnotationId, code: ErrorCode, message: string, } | { "type": "set_muted", muted: boolean, } | { "type": "set_away", away: boolean, } | { "type": "start_recording" } | { "type": "stop_recording" };
 
 export type ServerMessage = { "type": "joined", participant_id: ParticipantId, role: Role, snapshot: RoomSnapshot, 
 /**

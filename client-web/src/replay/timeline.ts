@@ -5,7 +5,7 @@ import type { Annotation, AnnotationId, Bookmark, JournalEvent, ParticipantId, R
 import { anchorLabel, equipmentNames, type EquipmentNames } from '../equipment';
 import type { MediaClock } from './clock';
 
-export type EntryKind = 'mark' | 'mark_deleted' | 'joined' | 'left' | 'muted' | 'recording' | 'bookmark';
+export type EntryKind = 'mark' | 'mark_deleted' | 'joined' | 'left' | 'muted' | 'away' | 'recording' | 'bookmark';
 
 export interface TimelineEntry {
   kind: EntryKind;
@@ -76,6 +76,9 @@ export function buildTimeline(
         break;
       case 'muted':
         entry('muted', `${who(c.participant_id)} ${c.muted ? 'muted' : 'unmuted'} their microphone`);
+        break;
+      case 'away':
+        entry('away', `${who(c.participant_id)} ${c.away ? 'took the headset off' : 'put the headset back on'}`);
         break;
       case 'recording_started':
         entry('recording', `Recording started by ${who(c.by)}`);

@@ -16,6 +16,7 @@ import {
   addParticipant,
   participantName,
   removeParticipant,
+  setParticipantAway,
   setParticipantMuted,
   updateParticipant,
   type ParticipantList,
@@ -44,6 +45,10 @@ export function participantUpdated(state: RoomState, p: Participant): RoomState 
 
 export function participantMuted(state: RoomState, id: ParticipantId, muted: boolean): RoomState {
   return withParticipants(state, setParticipantMuted(state.participants, id, muted));
+}
+
+export function participantAway(state: RoomState, id: ParticipantId, away: boolean): RoomState {
+  return withParticipants(state, setParticipantAway(state.participants, id, away));
 }
 
 export function markResolved(state: RoomState, annotation: Annotation): RoomState {

@@ -31,6 +31,7 @@ const history: [RoomChange, ServerMessage | null][] = [
   [{ kind: 'mark_resolved', annotation: arrow }, { type: 'annotation_added', annotation: arrow }],
   [{ kind: 'mark_failed', annotation_id: 'a4', code: 'no_surface' }, null],
   [{ kind: 'muted', participant_id: 'p1', muted: true }, { type: 'participant_updated', participant: { ...ana, muted: true } }],
+  [{ kind: 'away', participant_id: tom.id, away: true }, { type: 'participant_updated', participant: { ...tom, away: true } }],
   [{ kind: 'mark_deleted', annotation_id: 'a1', by: 'p1' }, { type: 'annotation_deleted', annotation_id: 'a1', by: 'p1' }],
   [{ kind: 'left', participant_id: 'p3' }, { type: 'participant_left', participant_id: 'p3' }],
 ];
@@ -47,7 +48,7 @@ describe('room reducers', () => {
     const fromEvents = foldEvents(EMPTY_ROOM, events);
     const fromMessages = messages.reduce(reduceMessage, EMPTY_ROOM);
     expect(fromEvents).toEqual(fromMessages);
-    expect(fromEvents.participants).toEqual([tom, { ...ana, muted: true }]);
+    expect(fromEvents.participants).toEqual([{ ...tom, away: true }, { ...ana, muted: true }]);
     expect(fromEvents.annotations.map((a) => a.id)).toEqual(['a3', 'a2']);
     expect(fromEvents.equipment.get('panel-1')).toBe('Control panel CP-3');
     expect(fromEvents.recording).toEqual({

@@ -8,6 +8,7 @@ import {
   markResolved,
   participantJoined,
   participantLeft,
+  participantAway,
   participantMuted,
   participantUpdated,
   recordingStarted,
@@ -53,6 +54,8 @@ export function reduceEvent(state: RoomState, event: JournalEvent): RoomState {
       return participantLeft(state, c.participant_id);
     case 'muted':
       return participantMuted(state, c.participant_id, c.muted);
+    case 'away':
+      return participantAway(state, c.participant_id, c.away);
     case 'mark_resolved':
       return markResolved(state, c.annotation);
     case 'mark_deleted':

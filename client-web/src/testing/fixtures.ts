@@ -19,6 +19,6 @@ export function annotation(id: string, over: Partial<Annotation> = {}): Annotati
   };
 }
 
-export function participant(id: string, name: string, role: Role = 'expert', muted = false): Participant {
-  return { id, role, name, muted };
+export function participant(id: string, name: string, role: Role = 'expert', muted = false, away = false): Participant {
+  return { id, role, name, muted, away };
 }

@@ -33,6 +33,11 @@ export function renderParticipants(
       const name = el('span', 'participant-name', p.name);
       if (p.id === self) name.append(el('span', 'you', ' (you)'));
       if (p.muted) name.append(el('span', 'muted', 'muted'));
+      if (p.away) {
+        const away = el('span', 'away', 'away');
+        away.title = 'Connected, but the headset is off their head';
+        name.append(away);
+      }
       li.append(name, el('span', 'badge', p.role), el('code', 'participant-id', p.id));
       return li;
     }),

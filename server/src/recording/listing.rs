@@ -107,6 +107,7 @@ mod tests {
             role,
             name: name.into(),
             muted: false,
+            away: false,
         }
     }
 

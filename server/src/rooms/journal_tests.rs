@@ -25,6 +25,7 @@ fn participant(id: &str, role: Role) -> Participant {
         role,
         name: format!("{role} {id}"),
         muted: false,
+        away: false,
     }
 }
 

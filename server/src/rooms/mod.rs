@@ -517,17 +517,52 @@ impl RoomRegistry {
         id: &ParticipantId,
         muted: bool,
     ) -> Result<(), ProtocolError> {
+        self.update_participant(
+            room,
+            id,
+            |p| p.muted != muted,
+            || RoomChange::Muted {
+                participant_id: id.clone(),
+                muted,
+            },
+        )
+    }
+
+    /// Records that the technician went away (the headset off) or came back, and tells everyone.
+    pub fn set_away(
+        &self,
+        room: &RoomId,
+        id: &ParticipantId,
+        away: bool,
+    ) -> Result<(), ProtocolError> {
+        self.update_participant(
+            room,
+            id,
+            |p| p.away != away,
+            || RoomChange::Away {
+                participant_id: id.clone(),
+                away,
+            },
+        )
+    }
+
+    /// Records `change` when `changes` says it changes participant `id`, and tells everyone
+    /// the participant as it is then.
+    fn update_participant(
+        &self,
+        room: &RoomId,
+        id: &ParticipantId,
+        changes: impl FnOnce(&Participant) -> bool,
+        change: impl FnOnce() -> RoomChange,
+    ) -> Result<(), ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
         let r = rooms.get_mut(room).ok_or_else(unknown_room)?;
         let participant = r
             .state
             .participant(id)
             .ok_or_else(|| ProtocolError::new(ErrorCode::NotJoined, "not in this room"))?;
-        if participant.muted != muted {
-            r.record(RoomChange::Muted {
-                participant_id: id.clone(),
-                muted,
-            });
+        if changes(participant) {
+            r.record(change());
             if let Some(participant) = r.state.participant(id).cloned() {
                 r.broadcast(&ServerMessage::ParticipantUpdated { participant });
             }

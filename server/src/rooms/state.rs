@@ -54,6 +54,14 @@ impl RoomState {
                     p.muted = *muted;
                 }
             }
+            RoomChange::Away {
+                participant_id,
+                away,
+            } => {
+                if let Some(p) = self.participant_mut(participant_id) {
+                    p.away = *away;
+                }
+            }
             RoomChange::Equipment { items } => self.equipment = items.clone(),
             RoomChange::RecordingStarted { recording_id, by } => {
                 self.recording = Some(RecordingStatus {

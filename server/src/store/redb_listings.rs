@@ -137,6 +137,7 @@ mod tests {
                         role: Role::Expert,
                         name: name.into(),
                         muted: false,
+                        away: false,
                     },
                 },
             },

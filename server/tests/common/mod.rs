@@ -168,6 +168,18 @@ impl TestServer {
             .collect()
     }
 
+    /// Participant `id` as `GET /api/rooms/demo` lists them (what a late joiner sees).
+    pub async fn demo_participant(&self, id: &str) -> serde_json::Value {
+        let (_, room) = self.get("/api/rooms/demo").await;
+        room["participants"]
+            .as_array()
+            .expect("a participants list")
+            .iter()
+            .find(|p| p["id"] == id)
+            .unwrap_or_else(|| panic!("{id} is not in the room"))
+            .clone()
+    }
+
     /// `GET` a path as the admin, returning the status and the JSON body.
     pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
         self.request("GET", path, Some(ADMIN_KEY), None).await
