@@ -9,6 +9,7 @@
 //!   the fallbacks), each hit saying how far it can be trusted;
 //! - [`rate`]: the encoder's bitrate and frame rate following the congestion estimate;
 //! - [`recording`]: the room's recording as the headset shows it, and the wearer's start/stop;
+//! - [`microphone_mute`]: the wearer's mute and unmute;
 //! - [`camera_rig`]: a tracked head's pose composed with the camera's place on it;
 //! - [`frame_records`]: each streamed frame's pose and times, written for checking;
 //! - [`camera`]: a real camera on the headset: its calibration file, its pixel formats, and
@@ -32,6 +33,7 @@ pub mod frame_records;
 pub mod look_around;
 #[cfg(feature = "audio-device")]
 pub mod microphone;
+pub mod microphone_mute;
 pub mod rate;
 pub mod recording;
 pub mod render;

@@ -9,6 +9,7 @@ use spotter_headset::camera::feed::{CameraFeed, TestPattern};
 use spotter_headset::clock::unix_time_us;
 use spotter_headset::encoder::VideoEncoder;
 use spotter_headset::frame_records::{FrameRecord, FrameRecords};
+use spotter_headset::microphone_mute::MuteRequest;
 use spotter_headset::rate::RateFollower;
 use spotter_headset::recording::RecordingRequest;
 use spotter_headset::render::{
@@ -205,7 +206,8 @@ fn main() -> anyhow::Result<()> {
     let (recording_requests_tx, recording_requests) = mpsc::unbounded_channel();
     let (recording_shown, recording_rx) = std_mpsc::channel();
     let (away_tx, away_rx) = tokio::sync::watch::channel(false);
-    read_commands(recording_requests_tx.clone())?;
+    let (mute_requests_tx, mute_requests) = mpsc::unbounded_channel();
+    read_commands(recording_requests_tx.clone(), mute_requests_tx.clone())?;
     let estimate_bps = Arc::new(AtomicU64::new(0));
 
     let encoder = VideoEncoder::new(width, height, args.fps, args.bitrate)?;
@@ -293,6 +295,8 @@ fn main() -> anyhow::Result<()> {
                 recording_requests,
                 recording_shown,
                 away: away_rx,
+                mute_requests,
+                muted: Arc::new(AtomicBool::new(false)),
             };
             if let Err(e) = runtime.block_on(session::run(session_config, known_world, links)) {
                 eprintln!("spotter-headset: {e:#}");
@@ -319,6 +323,7 @@ fn main() -> anyhow::Result<()> {
             recording_requests: recording_requests_tx,
             camera: camera_pictures,
             away: away_tx,
+            mute_requests: mute_requests_tx,
         },
     )
     .run();
@@ -331,8 +336,12 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// Reads the wearer's commands from standard input, one a line: `record`, `stop`, `toggle`
-/// (what a voice command or a controller button will send; the R key does it in a window).
-fn read_commands(requests: mpsc::UnboundedSender<RecordingRequest>) -> anyhow::Result<()> {
+/// (the room's recording; the R key in a window), `mute`, `unmute` (what a voice command
+/// would send; controller buttons do the same in XR mode).
+fn read_commands(
+    requests: mpsc::UnboundedSender<RecordingRequest>,
+    mute_requests: mpsc::UnboundedSender<MuteRequest>,
+) -> anyhow::Result<()> {
     std::thread::Builder::new()
         .name("commands".into())
         .spawn(move || {
@@ -341,13 +350,23 @@ fn read_commands(requests: mpsc::UnboundedSender<RecordingRequest>) -> anyhow::R
                 if line.trim().is_empty() {
                     continue;
                 }
+                if let Some(request) = MuteRequest::parse(&line) {
+                    if mute_requests.send(request).is_err() {
+                        return;
+                    }
+                    continue;
+                }
                 match RecordingRequest::parse(&line) {
                     Ok(request) => {
                         if requests.send(request).is_err() {
                             return;
                         }
                     }
-                    Err(e) => eprintln!("spotter-headset: {e}"),
+                    Err(_) => eprintln!(
+                        "spotter-headset: unknown command '{}' (commands: record, stop, toggle, \
+                         mute, unmute)",
+                        line.trim()
+                    ),
                 }
             }
         })?;

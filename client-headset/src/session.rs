@@ -3,6 +3,7 @@
 
 use crate::encoder::EncodedFrame;
 use crate::frame_history::FrameHistory;
+use crate::microphone_mute::MuteRequest;
 use crate::rate::RetransmissionRate;
 use crate::recording::{RecordingIndicator, RecordingRequest, RoomRecording};
 use crate::render::AnnotationUpdate;
@@ -66,6 +67,10 @@ pub struct SessionLinks {
     pub recording_requests: mpsc::UnboundedReceiver<RecordingRequest>,
     /// The room's recording, for the light in the wearer's view.
     pub recording_shown: std_mpsc::Sender<RecordingIndicator>,
+    /// The wearer's mute and unmute requests, and whether the microphone is muted now (kept
+    /// across reconnections; the voice sender reads it for every frame).
+    pub mute_requests: mpsc::UnboundedReceiver<MuteRequest>,
+    pub muted: Arc<AtomicBool>,
     /// Whether the wearer has taken the headset off (the OpenXR session's state says so); the
     /// room is told on every change and on each join.
     pub away: tokio::sync::watch::Receiver<bool>,
@@ -175,6 +180,11 @@ async fn discard_frames_for(links: &mut SessionLinks, duration: Duration) {
         tokio::select! {
             _ = &mut deadline => return,
             frame = links.frames.recv() => if frame.is_none() { return },
+            // The room is told on joining again.
+            Some(request) = links.mute_requests.recv() => {
+                let muted = request.apply(links.muted.load(Ordering::Relaxed));
+                links.muted.store(muted, Ordering::Relaxed);
+            }
             Some(request) = links.recording_requests.recv() => {
                 tracing::warn!(?request, "not connected to the room: the recording request is dropped");
             }
@@ -270,8 +280,9 @@ async fn publish(
     links.keyframe_wanted.store(true, Ordering::Relaxed);
     let talking = voice_out.map(|publisher| {
         let source = config.voice.clone();
+        let muted = links.muted.clone();
         tokio::spawn(async move {
-            if let Err(e) = voice::talk(publisher, &source).await {
+            if let Err(e) = voice::talk(publisher, &source, &muted).await {
                 tracing::warn!("voice stopped: {e:#}");
             }
         })
@@ -331,9 +342,12 @@ async fn serve(
     repairs_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut repairs_ticks = 0u32;
     let mut retransmission = RetransmissionRate::default();
-    // A new join starts present: say so if the wearer is not.
+    // A new join starts present and talking: say so if the wearer is not.
     if *links.away.borrow_and_update() {
         signaling.send(&ClientMessage::SetAway { away: true })?;
+    }
+    if links.muted.load(Ordering::Relaxed) {
+        signaling.send(&ClientMessage::SetMuted { muted: true })?;
     }
     loop {
         let lost_deadline = async {
@@ -372,6 +386,13 @@ async fn serve(
                     handle_message(message, signaling, &history, world, links, &mut recording)?
                 {
                     return Ok(Ended::ServerClosed(closing));
+                }
+            }
+            Some(request) = links.mute_requests.recv() => {
+                let muted = request.apply(links.muted.load(Ordering::Relaxed));
+                if links.muted.swap(muted, Ordering::Relaxed) != muted {
+                    tracing::info!(muted, "the wearer's microphone");
+                    signaling.send(&ClientMessage::SetMuted { muted })?;
                 }
             }
             Ok(()) = links.away.changed() => {

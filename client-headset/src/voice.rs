@@ -5,14 +5,19 @@
 use spotter_peer::voice::{FRAME_MS, FRAME_SAMPLES, SILENCE_DBFS, rms_dbfs};
 use spotter_peer::{AudioPublisher, HeardFrame, SpeechLikeSignal, VoiceEncoder};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// How often the heard level is logged.
 const REPORT_INTERVAL: Duration = Duration::from_secs(5);
 
-/// Sends the speech-like signal as 20 ms Opus frames until the connection goes.
-pub async fn talk_simulated(mut publisher: AudioPublisher) -> anyhow::Result<()> {
+/// Sends the speech-like signal as 20 ms Opus frames until the connection goes; nothing while
+/// `muted`.
+pub async fn talk_simulated(
+    mut publisher: AudioPublisher,
+    muted: &AtomicBool,
+) -> anyhow::Result<()> {
     let mut signal = SpeechLikeSignal::new();
     let mut encoder = VoiceEncoder::new()?;
     let mut tick = tokio::time::interval(Duration::from_millis(FRAME_MS));
@@ -28,7 +33,9 @@ pub async fn talk_simulated(mut publisher: AudioPublisher) -> anyhow::Result<()>
     );
     loop {
         let frame: [i16; FRAME_SAMPLES] = signal.next_frame();
-        publisher.send_frame(encoder.encode(&frame)?).await?;
+        if !muted.load(Ordering::Relaxed) {
+            publisher.send_frame(encoder.encode(&frame)?).await?;
+        }
         tick.tick().await;
     }
 }
@@ -44,11 +51,16 @@ pub enum VoiceSource {
     Microphone(Arc<tokio::sync::Mutex<mpsc::Receiver<[i16; FRAME_SAMPLES]>>>),
 }
 
-/// Sends the voice of `source` until the connection goes.
-pub async fn talk(publisher: AudioPublisher, source: &VoiceSource) -> anyhow::Result<()> {
+/// Sends the voice of `source` until the connection goes; nothing while `muted` (the
+/// microphone's frames are read and dropped, so none is stale when it is unmuted).
+pub async fn talk(
+    publisher: AudioPublisher,
+    source: &VoiceSource,
+    muted: &AtomicBool,
+) -> anyhow::Result<()> {
     match source {
         VoiceSource::Off => Ok(()),
-        VoiceSource::Simulated => talk_simulated(publisher).await,
+        VoiceSource::Simulated => talk_simulated(publisher, muted).await,
         VoiceSource::Microphone(frames) => {
             let mut frames = frames.lock().await;
             // Frames that piled up while no one was sending are stale.
@@ -56,7 +68,9 @@ pub async fn talk(publisher: AudioPublisher, source: &VoiceSource) -> anyhow::Re
             let mut publisher = publisher;
             let mut encoder = VoiceEncoder::new()?;
             while let Some(frame) = frames.recv().await {
-                publisher.send_frame(encoder.encode(&frame)?).await?;
+                if !muted.load(Ordering::Relaxed) {
+                    publisher.send_frame(encoder.encode(&frame)?).await?;
+                }
             }
             Ok(())
         }

@@ -51,6 +51,7 @@ fn harness(scene: FactoryScene) -> Harness {
             recording_requests,
             camera: None,
             away: tokio::sync::watch::channel(false).0,
+            mute_requests: tokio::sync::mpsc::unbounded_channel().0,
         },
     );
     while app.plugins_state() == PluginsState::Adding {

@@ -13,6 +13,7 @@ import {
   equipment,
   describeDelays,
   expectHeadsetHeard,
+  headsetCommand,
   expectVideoPlays,
   glassToGlassDelays,
   headsetSentFps,
@@ -551,6 +552,39 @@ test('k) voice flows both ways, and muting is shown and silences the microphone'
     console.log(`headset while the expert is muted: ${JSON.stringify(whileMuted)}`);
     expect(whileMuted?.loudest ?? -100).toBeLessThan(-60);
   } finally {
+    await closePage(page);
+  }
+});
+
+test('k2) the technician mutes from the headset: the expert sees it and hears silence until they unmute', async ({ browser }) => {
+  test.setTimeout(60_000);
+  const page = await openExpert(browser, 'Vera');
+  const technician = page.locator('.participant.role-technician');
+  // The loudest the page hears over `ms`: the speech-like voice pauses between words, so one
+  // reading could fall in a pause.
+  const loudestOver = async (ms: number) => {
+    let loudest = -100;
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      loudest = Math.max(loudest, await page.evaluate(() => window.__spotter?.heardLevel() ?? -100));
+      await page.waitForTimeout(100);
+    }
+    return loudest;
+  };
+  try {
+    await expectHeadsetHeard(page);
+    headsetCommand('mute');
+    await expect(technician.locator('.muted')).toBeVisible();
+    // The last words in flight play out; then two seconds (several words) of silence.
+    await page.waitForTimeout(500);
+    const whileMuted = await loudestOver(2000);
+    console.log(`loudest heard while the technician is muted: ${whileMuted.toFixed(1)} dBFS`);
+    expect(whileMuted).toBeLessThan(-60);
+    headsetCommand('unmute');
+    await expect(technician.locator('.muted')).toHaveCount(0);
+    await expectHeadsetHeard(page);
+  } finally {
+    headsetCommand('unmute');
     await closePage(page);
   }
 });

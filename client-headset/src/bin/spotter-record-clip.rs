@@ -133,6 +133,7 @@ fn main() -> anyhow::Result<()> {
             recording_requests,
             camera: None,
             away: tokio::sync::watch::channel(false).0,
+            mute_requests: tokio::sync::mpsc::unbounded_channel().0,
         },
     )
     .run();

@@ -88,6 +88,16 @@ pub struct RenderLinks {
     pub camera: Option<mpsc::Receiver<CameraFrame>>,
     /// Set when the wearer takes the headset off (XR mode: from the session's state).
     pub away: tokio::sync::watch::Sender<bool>,
+    /// The wearer's mute and unmute (XR mode: a controller button).
+    pub mute_requests: tokio::sync::mpsc::UnboundedSender<crate::microphone_mute::MuteRequest>,
+}
+
+/// What the OpenXR mode reports to the session: the wearer's presence and their buttons.
+#[cfg(feature = "xr")]
+pub struct XrLinks {
+    pub away: tokio::sync::watch::Sender<bool>,
+    pub recording_requests: tokio::sync::mpsc::UnboundedSender<RecordingRequest>,
+    pub mute_requests: tokio::sync::mpsc::UnboundedSender<crate::microphone_mute::MuteRequest>,
 }
 
 /// Builds the app; `app.run()` renders until the process ends.
@@ -166,10 +176,20 @@ pub fn build_app(config: RenderConfig, links: RenderLinks) -> App {
     capture::add(&mut app, &config, links.frames);
     annotations::add(&mut app, links.annotations);
     let aspect = config.width as f32 / config.height as f32;
+    #[cfg(feature = "xr")]
+    let recording_requests_for_xr = links.recording_requests.clone();
     hud::add(&mut app, aspect, links.recording, links.recording_requests);
     #[cfg(feature = "xr")]
     if config.display == Display::Xr {
-        crate::xr::add(&mut app, &config, links.away);
+        crate::xr::add(
+            &mut app,
+            &config,
+            XrLinks {
+                away: links.away,
+                recording_requests: recording_requests_for_xr,
+                mute_requests: links.mute_requests,
+            },
+        );
     }
     app
 }

@@ -8,9 +8,12 @@
 //!   camera rig, is the streamed frame's pose;
 //! - [`clock`]: the runtime's time against CLOCK_MONOTONIC and the Unix clock;
 //! - [`lifecycle`]: the session's states in the log, and a clean end when the runtime goes;
+//! - [`actions`]: the wearer's controller buttons (mute, recording);
 //! - [`frame_submit`]: the render world's frame calls, which stop, rather than panic, when the
 //!   runtime has gone.
 
+#[cfg(feature = "xr")]
+mod actions;
 #[cfg(feature = "xr")]
 mod clock;
 #[cfg(feature = "xr")]
@@ -60,7 +63,7 @@ pub fn plugins(plugins: bevy::app::PluginGroupBuilder) -> bevy::app::PluginGroup
 
 /// The OpenXR parts of the app `render::build_app` makes for `--mode xr`.
 #[cfg(feature = "xr")]
-pub fn add(app: &mut App, config: &RenderConfig, away: tokio::sync::watch::Sender<bool>) {
+pub fn add(app: &mut App, config: &RenderConfig, links: crate::render::XrLinks) {
     if app.world().get_resource::<bevy_mod_xr::session::XrState>()
         == Some(&bevy_mod_xr::session::XrState::Unavailable)
     {
@@ -68,7 +71,8 @@ pub fn add(app: &mut App, config: &RenderConfig, away: tokio::sync::watch::Sende
         lifecycle::fail("no OpenXR runtime could be started (see the error above)");
     }
     tracking::add(app, config);
-    lifecycle::add(app, away);
+    lifecycle::add(app, links.away);
+    actions::add(app, links.recording_requests, links.mute_requests);
     frame_submit::add(app);
     app.add_systems(Update, eyes_see_own_view).add_systems(
         bevy_mod_xr::session::XrSessionCreated,
