@@ -207,6 +207,7 @@ fn main() -> anyhow::Result<()> {
     let (recording_shown, recording_rx) = std_mpsc::channel();
     let (away_tx, away_rx) = tokio::sync::watch::channel(false);
     let (mute_requests_tx, mute_requests) = mpsc::unbounded_channel();
+    let muted = Arc::new(AtomicBool::new(false));
     read_commands(recording_requests_tx.clone(), mute_requests_tx.clone())?;
     let estimate_bps = Arc::new(AtomicU64::new(0));
 
@@ -253,6 +254,7 @@ fn main() -> anyhow::Result<()> {
         },
         video_bitrate: args.bitrate,
     };
+    let session_muted = muted.clone();
     let known_world = match &frame_source {
         FrameSource::Virtual => KnownWorld::virtual_scene(&scene),
         // The world is the tracking space (the rig's, see `xr::tracking`).
@@ -296,7 +298,7 @@ fn main() -> anyhow::Result<()> {
                 recording_shown,
                 away: away_rx,
                 mute_requests,
-                muted: Arc::new(AtomicBool::new(false)),
+                muted: session_muted,
             };
             if let Err(e) = runtime.block_on(session::run(session_config, known_world, links)) {
                 eprintln!("spotter-headset: {e:#}");
@@ -324,6 +326,7 @@ fn main() -> anyhow::Result<()> {
             camera: camera_pictures,
             away: away_tx,
             mute_requests: mute_requests_tx,
+            muted,
         },
     )
     .run();

@@ -16,7 +16,8 @@ use spotter_headset::render::{
 };
 use spotter_headset::scene::{FactoryScene, Part, default_scene_path, parse_color};
 use spotter_protocol::{Anchor, Annotation, AnnotationKind};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 const W: u32 = 640;
@@ -27,6 +28,8 @@ struct Harness {
     frames: mpsc::Receiver<CapturedFrame>,
     annotations: mpsc::Sender<AnnotationUpdate>,
     recording: mpsc::Sender<RecordingIndicator>,
+    /// The wearer's microphone, as the session sets it.
+    muted: Arc<AtomicBool>,
 }
 
 fn harness(scene: FactoryScene) -> Harness {
@@ -34,6 +37,7 @@ fn harness(scene: FactoryScene) -> Harness {
     let (annotations, annotations_rx) = mpsc::channel();
     let (recording, recording_rx) = mpsc::channel();
     let (recording_requests, _) = tokio::sync::mpsc::unbounded_channel();
+    let muted = Arc::new(AtomicBool::new(false));
     let mut app = build_app(
         RenderConfig {
             width: W,
@@ -52,6 +56,7 @@ fn harness(scene: FactoryScene) -> Harness {
             camera: None,
             away: tokio::sync::watch::channel(false).0,
             mute_requests: tokio::sync::mpsc::unbounded_channel().0,
+            muted: muted.clone(),
         },
     );
     while app.plugins_state() == PluginsState::Adding {
@@ -64,6 +69,7 @@ fn harness(scene: FactoryScene) -> Harness {
         frames,
         annotations,
         recording,
+        muted,
     }
 }
 
@@ -245,14 +251,27 @@ fn frames_show_each_equipment_where_the_pinhole_model_projects_it_and_annotation
     assert!(seen[1] > 0.4, "the panel shows again at {at}: {seen:?}");
 }
 
-/// Pixels of the light's red in the top-right corner of a frame (a fifth of each side).
-fn red_in_top_right_corner(rgba: &[u8]) -> usize {
+/// Pixels in the top-right corner of a frame (a fifth of its height, the right quarter of its
+/// width) that `is` picks out.
+fn in_top_right_corner(rgba: &[u8], is: impl Fn(&[u8]) -> bool) -> usize {
     assert_eq!(rgba.len(), (W * H * 4) as usize, "tightly packed rows");
     let (w, h) = (W as usize, H as usize);
     (0..h / 5)
-        .flat_map(|y| (w * 4 / 5..w).map(move |x| (y * w + x) * 4))
-        .filter(|&i| rgba[i] > 200 && rgba[i + 1] < 60 && rgba[i + 2] < 60)
+        .flat_map(|y| (w * 3 / 4..w).map(move |x| (y * w + x) * 4))
+        .filter(|&i| is(&rgba[i..i + 3]))
         .count()
+}
+
+/// The recording light's red.
+fn red_in_top_right_corner(rgba: &[u8]) -> usize {
+    in_top_right_corner(rgba, |p| p[0] > 200 && p[1] < 60 && p[2] < 60)
+}
+
+/// The mute light's amber.
+fn amber_in_top_right_corner(rgba: &[u8]) -> usize {
+    in_top_right_corner(rgba, |p| {
+        p[0] > 200 && (120..200).contains(&p[1]) && p[2] < 60
+    })
 }
 
 #[test]
@@ -297,4 +316,37 @@ fn the_recording_light_is_in_the_technicians_own_view_and_never_in_the_stream() 
         0,
         "off when the recording stops"
     );
+}
+
+#[test]
+fn the_mute_light_shows_in_the_technicians_own_view_while_muted() {
+    let scene = FactoryScene::load(&default_scene_path()).unwrap();
+    let fov_y = scene.camera.fov_y_deg.to_radians();
+    let mut harness = harness(scene);
+    let own_view = harness.add_own_view(fov_y);
+
+    let (_, own) = harness.next_frames(&own_view, 3);
+    assert_eq!(amber_in_top_right_corner(&own), 0, "no light while talking");
+
+    harness.muted.store(true, Ordering::Relaxed);
+    let (stream, own) = harness.next_frames(&own_view, 2);
+    let lit = amber_in_top_right_corner(&own);
+    assert!(
+        lit > 300,
+        "the mute light in the own view: {lit} amber pixels"
+    );
+    assert_eq!(
+        amber_in_top_right_corner(&stream),
+        0,
+        "the stream never shows it"
+    );
+    assert_eq!(
+        red_in_top_right_corner(&own),
+        0,
+        "the recording light stays off"
+    );
+
+    harness.muted.store(false, Ordering::Relaxed);
+    let (_, own) = harness.next_frames(&own_view, 2);
+    assert_eq!(amber_in_top_right_corner(&own), 0, "off when unmuted");
 }

@@ -1,32 +1,44 @@
 //! What the technician sees and the stream does not: drawn on render layer [`OWN_VIEW_ONLY`],
-//! which only own-view cameras (the window's, later each eye's) render; the streamed camera
-//! renders layer 0 alone. Today that is the recording light: a red dot locked to the head in the
-//! top-right corner while the room records, so the wearer always knows.
+//! which only own-view cameras (the window's, the headset's eyes) render; the streamed camera
+//! renders layer 0 alone. Two lights locked to the head in the top-right corner: red while the
+//! room records, amber while the wearer's microphone is muted, so the wearer always knows.
 
 use super::scene_spawn::{head_camera, perspective};
 use crate::recording::{RecordingIndicator, RecordingRequest};
 use bevy::camera::RenderTarget;
 use bevy::camera::visibility::RenderLayers;
 use bevy::prelude::*;
-use std::sync::{Mutex, mpsc};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use tokio::sync::mpsc as tokio_mpsc;
 
 /// The render layer of what only the wearer sees.
 pub const OWN_VIEW_ONLY: usize = 1;
 
-/// A camera showing the wearer's own view: the scene and the wearer-only layer.
+/// A camera showing the wearer's own view: the scene and the wearer-only layer. In XR mode the
+/// left eye carries the lights, and both eyes see them (one place in the head, so both eyes
+/// agree on where it is).
 #[derive(Component)]
 pub struct OwnView;
 
+/// A light in the corner of the wearer's view; `x` is its place across the view (NDC).
 #[derive(Component)]
-struct RecordingLight;
+struct Light {
+    kind: LightKind,
+    x: f32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LightKind {
+    Recording,
+    Muted,
+}
 
 #[derive(Resource)]
 struct Indicator {
     updates: Mutex<mpsc::Receiver<RecordingIndicator>>,
     shown: RecordingIndicator,
-    /// Width over height of the own view, to place the light in its corner.
-    aspect: f32,
+    muted: Arc<AtomicBool>,
 }
 
 /// Where the technician's start/stop requests go (the session).
@@ -34,13 +46,16 @@ struct Indicator {
 #[cfg_attr(not(feature = "window"), allow(dead_code))]
 struct Requests(tokio_mpsc::UnboundedSender<RecordingRequest>);
 
-/// The light's distance in front of the eye (past the cameras' 5 cm near plane, nearer than
-/// any equipment the wearer can stand at), its size and place as fractions of the view.
-const LIGHT_DISTANCE: f32 = 0.2;
+/// The lights' distance in front of the eye (past the cameras' 5 cm near plane, nearer than
+/// any equipment the wearer can stand at; far enough that both eyes converge on it), their
+/// size and place as fractions of the view.
+const LIGHT_DISTANCE: f32 = 0.5;
 const LIGHT_RADIUS: f32 = 0.05;
-const LIGHT_X: f32 = 0.85;
 const LIGHT_Y: f32 = 0.8;
-const LIGHT_COLOR: Color = Color::srgb(0.93, 0.08, 0.08);
+const LIGHTS: [(LightKind, f32, Color); 2] = [
+    (LightKind::Recording, 0.85, Color::srgb(0.93, 0.08, 0.08)),
+    (LightKind::Muted, 0.68, Color::srgb(0.95, 0.62, 0.05)),
+];
 
 /// The components of a camera that renders the wearer's own view.
 pub fn own_view_camera(fov_y: f32, target: RenderTarget, order: isize) -> impl Bundle {
@@ -53,64 +68,105 @@ pub fn own_view_camera(fov_y: f32, target: RenderTarget, order: isize) -> impl B
 
 pub fn add(
     app: &mut App,
-    aspect: f32,
     updates: mpsc::Receiver<RecordingIndicator>,
+    muted: Arc<AtomicBool>,
     requests: tokio_mpsc::UnboundedSender<RecordingRequest>,
 ) {
     app.insert_resource(Indicator {
         updates: Mutex::new(updates),
         shown: RecordingIndicator::default(),
-        aspect,
+        muted,
     })
     .insert_resource(Requests(requests))
-    .add_systems(Update, (attach_light, show_indicator).chain());
+    .add_systems(
+        Update,
+        (attach_lights, show_indicator, show_muted, place_lights).chain(),
+    );
     #[cfg(feature = "window")]
     app.add_systems(Update, toggle_on_key);
 }
 
-/// Gives every new own-view camera its light, as a child so that it moves with the head.
-fn attach_light(
+/// Gives every new own-view camera its lights, as children so that they move with the head.
+fn attach_lights(
     mut commands: Commands,
-    cameras: Query<(Entity, &Projection), Added<OwnView>>,
+    cameras: Query<Entity, Added<OwnView>>,
     indicator: Res<Indicator>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
-    for (camera, projection) in &cameras {
-        let Projection::Perspective(perspective) = projection else {
-            continue;
-        };
-        let half_height = LIGHT_DISTANCE * (perspective.fov / 2.0).tan();
-        let half_width = half_height * indicator.aspect;
-        commands.spawn((
-            RecordingLight,
-            Mesh3d(meshes.add(Circle::new(half_height * LIGHT_RADIUS * 2.0))),
-            // Unlit: the same red whatever the factory's light.
-            MeshMaterial3d(materials.add(StandardMaterial {
-                base_color: LIGHT_COLOR,
-                unlit: true,
-                ..default()
-            })),
-            Transform::from_xyz(half_width * LIGHT_X, half_height * LIGHT_Y, -LIGHT_DISTANCE),
-            visibility(&indicator.shown),
-            RenderLayers::layer(OWN_VIEW_ONLY),
-            ChildOf(camera),
-        ));
+    for camera in &cameras {
+        for (kind, x, color) in LIGHTS {
+            let on = match kind {
+                LightKind::Recording => indicator.shown.recording,
+                LightKind::Muted => indicator.muted.load(Ordering::Relaxed),
+            };
+            commands.spawn((
+                Light { kind, x },
+                Mesh3d(meshes.add(Circle::new(1.0))),
+                // Unlit: the same colour whatever the factory's light.
+                MeshMaterial3d(materials.add(StandardMaterial {
+                    base_color: color,
+                    unlit: true,
+                    ..default()
+                })),
+                // Placed by `place_lights` once the camera's projection is known.
+                Transform::from_scale(Vec3::ZERO),
+                visibility(on),
+                RenderLayers::layer(OWN_VIEW_ONLY),
+                ChildOf(camera),
+            ));
+        }
     }
 }
 
-fn visibility(indicator: &RecordingIndicator) -> Visibility {
-    if indicator.recording {
+/// Where a light at `x` across and `y` up the view (NDC, -1..1) sits in front of a camera with
+/// `clip_from_view`, `distance` ahead, and its radius for `fraction` of the view's height.
+/// Any projection: a window's symmetric one, or an eye's asymmetric one from the runtime.
+fn light_place(clip_from_view: Mat4, x: f32, y: f32, distance: f32, fraction: f32) -> (Vec3, f32) {
+    let view_from_clip = clip_from_view.inverse();
+    // A point on the ray through (x, y) (the near plane: depth 1 in reverse Z), scaled to
+    // `distance` ahead.
+    let ahead = |x: f32, y: f32| {
+        let p = view_from_clip.project_point3(Vec3::new(x, y, 1.0));
+        p * (distance / -p.z)
+    };
+    let height = (ahead(x, 1.0) - ahead(x, -1.0)).length();
+    (ahead(x, y), height * fraction)
+}
+
+fn place_lights(
+    cameras: Query<&Projection, With<OwnView>>,
+    mut lights: Query<(&Light, &ChildOf, &mut Transform)>,
+) {
+    for (light, parent, mut transform) in &mut lights {
+        let Ok(projection) = cameras.get(parent.parent()) else {
+            continue;
+        };
+        let clip_from_view = projection.get_clip_from_view();
+        if !clip_from_view.is_finite() || clip_from_view.determinant().abs() < 1e-12 {
+            // An eye's projection before the runtime has sent its views.
+            continue;
+        }
+        let (at, radius) = light_place(
+            clip_from_view,
+            light.x,
+            LIGHT_Y,
+            LIGHT_DISTANCE,
+            LIGHT_RADIUS,
+        );
+        transform.set_if_neq(Transform::from_translation(at).with_scale(Vec3::splat(radius)));
+    }
+}
+
+fn visibility(on: bool) -> Visibility {
+    if on {
         Visibility::Visible
     } else {
         Visibility::Hidden
     }
 }
 
-fn show_indicator(
-    mut indicator: ResMut<Indicator>,
-    mut lights: Query<&mut Visibility, With<RecordingLight>>,
-) {
+fn show_indicator(mut indicator: ResMut<Indicator>, mut lights: Query<(&Light, &mut Visibility)>) {
     let latest = match indicator.updates.lock() {
         Ok(updates) => updates.try_iter().last(),
         Err(_) => None,
@@ -121,9 +177,10 @@ fn show_indicator(
     if latest == indicator.shown {
         return;
     }
-    let shown = visibility(&latest);
-    for mut light in &mut lights {
-        light.set_if_neq(shown);
+    for (light, mut shown) in &mut lights {
+        if light.kind == LightKind::Recording {
+            shown.set_if_neq(visibility(latest.recording));
+        }
     }
     match &latest.started_by {
         _ if !latest.recording => tracing::info!("recording light off"),
@@ -133,10 +190,45 @@ fn show_indicator(
     indicator.shown = latest;
 }
 
+fn show_muted(indicator: Res<Indicator>, mut lights: Query<(&Light, &mut Visibility)>) {
+    let muted = visibility(indicator.muted.load(Ordering::Relaxed));
+    for (light, mut shown) in &mut lights {
+        if light.kind == LightKind::Muted {
+            shown.set_if_neq(muted);
+        }
+    }
+}
+
 /// R in the window starts or stops the room's recording.
 #[cfg(feature = "window")]
 fn toggle_on_key(keys: Option<Res<ButtonInput<KeyCode>>>, requests: Res<Requests>) {
     if keys.is_some_and(|keys| keys.just_pressed(KeyCode::KeyR)) {
         let _ = requests.0.send(RecordingRequest::Toggle);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Where `view` lands in normalised device coordinates.
+    fn ndc(clip_from_view: Mat4, view: Vec3) -> Vec2 {
+        clip_from_view.project_point3(view).truncate()
+    }
+
+    #[test]
+    fn a_light_sits_where_each_projection_shows_its_corner_at_the_same_size() {
+        let window = Mat4::perspective_infinite_reverse_rh(50f32.to_radians(), 16.0 / 9.0, 0.05);
+        // An eye's view is asymmetric: more to the outside than to the nose, more below.
+        let eye = Mat4::frustum_rh(-0.06, 0.04, -0.055, 0.045, 0.05, 1000.0);
+        for clip_from_view in [window, eye] {
+            let (at, radius) = light_place(clip_from_view, 0.85, 0.8, 0.5, 0.05);
+            assert!((at.z + 0.5).abs() < 1e-4, "{at}");
+            let shown = ndc(clip_from_view, at);
+            assert!((shown - Vec2::new(0.85, 0.8)).length() < 1e-3, "{shown}");
+            // A twentieth of the view's height, whatever its field of view.
+            let top = ndc(clip_from_view, at + Vec3::Y * radius);
+            assert!(((top.y - shown.y) - 0.1).abs() < 2e-3, "{top} vs {shown}");
+        }
     }
 }

@@ -88,6 +88,8 @@ pub struct RenderLinks {
     pub camera: Option<mpsc::Receiver<CameraFrame>>,
     /// Set when the wearer takes the headset off (XR mode: from the session's state).
     pub away: tokio::sync::watch::Sender<bool>,
+    /// Whether the wearer's microphone is muted, for the light in their view.
+    pub muted: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// The wearer's mute and unmute (XR mode: a controller button).
     pub mute_requests: tokio::sync::mpsc::UnboundedSender<crate::microphone_mute::MuteRequest>,
 }
@@ -175,10 +177,14 @@ pub fn build_app(config: RenderConfig, links: RenderLinks) -> App {
     }
     capture::add(&mut app, &config, links.frames);
     annotations::add(&mut app, links.annotations);
-    let aspect = config.width as f32 / config.height as f32;
     #[cfg(feature = "xr")]
     let recording_requests_for_xr = links.recording_requests.clone();
-    hud::add(&mut app, aspect, links.recording, links.recording_requests);
+    hud::add(
+        &mut app,
+        links.recording,
+        links.muted,
+        links.recording_requests,
+    );
     #[cfg(feature = "xr")]
     if config.display == Display::Xr {
         crate::xr::add(

@@ -121,19 +121,22 @@ fn replace_crate_system<M>(
     }
 }
 
-/// The eyes show what only the wearer sees too (the recording light, the status panel).
+/// The eyes show what only the wearer sees too (the recording and mute lights). The left eye
+/// carries the lights; both render them, from one place in the head.
 #[cfg(feature = "xr")]
 fn eyes_see_own_view(
     mut commands: Commands,
-    eyes: Query<Entity, Added<bevy_mod_xr::camera::XrCamera>>,
+    eyes: Query<(Entity, &bevy_mod_xr::camera::XrCamera), Added<bevy_mod_xr::camera::XrCamera>>,
 ) {
-    for eye in &eyes {
-        commands
-            .entity(eye)
-            .insert(bevy::camera::visibility::RenderLayers::from_layers(&[
-                0,
-                OWN_VIEW_ONLY,
-            ]));
+    for (eye, camera) in &eyes {
+        let mut eye = commands.entity(eye);
+        eye.insert(bevy::camera::visibility::RenderLayers::from_layers(&[
+            0,
+            OWN_VIEW_ONLY,
+        ]));
+        if camera.0 == 0 {
+            eye.insert(crate::render::OwnView);
+        }
     }
 }
 
