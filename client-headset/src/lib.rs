@@ -10,6 +10,7 @@
 //! - [`rate`]: the encoder's bitrate and frame rate following the congestion estimate;
 //! - [`recording`]: the room's recording as the headset shows it, and the wearer's start/stop;
 //! - [`microphone_mute`]: the wearer's mute and unmute;
+//! - [`acknowledge`]: which mark the wearer's acknowledgement is for;
 //! - [`camera_rig`]: a tracked head's pose composed with the camera's place on it;
 //! - [`frame_records`]: each streamed frame's pose and times, written for checking;
 //! - [`camera`]: a real camera on the headset: its calibration file, its pixel formats, and
@@ -24,6 +25,7 @@
 //!   voices in (levels logged);
 //! - [`xr`]: the OpenXR mode: the session, the tracked head, both eyes.
 
+pub mod acknowledge;
 pub mod camera;
 pub mod camera_rig;
 pub mod clock;

@@ -207,8 +207,13 @@ fn main() -> anyhow::Result<()> {
     let (recording_shown, recording_rx) = std_mpsc::channel();
     let (away_tx, away_rx) = tokio::sync::watch::channel(false);
     let (mute_requests_tx, mute_requests) = mpsc::unbounded_channel();
+    let (acknowledge_tx, acknowledge_requests) = mpsc::unbounded_channel();
     let muted = Arc::new(AtomicBool::new(false));
-    read_commands(recording_requests_tx.clone(), mute_requests_tx.clone())?;
+    read_commands(
+        recording_requests_tx.clone(),
+        mute_requests_tx.clone(),
+        acknowledge_tx.clone(),
+    )?;
     let estimate_bps = Arc::new(AtomicU64::new(0));
 
     let encoder = VideoEncoder::new(width, height, args.fps, args.bitrate)?;
@@ -298,6 +303,7 @@ fn main() -> anyhow::Result<()> {
                 recording_shown,
                 away: away_rx,
                 mute_requests,
+                acknowledge_requests,
                 muted: session_muted,
             };
             if let Err(e) = runtime.block_on(session::run(session_config, known_world, links)) {
@@ -326,6 +332,7 @@ fn main() -> anyhow::Result<()> {
             camera: camera_pictures,
             away: away_tx,
             mute_requests: mute_requests_tx,
+            acknowledge_requests: acknowledge_tx,
             muted,
         },
     )
@@ -339,11 +346,12 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// Reads the wearer's commands from standard input, one a line: `record`, `stop`, `toggle`
-/// (the room's recording; the R key in a window), `mute`, `unmute` (what a voice command
-/// would send; controller buttons do the same in XR mode).
+/// (the room's recording; the R key in a window), `mute`, `unmute`, `ack` (acknowledge the
+/// newest mark) — what a voice command would send; controller buttons do the same in XR mode.
 fn read_commands(
     requests: mpsc::UnboundedSender<RecordingRequest>,
     mute_requests: mpsc::UnboundedSender<MuteRequest>,
+    acknowledge: mpsc::UnboundedSender<()>,
 ) -> anyhow::Result<()> {
     std::thread::Builder::new()
         .name("commands".into())
@@ -351,6 +359,12 @@ fn read_commands(
             for line in std::io::stdin().lines() {
                 let Ok(line) = line else { return };
                 if line.trim().is_empty() {
+                    continue;
+                }
+                if line.trim() == "ack" {
+                    if acknowledge.send(()).is_err() {
+                        return;
+                    }
                     continue;
                 }
                 if let Some(request) = MuteRequest::parse(&line) {
@@ -367,7 +381,7 @@ fn read_commands(
                     }
                     Err(_) => eprintln!(
                         "spotter-headset: unknown command '{}' (commands: record, stop, toggle, \
-                         mute, unmute)",
+                         mute, unmute, ack)",
                         line.trim()
                     ),
                 }

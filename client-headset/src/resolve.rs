@@ -79,5 +79,6 @@ pub fn resolve(
         anchor,
         frame_rtp_timestamp: drawn.frame_rtp_timestamp,
         surface: hit.quality,
+        acknowledged_by: None,
     })
 }

@@ -1,6 +1,7 @@
 //! The headset's network side: joins the room as technician, publishes the encoded video and
 //! each frame's metadata, and answers the server's resolve requests.
 
+use crate::acknowledge::RoomMarks;
 use crate::encoder::EncodedFrame;
 use crate::frame_history::FrameHistory;
 use crate::microphone_mute::MuteRequest;
@@ -70,6 +71,8 @@ pub struct SessionLinks {
     /// The wearer's mute and unmute requests, and whether the microphone is muted now (kept
     /// across reconnections; the voice sender reads it for every frame).
     pub mute_requests: mpsc::UnboundedReceiver<MuteRequest>,
+    /// The wearer acknowledges the newest mark (a button, or `ack`).
+    pub acknowledge_requests: mpsc::UnboundedReceiver<()>,
     pub muted: Arc<AtomicBool>,
     /// Whether the wearer has taken the headset off (the OpenXR session's state says so); the
     /// room is told on every change and on each join.
@@ -180,6 +183,9 @@ async fn discard_frames_for(links: &mut SessionLinks, duration: Duration) {
         tokio::select! {
             _ = &mut deadline => return,
             frame = links.frames.recv() => if frame.is_none() { return },
+            Some(()) = links.acknowledge_requests.recv() => {
+                tracing::warn!("not connected to the room: the acknowledgement is dropped");
+            }
             // The room is told on joining again.
             Some(request) = links.mute_requests.recv() => {
                 let muted = request.apply(links.muted.load(Ordering::Relaxed));
@@ -244,6 +250,7 @@ async fn publish(
     tracing::info!(participant = %joined.participant_id, room = %config.room, "joined as technician");
     let recording = RoomRecording::new(joined.snapshot.recording.clone());
     let _ = links.recording_shown.send(recording.indicator());
+    let marks = RoomMarks::new(&joined.snapshot.annotations);
     let _ = links
         .annotations
         .send(AnnotationUpdate::Replace(joined.snapshot.annotations));
@@ -298,6 +305,7 @@ async fn publish(
         world,
         early,
         recording,
+        marks,
     )
     .await;
     if let Some(task) = talking {
@@ -320,6 +328,7 @@ async fn serve(
     world: &KnownWorld,
     early: Vec<ServerMessage>,
     mut recording: RoomRecording,
+    mut marks: RoomMarks,
 ) -> anyhow::Result<Ended> {
     let mut history = FrameHistory::default();
     let mut clock = RtpClock {
@@ -327,6 +336,7 @@ async fn serve(
         first_capture_us: None,
     };
     for message in early {
+        marks.follow(&message);
         if let Some(closing) =
             handle_message(message, signaling, &history, world, links, &mut recording)?
         {
@@ -382,12 +392,20 @@ async fn serve(
                 let Some(message) = message else {
                     return Ok(Ended::Lost(anyhow::anyhow!("the signaling connection closed")));
                 };
+                marks.follow(&message);
                 if let Some(closing) =
                     handle_message(message, signaling, &history, world, links, &mut recording)?
                 {
                     return Ok(Ended::ServerClosed(closing));
                 }
             }
+            Some(()) = links.acknowledge_requests.recv() => match marks.to_acknowledge() {
+                Some(id) => {
+                    tracing::info!(id = %id, "the wearer acknowledges the mark");
+                    signaling.send(&ClientMessage::AcknowledgeMark { annotation_id: id.clone() })?;
+                }
+                None => tracing::info!("no mark to acknowledge"),
+            },
             Some(request) = links.mute_requests.recv() => {
                 let muted = request.apply(links.muted.load(Ordering::Relaxed));
                 if links.muted.swap(muted, Ordering::Relaxed) != muted {

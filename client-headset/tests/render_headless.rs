@@ -56,6 +56,7 @@ fn harness(scene: FactoryScene) -> Harness {
             camera: None,
             away: tokio::sync::watch::channel(false).0,
             mute_requests: tokio::sync::mpsc::unbounded_channel().0,
+            acknowledge_requests: tokio::sync::mpsc::unbounded_channel().0,
             muted: muted.clone(),
         },
     );
@@ -234,6 +235,7 @@ fn frames_show_each_equipment_where_the_pinhole_model_projects_it_and_annotation
             points: vec![panel.marker],
             frame_rtp_timestamp: 0,
             surface: spotter_protocol::SurfaceQuality::Exact,
+            acknowledged_by: None,
         }))
         .unwrap();
     let (at, seen) = harness.pixel_at(panel.marker_world());

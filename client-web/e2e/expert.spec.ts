@@ -556,6 +556,23 @@ test('k) voice flows both ways, and muting is shown and silences the microphone'
   }
 });
 
+test('k3) the technician acknowledges the newest mark from the headset: the expert sees it seen', async ({ browser, request }) => {
+  const page = await openExpert(browser, 'Vera');
+  try {
+    await clearAnnotations(page, request);
+    const { annotation } = await pointAtEquipment(page, request, 'panel-1');
+    const row = page.locator(`[data-annotation-id="${annotation.id}"]`);
+    await expect(row.locator('.acknowledged')).toHaveCount(0);
+    headsetCommand('ack');
+    await expect(row.locator('.acknowledged')).toBeVisible();
+    const technician = (await room(request)).participants.find((p) => p.role === 'technician');
+    expect((await room(request)).annotations.find((a) => a.id === annotation.id)?.acknowledged_by).toBe(technician?.id);
+    await deleteViaPage(page, annotation, request);
+  } finally {
+    await closePage(page);
+  }
+});
+
 test('k2) the technician mutes from the headset: the expert sees it and hears silence until they unmute', async ({ browser }) => {
   test.setTimeout(60_000);
   const page = await openExpert(browser, 'Vera');

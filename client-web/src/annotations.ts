@@ -1,5 +1,5 @@
 // The room's annotations as an immutable list, changed only through these pure functions.
-import type { Annotation, AnnotationId, RoomSnapshot } from './generated/protocol';
+import type { Annotation, AnnotationId, ParticipantId, RoomSnapshot } from './generated/protocol';
 import { toWorld, type Vec3 } from './overlay/camera';
 
 export type AnnotationList = readonly Annotation[];
@@ -19,6 +19,12 @@ export function addAnnotation(list: AnnotationList, annotation: Annotation): Ann
 /** The list without the annotation `id` (the same list when it was not there). */
 export function deleteAnnotation(list: AnnotationList, id: AnnotationId): AnnotationList {
   return list.some((a) => a.id === id) ? list.filter((a) => a.id !== id) : list;
+}
+
+/** The list with annotation `id` acknowledged by `by` (the same list when it was not there). */
+export function acknowledgeAnnotation(list: AnnotationList, id: AnnotationId, by: ParticipantId): AnnotationList {
+  const a = list.find((x) => x.id === id);
+  return a === undefined || a.acknowledged_by === by ? list : list.map((x) => (x.id === id ? { ...x, acknowledged_by: by } : x));
 }
 
 /** The annotation's points in the world frame. */

@@ -14,6 +14,7 @@ function on(equipmentId: string | null): Annotation {
     points: [[0, 0, 0]],
     frame_rtp_timestamp: 1,
     surface: 'exact',
+    acknowledged_by: null,
   };
 }
 

@@ -108,6 +108,9 @@ pub struct Annotation {
     /// What its position rests on.
     #[serde(default)]
     pub surface: SurfaceQuality,
+    /// The technician who acknowledged it (saw it and is on it); set by the server.
+    #[serde(default)]
+    pub acknowledged_by: Option<ParticipantId>,
 }
 
 impl Annotation {

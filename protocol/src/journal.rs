@@ -63,6 +63,11 @@ pub enum RoomChange {
         annotation_id: AnnotationId,
         by: ParticipantId,
     },
+    /// The technician acknowledged a mark.
+    MarkAcknowledged {
+        annotation_id: AnnotationId,
+        by: ParticipantId,
+    },
     /// The equipment the room's headset reported.
     Equipment {
         items: Vec<EquipmentInfo>,

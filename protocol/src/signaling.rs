@@ -61,6 +61,8 @@ pub enum ClientMessage {
     },
     /// Technician or expert: the microphone was muted or unmuted (everyone is shown it).
     SetMuted { muted: bool },
+    /// Technician: the wearer acknowledges the mark (has seen it and is on it).
+    AcknowledgeMark { annotation_id: AnnotationId },
     /// Technician: the wearer took the headset off or the runtime took their view (`away`),
     /// or came back; everyone is shown it.
     SetAway { away: bool },
@@ -104,6 +106,11 @@ pub enum ServerMessage {
         annotation: Annotation,
     },
     AnnotationDeleted {
+        annotation_id: AnnotationId,
+        by: ParticipantId,
+    },
+    /// The technician acknowledged a mark.
+    AnnotationAcknowledged {
         annotation_id: AnnotationId,
         by: ParticipantId,
     },
@@ -251,6 +258,7 @@ impl ClientMessage {
             ClientMessage::DeleteAnnotation { .. }
             | ClientMessage::SetMuted { .. }
             | ClientMessage::SetAway { .. }
+            | ClientMessage::AcknowledgeMark { .. }
             | ClientMessage::StartRecording
             | ClientMessage::StopRecording => {}
             ClientMessage::Equipment { items } => {

@@ -25,6 +25,7 @@ fn annotation() -> Annotation {
         points: vec![Vec3::new(0.1, 0.9, 0.4), Vec3::new(0.0, 0.5, 0.35)],
         frame_rtp_timestamp: 123,
         surface: SurfaceQuality::Estimate,
+        acknowledged_by: None,
     }
 }
 

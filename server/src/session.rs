@@ -221,6 +221,14 @@ impl Session {
                     .rooms
                     .set_muted(&joined.room, &joined.participant, muted)
             }
+            ClientMessage::AcknowledgeMark { annotation_id } => {
+                let joined = self.joined(Some(Action::ResolveAnnotation))?;
+                self.state.rooms.acknowledge_annotation(
+                    &joined.room,
+                    &joined.participant,
+                    &annotation_id,
+                )
+            }
             ClientMessage::SetAway { away } => {
                 let joined = self.joined(Some(Action::Publish))?;
                 self.state

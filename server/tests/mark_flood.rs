@@ -58,6 +58,7 @@ fn answering_headset(mut technician: Signaling) -> Arc<HeadsetCounts> {
                         points: vec![Vec3::new(0.0, 0.6, 0.3)],
                         frame_rtp_timestamp: request.request.frame_rtp_timestamp,
                         surface: spotter_protocol::SurfaceQuality::Exact,
+                        acknowledged_by: None,
                     };
                     let _ = technician.send(&ClientMessage::Resolved { annotation });
                 }

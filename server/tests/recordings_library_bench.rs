@@ -59,6 +59,7 @@ fn mark(n: u64, equipment: u64) -> Annotation {
         points: vec![Vec3::new(0.1, 0.5, 0.3), Vec3::new(0.2, 0.6, 0.3)],
         frame_rtp_timestamp: 90_000,
         surface: spotter_protocol::SurfaceQuality::Exact,
+        acknowledged_by: None,
     }
 }
 

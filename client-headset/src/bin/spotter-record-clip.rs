@@ -134,6 +134,7 @@ fn main() -> anyhow::Result<()> {
             camera: None,
             away: tokio::sync::watch::channel(false).0,
             mute_requests: tokio::sync::mpsc::unbounded_channel().0,
+            acknowledge_requests: tokio::sync::mpsc::unbounded_channel().0,
             muted: Default::default(),
         },
     )

@@ -92,6 +92,8 @@ pub struct RenderLinks {
     pub muted: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// The wearer's mute and unmute (XR mode: a controller button).
     pub mute_requests: tokio::sync::mpsc::UnboundedSender<crate::microphone_mute::MuteRequest>,
+    /// The wearer acknowledges the newest mark (XR mode: a controller button).
+    pub acknowledge_requests: tokio::sync::mpsc::UnboundedSender<()>,
 }
 
 /// What the OpenXR mode reports to the session: the wearer's presence and their buttons.
@@ -100,6 +102,7 @@ pub struct XrLinks {
     pub away: tokio::sync::watch::Sender<bool>,
     pub recording_requests: tokio::sync::mpsc::UnboundedSender<RecordingRequest>,
     pub mute_requests: tokio::sync::mpsc::UnboundedSender<crate::microphone_mute::MuteRequest>,
+    pub acknowledge_requests: tokio::sync::mpsc::UnboundedSender<()>,
 }
 
 /// Builds the app; `app.run()` renders until the process ends.
@@ -194,6 +197,7 @@ pub fn build_app(config: RenderConfig, links: RenderLinks) -> App {
                 away: links.away,
                 recording_requests: recording_requests_for_xr,
                 mute_requests: links.mute_requests,
+                acknowledge_requests: links.acknowledge_requests,
             },
         );
     }

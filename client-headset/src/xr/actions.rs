@@ -1,6 +1,6 @@
 //! The wearer's controller buttons (OpenXR actions): one toggles their microphone, one starts
-//! or stops the room's recording — the requests `mute`/`unmute` and `toggle` make on standard
-//! input. Bindings are suggested for the common controllers; the runtime maps them onto
+//! or stops the room's recording, one acknowledges the newest mark — the requests `mute` /
+//! `unmute`, `toggle` and `ack` make on standard input. Bindings are suggested for the common controllers; the runtime maps them onto
 //! whatever the wearer holds, and says which suggestions it accepted (logged at start-up).
 
 use crate::microphone_mute::MuteRequest;
@@ -12,40 +12,54 @@ use bevy_mod_openxr::session::OxrSession;
 use bevy_mod_xr::session::XrSessionCreated;
 use tokio::sync::mpsc::UnboundedSender;
 
-/// Per controller profile: the button that toggles the microphone, and the one that toggles
-/// the recording. Left hand, so the right stays free for the work (and for pointing).
-pub const SUGGESTED_BINDINGS: [(&str, &str, &str); 5] = [
-    (
-        "/interaction_profiles/khr/simple_controller",
-        "/user/hand/left/input/select/click",
-        "/user/hand/left/input/menu/click",
-    ),
-    (
-        "/interaction_profiles/oculus/touch_controller",
-        "/user/hand/left/input/x/click",
-        "/user/hand/left/input/y/click",
-    ),
-    (
-        "/interaction_profiles/valve/index_controller",
-        "/user/hand/left/input/a/click",
-        "/user/hand/left/input/b/click",
-    ),
-    (
-        "/interaction_profiles/htc/vive_controller",
-        "/user/hand/left/input/menu/click",
-        "/user/hand/left/input/trackpad/click",
-    ),
-    (
-        "/interaction_profiles/microsoft/motion_controller",
-        "/user/hand/left/input/menu/click",
-        "/user/hand/left/input/thumbstick/click",
-    ),
+/// One controller profile's suggested buttons.
+pub struct ProfileBindings {
+    pub profile: &'static str,
+    /// Left hand: the microphone and the recording (the right stays free for the work).
+    pub mute: &'static str,
+    pub record: &'static str,
+    /// Right hand's main button: "seen, on it".
+    pub acknowledge: &'static str,
+}
+
+pub const SUGGESTED_BINDINGS: [ProfileBindings; 5] = [
+    ProfileBindings {
+        profile: "/interaction_profiles/khr/simple_controller",
+        mute: "/user/hand/left/input/select/click",
+        record: "/user/hand/left/input/menu/click",
+        acknowledge: "/user/hand/right/input/select/click",
+    },
+    ProfileBindings {
+        profile: "/interaction_profiles/oculus/touch_controller",
+        mute: "/user/hand/left/input/x/click",
+        record: "/user/hand/left/input/y/click",
+        acknowledge: "/user/hand/right/input/a/click",
+    },
+    ProfileBindings {
+        profile: "/interaction_profiles/valve/index_controller",
+        mute: "/user/hand/left/input/a/click",
+        record: "/user/hand/left/input/b/click",
+        acknowledge: "/user/hand/right/input/a/click",
+    },
+    ProfileBindings {
+        profile: "/interaction_profiles/htc/vive_controller",
+        mute: "/user/hand/left/input/menu/click",
+        record: "/user/hand/left/input/trackpad/click",
+        acknowledge: "/user/hand/right/input/trackpad/click",
+    },
+    ProfileBindings {
+        profile: "/interaction_profiles/microsoft/motion_controller",
+        mute: "/user/hand/left/input/menu/click",
+        record: "/user/hand/left/input/thumbstick/click",
+        acknowledge: "/user/hand/right/input/thumbstick/click",
+    },
 ];
 
 #[derive(Resource)]
 struct Requests {
     recording: UnboundedSender<RecordingRequest>,
     microphone: UnboundedSender<MuteRequest>,
+    acknowledge: UnboundedSender<()>,
 }
 
 #[derive(Resource)]
@@ -53,16 +67,19 @@ struct WearerActions {
     set: openxr::ActionSet,
     mute: openxr::Action<bool>,
     record: openxr::Action<bool>,
+    acknowledge: openxr::Action<bool>,
 }
 
 pub fn add(
     app: &mut App,
     recording: UnboundedSender<RecordingRequest>,
     microphone: UnboundedSender<MuteRequest>,
+    acknowledge: UnboundedSender<()>,
 ) {
     app.insert_resource(Requests {
         recording,
         microphone,
+        acknowledge,
     })
     .add_systems(XrSessionCreated, create_actions)
     .add_systems(
@@ -80,7 +97,13 @@ fn create_actions(instance: Res<OxrInstance>, session: Res<OxrSession>, mut comm
         let set = instance.create_action_set("spotter", "Spotter", 0)?;
         let mute = set.create_action("toggle_mute", "Mute or unmute the microphone", &[])?;
         let record = set.create_action("toggle_recording", "Start or stop recording", &[])?;
-        Ok(WearerActions { set, mute, record })
+        let acknowledge = set.create_action("acknowledge", "Acknowledge the newest mark", &[])?;
+        Ok(WearerActions {
+            set,
+            mute,
+            record,
+            acknowledge,
+        })
     })();
     let actions = match made {
         Ok(actions) => actions,
@@ -90,19 +113,21 @@ fn create_actions(instance: Res<OxrInstance>, session: Res<OxrSession>, mut comm
         }
     };
     let mut accepted = 0;
-    for (profile, mute, record) in SUGGESTED_BINDINGS {
+    for p in &SUGGESTED_BINDINGS {
+        let path = |s: &str| instance.string_to_path(s);
         let suggested = (|| {
             instance.suggest_interaction_profile_bindings(
-                instance.string_to_path(profile)?,
+                path(p.profile)?,
                 &[
-                    openxr::Binding::new(&actions.mute, instance.string_to_path(mute)?),
-                    openxr::Binding::new(&actions.record, instance.string_to_path(record)?),
+                    openxr::Binding::new(&actions.mute, path(p.mute)?),
+                    openxr::Binding::new(&actions.record, path(p.record)?),
+                    openxr::Binding::new(&actions.acknowledge, path(p.acknowledge)?),
                 ],
             )
         })();
         match suggested {
             Ok(()) => accepted += 1,
-            Err(e) => tracing::warn!("the runtime refused the bindings for {profile}: {e}"),
+            Err(e) => tracing::warn!("the runtime refused the bindings for {}: {e}", p.profile),
         }
     }
     if let Err(e) = session.attach_action_sets(&[&actions.set]) {
@@ -140,6 +165,9 @@ fn read_buttons(
     if pressed(&actions.record) {
         let _ = requests.recording.send(RecordingRequest::Toggle);
     }
+    if pressed(&actions.acknowledge) {
+        let _ = requests.acknowledge.send(());
+    }
 }
 
 #[cfg(test)]
@@ -147,16 +175,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_profile_binds_both_buttons_to_different_left_hand_inputs() {
+    fn every_profile_binds_each_action_to_its_own_button() {
         let mut profiles = std::collections::HashSet::new();
-        for (profile, mute, record) in SUGGESTED_BINDINGS {
-            assert!(profile.starts_with("/interaction_profiles/"), "{profile}");
-            assert!(profiles.insert(profile), "{profile} twice");
-            for binding in [mute, record] {
-                assert!(binding.starts_with("/user/hand/left/input/"), "{binding}");
+        for p in &SUGGESTED_BINDINGS {
+            assert!(
+                p.profile.starts_with("/interaction_profiles/"),
+                "{}",
+                p.profile
+            );
+            assert!(profiles.insert(p.profile), "{} twice", p.profile);
+            for (binding, hand) in [
+                (p.mute, "left"),
+                (p.record, "left"),
+                (p.acknowledge, "right"),
+            ] {
+                assert!(
+                    binding.starts_with(&format!("/user/hand/{hand}/input/")),
+                    "{binding}"
+                );
                 assert!(binding.ends_with("/click"), "a button: {binding}");
             }
-            assert_ne!(mute, record, "{profile}");
+            assert_ne!(p.mute, p.record, "{}", p.profile);
         }
     }
 }

@@ -72,7 +72,12 @@ pub fn add(app: &mut App, config: &RenderConfig, links: crate::render::XrLinks) 
     }
     tracking::add(app, config);
     lifecycle::add(app, links.away);
-    actions::add(app, links.recording_requests, links.mute_requests);
+    actions::add(
+        app,
+        links.recording_requests,
+        links.mute_requests,
+        links.acknowledge_requests,
+    );
     frame_submit::add(app);
     app.add_systems(Update, eyes_see_own_view).add_systems(
         bevy_mod_xr::session::XrSessionCreated,

@@ -72,7 +72,11 @@ frame_rtp_timestamp: number,
 /**
  * What its position rests on.
  */
-surface: SurfaceQuality, };
+surface: SurfaceQuality, 
+/**
+ * The technician who acknowledged it (saw it and is on it); set by the server.
+ */
+acknowledged_by: ParticipantId | null, };
 
 export type EquipmentInfo = { id: EquipmentId, name: string, };
 
@@ -102,7 +106,7 @@ recording: RecordingStatus | null,
  */
 version: number, };
 
-export type RoomChange = { "kind": "joined", participant: Participant, } | { "kind": "left", participant_id: ParticipantId, } | { "kind": "muted", participant_id: ParticipantId, muted: boolean, } | { "kind": "away", participant_id: ParticipantId, away: boolean, } | { "kind": "mark_requested", annotation_id: AnnotationId, author: ParticipantId, client_ref: number, request: AnnotationRequest, } | { "kind": "mark_resolved", annotation: Annotation, } | { "kind": "mark_failed", annotation_id: AnnotationId, code: ErrorCode, } | { "kind": "mark_deleted", annotation_id: AnnotationId, by: ParticipantId, } | { "kind": "equipment", items: Array<EquipmentInfo>, } | { "kind": "recording_started", recording_id: RecordingId, by: ParticipantId | null, } | { "kind": "recording_stopped", recording_id: RecordingId, by: ParticipantId | null, reason: string | null, };
+export type RoomChange = { "kind": "joined", participant: Participant, } | { "kind": "left", participant_id: ParticipantId, } | { "kind": "muted", participant_id: ParticipantId, muted: boolean, } | { "kind": "away", participant_id: ParticipantId, away: boolean, } | { "kind": "mark_requested", annotation_id: AnnotationId, author: ParticipantId, client_ref: number, request: AnnotationRequest, } | { "kind": "mark_resolved", annotation: Annotation, } | { "kind": "mark_failed", annotation_id: AnnotationId, code: ErrorCode, } | { "kind": "mark_deleted", annotation_id: AnnotationId, by: ParticipantId, } | { "kind": "mark_acknowledged", annotation_id: AnnotationId, by: ParticipantId, } | { "kind": "equipment", items: Array<EquipmentInfo>, } | { "kind": "recording_started", recording_id: RecordingId, by: ParticipantId | null, } | { "kind": "recording_stopped", recording_id: RecordingId, by: ParticipantId | null, reason: string | null, };
 
 export type JournalEvent = { 
 /**
@@ -216,13 +220,13 @@ export type ClientMessage = { "type": "join", room: RoomId, token: string, name:
  * replaces that participant (if it still holds it, joined with the same token identity)
  * instead of refusing a second technician or showing a ghost.
  */
-resume?: string, } | { "type": "offer", sdp: string, } | { "type": "annotate", client_ref: number, request: AnnotationRequest, } | { "type": "delete_annotation", annotation_id: AnnotationId, } | { "type": "resolved", annotation: Annotation, } | { "type": "equipment", items: Array<EquipmentInfo>, } | { "type": "resolve_failed", annotation_id: AnnotationId, code: ErrorCode, message: string, } | { "type": "set_muted", muted: boolean, } | { "type": "set_away", away: boolean, } | { "type": "start_recording" } | { "type": "stop_recording" };
+resume?: string, } | { "type": "offer", sdp: string, } | { "type": "annotate", client_ref: number, request: AnnotationRequest, } | { "type": "delete_annotation", annotation_id: AnnotationId, } | { "type": "resolved", annotation: Annotation, } | { "type": "equipment", items: Array<EquipmentInfo>, } | { "type": "resolve_failed", annotation_id: AnnotationId, code: ErrorCode, message: string, } | { "type": "set_muted", muted: boolean, } | { "type": "acknowledge_mark", annotation_id: AnnotationId, } | { "type": "set_away", away: boolean, } | { "type": "start_recording" } | { "type": "stop_recording" };
 
 export type ServerMessage = { "type": "joined", participant_id: ParticipantId, role: Role, snapshot: RoomSnapshot, 
 /**
  * Private to this participant: sent back in `join.resume` after a lost connection.
  */
-resume_key: string, } | { "type": "answer", sdp: string, } | { "type": "participant_joined", participant: Participant, } | { "type": "participant_left", participant_id: ParticipantId, } | { "type": "participant_updated", participant: Participant, } | { "type": "annotation_accepted", client_ref: number, annotation_id: AnnotationId, } | { "type": "annotation_added", annotation: Annotation, } | { "type": "annotation_deleted", annotation_id: AnnotationId, by: ParticipantId, } | { "type": "resolve_request" } & ResolveRequest | { "type": "equipment_updated", items: Array<EquipmentInfo>, } | { "type": "recording_started", recording: RecordingStatus, } | { "type": "recording_stopped", recording_id: RecordingId, by: ParticipantId | null, reason: string | null, } | { "type": "closing", message: string, } | { "type": "error", code: ErrorCode, message: string, 
+resume_key: string, } | { "type": "answer", sdp: string, } | { "type": "participant_joined", participant: Participant, } | { "type": "participant_left", participant_id: ParticipantId, } | { "type": "participant_updated", participant: Participant, } | { "type": "annotation_accepted", client_ref: number, annotation_id: AnnotationId, } | { "type": "annotation_added", annotation: Annotation, } | { "type": "annotation_deleted", annotation_id: AnnotationId, by: ParticipantId, } | { "type": "annotation_acknowledged", annotation_id: AnnotationId, by: ParticipantId, } | { "type": "resolve_request" } & ResolveRequest | { "type": "equipment_updated", items: Array<EquipmentInfo>, } | { "type": "recording_started", recording: RecordingStatus, } | { "type": "recording_stopped", recording_id: RecordingId, by: ParticipantId | null, reason: string | null, } | { "type": "closing", message: string, } | { "type": "error", code: ErrorCode, message: string, 
 /**
  * Set when the error answers an `annotate` message.
  */

@@ -5,7 +5,7 @@ import type { Annotation, AnnotationId, Bookmark, JournalEvent, ParticipantId, R
 import { anchorLabel, equipmentNames, type EquipmentNames } from '../equipment';
 import type { MediaClock } from './clock';
 
-export type EntryKind = 'mark' | 'mark_deleted' | 'joined' | 'left' | 'muted' | 'away' | 'recording' | 'bookmark';
+export type EntryKind = 'mark' | 'mark_deleted' | 'mark_acknowledged' | 'joined' | 'left' | 'muted' | 'away' | 'recording' | 'bookmark';
 
 export interface TimelineEntry {
   kind: EntryKind;
@@ -66,6 +66,12 @@ export function buildTimeline(
       case 'mark_deleted': {
         const a = marks.get(c.annotation_id);
         entry('mark_deleted', a ? markText(who(c.by), a, equipment, true) : `${who(c.by)} deleted a mark`, c.annotation_id);
+        break;
+      }
+      case 'mark_acknowledged': {
+        const a = marks.get(c.annotation_id);
+        const what = a ? `${a.kind === 'arrow' ? 'the arrow' : 'the point'} on ${anchorLabel(a, equipment).text}` : 'a mark';
+        entry('mark_acknowledged', `${who(c.by)} acknowledged ${what}`, c.annotation_id);
         break;
       }
       case 'joined':

@@ -10,7 +10,7 @@ import type {
   RecordingId,
   RecordingStatus,
 } from '../generated/protocol';
-import { addAnnotation, deleteAnnotation, type AnnotationList } from '../annotations';
+import { acknowledgeAnnotation, addAnnotation, deleteAnnotation, type AnnotationList } from '../annotations';
 import { equipmentNames } from '../equipment';
 import {
   addParticipant,
@@ -53,6 +53,10 @@ export function participantAway(state: RoomState, id: ParticipantId, away: boole
 
 export function markResolved(state: RoomState, annotation: Annotation): RoomState {
   return withAnnotations(state, addAnnotation(state.annotations, annotation));
+}
+
+export function markAcknowledged(state: RoomState, id: AnnotationId, by: ParticipantId): RoomState {
+  return withAnnotations(state, acknowledgeAnnotation(state.annotations, id, by));
 }
 
 export function markDeleted(state: RoomState, id: AnnotationId): RoomState {

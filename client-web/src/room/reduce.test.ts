@@ -30,6 +30,7 @@ const history: [RoomChange, ServerMessage | null][] = [
   [{ kind: 'mark_resolved', annotation: world }, { type: 'annotation_added', annotation: world }],
   [{ kind: 'mark_resolved', annotation: arrow }, { type: 'annotation_added', annotation: arrow }],
   [{ kind: 'mark_failed', annotation_id: 'a4', code: 'no_surface' }, null],
+  [{ kind: 'mark_acknowledged', annotation_id: 'a3', by: tom.id }, { type: 'annotation_acknowledged', annotation_id: 'a3', by: tom.id }],
   [{ kind: 'muted', participant_id: 'p1', muted: true }, { type: 'participant_updated', participant: { ...ana, muted: true } }],
   [{ kind: 'away', participant_id: tom.id, away: true }, { type: 'participant_updated', participant: { ...tom, away: true } }],
   [{ kind: 'mark_deleted', annotation_id: 'a1', by: 'p1' }, { type: 'annotation_deleted', annotation_id: 'a1', by: 'p1' }],
@@ -50,6 +51,7 @@ describe('room reducers', () => {
     expect(fromEvents).toEqual(fromMessages);
     expect(fromEvents.participants).toEqual([{ ...tom, away: true }, { ...ana, muted: true }]);
     expect(fromEvents.annotations.map((a) => a.id)).toEqual(['a3', 'a2']);
+    expect(fromEvents.annotations.map((a) => a.acknowledged_by)).toEqual([tom.id, null]);
     expect(fromEvents.equipment.get('panel-1')).toBe('Control panel CP-3');
     expect(fromEvents.recording).toEqual({
       status: { recording_id: 'r1', started_by: 'p1', started_at_ms: 6000 },

@@ -4,6 +4,7 @@
 import type { JournalEvent, ServerMessage } from '../generated/protocol';
 import {
   equipmentReported,
+  markAcknowledged,
   markDeleted,
   markResolved,
   participantJoined,
@@ -30,6 +31,8 @@ export function reduceMessage(state: RoomState, m: ServerMessage): RoomState {
       return markResolved(state, m.annotation);
     case 'annotation_deleted':
       return markDeleted(state, m.annotation_id);
+    case 'annotation_acknowledged':
+      return markAcknowledged(state, m.annotation_id, m.by);
     case 'equipment_updated':
       return equipmentReported(state, m.items);
     case 'recording_started':
@@ -60,6 +63,8 @@ export function reduceEvent(state: RoomState, event: JournalEvent): RoomState {
       return markResolved(state, c.annotation);
     case 'mark_deleted':
       return markDeleted(state, c.annotation_id);
+    case 'mark_acknowledged':
+      return markAcknowledged(state, c.annotation_id, c.by);
     case 'equipment':
       return equipmentReported(state, c.items);
     case 'recording_started':

@@ -15,6 +15,7 @@ export function annotation(id: string, over: Partial<Annotation> = {}): Annotati
     points: [[0, 1.2, 0.2]],
     frame_rtp_timestamp: 1234,
     surface: 'exact',
+    acknowledged_by: null,
     ...over,
   };
 }

@@ -81,6 +81,11 @@ export function renderAnnotations(
       anchor.append(el('code', 'anchor-id', label.id));
       anchor.title = `${label.text} (${label.id})`;
     }
+    if (a.acknowledged_by !== null) {
+      const seen = el('span', 'acknowledged', '✓ seen');
+      seen.title = 'The technician acknowledged it: seen, and being worked on';
+      anchor.append(seen);
+    }
     const rests = surfaceLabel(a.surface);
     const surface = el('span', `surface surface-${a.surface}`, rests.text);
     surface.title = rests.title;

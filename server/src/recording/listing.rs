@@ -135,6 +135,7 @@ mod tests {
             points: vec![Vec3::ZERO],
             frame_rtp_timestamp: 0,
             surface: spotter_protocol::SurfaceQuality::Exact,
+            acknowledged_by: None,
         }
     }
 

@@ -83,6 +83,8 @@ impl AnnotationState {
         annotation.author = pending.author.clone();
         annotation.color = pending.request.color.clone();
         annotation.frame_rtp_timestamp = pending.request.frame_rtp_timestamp;
+        // Nobody has seen it yet, whatever the headset sent.
+        annotation.acknowledged_by = None;
         let change = RoomChange::MarkResolved {
             annotation: annotation.clone(),
         };
@@ -113,13 +115,21 @@ impl AnnotationState {
         id: &AnnotationId,
         by: &ParticipantId,
     ) -> Result<RoomChange, ProtocolError> {
-        if self.live_entry(id).is_none() {
-            return Err(ProtocolError::new(
-                ErrorCode::UnknownAnnotation,
-                format!("annotation {id} does not exist or was already deleted"),
-            ));
-        }
+        self.ensure_live(id)?;
         Ok(RoomChange::MarkDeleted {
+            annotation_id: id.clone(),
+            by: by.clone(),
+        })
+    }
+
+    /// The technician `by` acknowledging mark `id`.
+    pub fn acknowledge(
+        &self,
+        id: &AnnotationId,
+        by: &ParticipantId,
+    ) -> Result<RoomChange, ProtocolError> {
+        self.ensure_live(id)?;
+        Ok(RoomChange::MarkAcknowledged {
             annotation_id: id.clone(),
             by: by.clone(),
         })
@@ -155,6 +165,11 @@ impl AnnotationState {
             RoomChange::MarkFailed { annotation_id, .. } => {
                 self.pending.remove(annotation_id);
             }
+            RoomChange::MarkAcknowledged { annotation_id, by } => {
+                if let Some(entry) = self.live_entry_mut(annotation_id) {
+                    entry.annotation.acknowledged_by = Some(by.clone());
+                }
+            }
             RoomChange::MarkDeleted { annotation_id, .. } => {
                 let version = self.version + 1;
                 if let Some(entry) = self.live_entry_mut(annotation_id) {
@@ -177,6 +192,17 @@ impl AnnotationState {
     fn note_id(&mut self, id: &AnnotationId) {
         if let Some(n) = id.sequence() {
             self.last_id = self.last_id.max(n);
+        }
+    }
+
+    /// Mark `id` is there to change; the error otherwise.
+    fn ensure_live(&self, id: &AnnotationId) -> Result<(), ProtocolError> {
+        match self.live_entry(id) {
+            Some(_) => Ok(()),
+            None => Err(ProtocolError::new(
+                ErrorCode::UnknownAnnotation,
+                format!("annotation {id} does not exist or was already deleted"),
+            )),
         }
     }
 
@@ -243,6 +269,7 @@ mod tests {
             points: vec![Vec3::new(0.0, 0.5, 0.3)],
             frame_rtp_timestamp: 0,
             surface: spotter_protocol::SurfaceQuality::Exact,
+            acknowledged_by: None,
         }
     }
 

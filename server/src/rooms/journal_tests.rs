@@ -51,6 +51,7 @@ fn resolution(id: &AnnotationId) -> Annotation {
         points: vec![Vec3::new(0.0, 0.5, 0.3)],
         frame_rtp_timestamp: 0,
         surface: spotter_protocol::SurfaceQuality::Exact,
+        acknowledged_by: None,
     }
 }
 

@@ -653,14 +653,45 @@ impl RoomRegistry {
         by: &ParticipantId,
         annotation_id: &AnnotationId,
     ) -> Result<(), ProtocolError> {
+        self.change_live_mark(
+            room,
+            |marks| marks.delete(annotation_id, by),
+            || ServerMessage::AnnotationDeleted {
+                annotation_id: annotation_id.clone(),
+                by: by.clone(),
+            },
+        )
+    }
+
+    /// The technician acknowledged a mark: journaled, and everyone is told.
+    pub fn acknowledge_annotation(
+        &self,
+        room: &RoomId,
+        by: &ParticipantId,
+        annotation_id: &AnnotationId,
+    ) -> Result<(), ProtocolError> {
+        self.change_live_mark(
+            room,
+            |marks| marks.acknowledge(annotation_id, by),
+            || ServerMessage::AnnotationAcknowledged {
+                annotation_id: annotation_id.clone(),
+                by: by.clone(),
+            },
+        )
+    }
+
+    /// Journals the change `checked` makes of a live mark and tells everyone `message`.
+    fn change_live_mark(
+        &self,
+        room: &RoomId,
+        checked: impl FnOnce(&AnnotationState) -> Result<RoomChange, ProtocolError>,
+        message: impl FnOnce() -> ServerMessage,
+    ) -> Result<(), ProtocolError> {
         let mut rooms = self.rooms.lock().unwrap();
         let r = rooms.get_mut(room).ok_or_else(unknown_room)?;
-        let change = r.state.annotations.delete(annotation_id, by)?;
+        let change = checked(&r.state.annotations)?;
         r.record(change);
-        r.broadcast(&ServerMessage::AnnotationDeleted {
-            annotation_id: annotation_id.clone(),
-            by: by.clone(),
-        });
+        r.broadcast(&message());
         Ok(())
     }
 }

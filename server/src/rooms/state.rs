@@ -82,7 +82,8 @@ impl RoomState {
             RoomChange::MarkRequested { .. }
             | RoomChange::MarkResolved { .. }
             | RoomChange::MarkFailed { .. }
-            | RoomChange::MarkDeleted { .. } => self.annotations.apply(&event.change),
+            | RoomChange::MarkDeleted { .. }
+            | RoomChange::MarkAcknowledged { .. } => self.annotations.apply(&event.change),
         }
     }
 

@@ -421,6 +421,7 @@ mod tests {
                 points: vec![Vec3::new(1.0, 0.0, 2.0)],
                 frame_rtp_timestamp: 1,
                 surface: spotter_protocol::SurfaceQuality::Exact,
+                acknowledged_by: None,
             },
             deleted_in_version,
         }

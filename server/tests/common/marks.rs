@@ -44,6 +44,7 @@ pub fn on_pump(request: &ResolveRequest) -> Annotation {
         points: vec![Vec3::new(0.0, 0.6, 0.3)],
         frame_rtp_timestamp: request.request.frame_rtp_timestamp,
         surface: spotter_protocol::SurfaceQuality::Exact,
+        acknowledged_by: None,
     }
 }
 
