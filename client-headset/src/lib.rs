@@ -11,6 +11,7 @@
 //! - [`recording`]: the room's recording as the headset shows it, and the wearer's start/stop;
 //! - [`microphone_mute`]: the wearer's mute and unmute;
 //! - [`acknowledge`]: which mark the wearer's acknowledgement is for;
+//! - [`room_status`]: whether the headset is in the room and who else is, for its lights;
 //! - [`camera_rig`]: a tracked head's pose composed with the camera's place on it;
 //! - [`frame_records`]: each streamed frame's pose and times, written for checking;
 //! - [`camera`]: a real camera on the headset: its calibration file, its pixel formats, and
@@ -40,6 +41,7 @@ pub mod rate;
 pub mod recording;
 pub mod render;
 pub mod resolve;
+pub mod room_status;
 pub mod scene;
 pub mod session;
 #[cfg(feature = "audio-device")]

@@ -208,6 +208,7 @@ fn main() -> anyhow::Result<()> {
     let (away_tx, away_rx) = tokio::sync::watch::channel(false);
     let (mute_requests_tx, mute_requests) = mpsc::unbounded_channel();
     let (acknowledge_tx, acknowledge_requests) = mpsc::unbounded_channel();
+    let (room_status_tx, room_status_rx) = tokio::sync::watch::channel(Default::default());
     let muted = Arc::new(AtomicBool::new(false));
     read_commands(
         recording_requests_tx.clone(),
@@ -304,6 +305,7 @@ fn main() -> anyhow::Result<()> {
                 away: away_rx,
                 mute_requests,
                 acknowledge_requests,
+                room_status: room_status_tx,
                 muted: session_muted,
             };
             if let Err(e) = runtime.block_on(session::run(session_config, known_world, links)) {
@@ -334,6 +336,7 @@ fn main() -> anyhow::Result<()> {
             mute_requests: mute_requests_tx,
             acknowledge_requests: acknowledge_tx,
             muted,
+            room_status: room_status_rx,
         },
     )
     .run();

@@ -9,6 +9,7 @@ use crate::rate::RetransmissionRate;
 use crate::recording::{RecordingIndicator, RecordingRequest, RoomRecording};
 use crate::render::AnnotationUpdate;
 use crate::resolve::resolve;
+use crate::room_status::{RoomPeople, RoomStatus};
 use crate::surfaces::KnownWorld;
 use crate::voice;
 use anyhow::Context;
@@ -71,6 +72,8 @@ pub struct SessionLinks {
     /// The wearer's mute and unmute requests, and whether the microphone is muted now (kept
     /// across reconnections; the voice sender reads it for every frame).
     pub mute_requests: mpsc::UnboundedReceiver<MuteRequest>,
+    /// In the room or not, and how many others are: the wearer's status lights.
+    pub room_status: tokio::sync::watch::Sender<RoomStatus>,
     /// The wearer acknowledges the newest mark (a button, or `ack`).
     pub acknowledge_requests: mpsc::UnboundedReceiver<()>,
     pub muted: Arc<AtomicBool>,
@@ -161,6 +164,7 @@ pub async fn run(
             }
             Ended::Refused(e) => return Err(e),
             Ended::Lost(e) => {
+                links.room_status.send_replace(RoomStatus::default());
                 // A session that ran a while starts the backoff over.
                 if started.elapsed() > Duration::from_secs(30) {
                     attempt = 0;
@@ -251,6 +255,7 @@ async fn publish(
     let recording = RoomRecording::new(joined.snapshot.recording.clone());
     let _ = links.recording_shown.send(recording.indicator());
     let marks = RoomMarks::new(&joined.snapshot.annotations);
+    let people = RoomPeople::new(&joined.participant_id, &joined.snapshot);
     let _ = links
         .annotations
         .send(AnnotationUpdate::Replace(joined.snapshot.annotations));
@@ -306,6 +311,7 @@ async fn publish(
         early,
         recording,
         marks,
+        people,
     )
     .await;
     if let Some(task) = talking {
@@ -329,7 +335,9 @@ async fn serve(
     early: Vec<ServerMessage>,
     mut recording: RoomRecording,
     mut marks: RoomMarks,
+    mut people: RoomPeople,
 ) -> anyhow::Result<Ended> {
+    links.room_status.send_replace(people.status());
     let mut history = FrameHistory::default();
     let mut clock = RtpClock {
         origin: rand::random(),
@@ -337,6 +345,7 @@ async fn serve(
     };
     for message in early {
         marks.follow(&message);
+        people.follow(&message);
         if let Some(closing) =
             handle_message(message, signaling, &history, world, links, &mut recording)?
         {
@@ -393,6 +402,9 @@ async fn serve(
                     return Ok(Ended::Lost(anyhow::anyhow!("the signaling connection closed")));
                 };
                 marks.follow(&message);
+                if people.follow(&message) {
+                    links.room_status.send_replace(people.status());
+                }
                 if let Some(closing) =
                     handle_message(message, signaling, &history, world, links, &mut recording)?
                 {

@@ -14,6 +14,7 @@ use spotter_headset::render::{
     AnnotationUpdate, CapturedFrame, Display, FrameClock, FrameSource, RenderConfig, RenderLinks,
     build_app, own_view_camera,
 };
+use spotter_headset::room_status::RoomStatus;
 use spotter_headset::scene::{FactoryScene, Part, default_scene_path, parse_color};
 use spotter_protocol::{Anchor, Annotation, AnnotationKind};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -30,6 +31,7 @@ struct Harness {
     recording: mpsc::Sender<RecordingIndicator>,
     /// The wearer's microphone, as the session sets it.
     muted: Arc<AtomicBool>,
+    room_status: tokio::sync::watch::Sender<RoomStatus>,
 }
 
 fn harness(scene: FactoryScene) -> Harness {
@@ -38,6 +40,7 @@ fn harness(scene: FactoryScene) -> Harness {
     let (recording, recording_rx) = mpsc::channel();
     let (recording_requests, _) = tokio::sync::mpsc::unbounded_channel();
     let muted = Arc::new(AtomicBool::new(false));
+    let (room_status, room_status_rx) = tokio::sync::watch::channel(RoomStatus::default());
     let mut app = build_app(
         RenderConfig {
             width: W,
@@ -57,6 +60,7 @@ fn harness(scene: FactoryScene) -> Harness {
             away: tokio::sync::watch::channel(false).0,
             mute_requests: tokio::sync::mpsc::unbounded_channel().0,
             acknowledge_requests: tokio::sync::mpsc::unbounded_channel().0,
+            room_status: room_status_rx,
             muted: muted.clone(),
         },
     );
@@ -71,6 +75,7 @@ fn harness(scene: FactoryScene) -> Harness {
         annotations,
         recording,
         muted,
+        room_status,
     }
 }
 
@@ -253,13 +258,13 @@ fn frames_show_each_equipment_where_the_pinhole_model_projects_it_and_annotation
     assert!(seen[1] > 0.4, "the panel shows again at {at}: {seen:?}");
 }
 
-/// Pixels in the top-right corner of a frame (a fifth of its height, the right quarter of its
-/// width) that `is` picks out.
+/// Pixels in the top-right corner of a frame (a fifth of its height, the right half of its
+/// width: the row of lights) that `is` picks out.
 fn in_top_right_corner(rgba: &[u8], is: impl Fn(&[u8]) -> bool) -> usize {
     assert_eq!(rgba.len(), (W * H * 4) as usize, "tightly packed rows");
     let (w, h) = (W as usize, H as usize);
     (0..h / 5)
-        .flat_map(|y| (w * 3 / 4..w).map(move |x| (y * w + x) * 4))
+        .flat_map(|y| (w / 2..w).map(move |x| (y * w + x) * 4))
         .filter(|&i| is(&rgba[i..i + 3]))
         .count()
 }
@@ -267,6 +272,18 @@ fn in_top_right_corner(rgba: &[u8], is: impl Fn(&[u8]) -> bool) -> usize {
 /// The recording light's red.
 fn red_in_top_right_corner(rgba: &[u8]) -> usize {
     in_top_right_corner(rgba, |p| p[0] > 200 && p[1] < 60 && p[2] < 60)
+}
+
+/// The in-the-room light's green.
+fn green_in_top_right_corner(rgba: &[u8]) -> usize {
+    in_top_right_corner(rgba, |p| p[0] < 90 && p[1] > 170 && p[2] < 120)
+}
+
+/// The others' blue dots.
+fn blue_in_top_right_corner(rgba: &[u8]) -> usize {
+    in_top_right_corner(rgba, |p| {
+        p[0] < 110 && (90..200).contains(&p[1]) && p[2] > 200
+    })
 }
 
 /// The mute light's amber.
@@ -351,4 +368,50 @@ fn the_mute_light_shows_in_the_technicians_own_view_while_muted() {
     harness.muted.store(false, Ordering::Relaxed);
     let (_, own) = harness.next_frames(&own_view, 2);
     assert_eq!(amber_in_top_right_corner(&own), 0, "off when unmuted");
+}
+
+#[test]
+fn the_own_view_shows_the_headset_in_the_room_and_a_dot_for_each_other_person() {
+    let scene = FactoryScene::load(&default_scene_path()).unwrap();
+    let fov_y = scene.camera.fov_y_deg.to_radians();
+    let mut harness = harness(scene);
+    let own_view = harness.add_own_view(fov_y);
+
+    let (_, own) = harness.next_frames(&own_view, 3);
+    assert_eq!(green_in_top_right_corner(&own), 0, "not in a room yet");
+    assert_eq!(blue_in_top_right_corner(&own), 0);
+
+    harness.room_status.send_replace(RoomStatus {
+        joined: true,
+        others: 1,
+    });
+    let (stream, own) = harness.next_frames(&own_view, 2);
+    let green = green_in_top_right_corner(&own);
+    let one = blue_in_top_right_corner(&own);
+    assert!(green > 300, "in the room: {green} green pixels");
+    assert!(one > 80, "one other: {one} blue pixels");
+    assert_eq!(
+        green_in_top_right_corner(&stream) + blue_in_top_right_corner(&stream),
+        0
+    );
+
+    harness.room_status.send_replace(RoomStatus {
+        joined: true,
+        others: 3,
+    });
+    let (_, own) = harness.next_frames(&own_view, 2);
+    let three = blue_in_top_right_corner(&own);
+    assert!(
+        three > one * 5 / 2,
+        "three others: {three} blue pixels against {one} for one"
+    );
+
+    harness.room_status.send_replace(RoomStatus::default());
+    let (_, own) = harness.next_frames(&own_view, 2);
+    assert_eq!(
+        green_in_top_right_corner(&own),
+        0,
+        "out when the connection is lost"
+    );
+    assert_eq!(blue_in_top_right_corner(&own), 0);
 }

@@ -1,10 +1,13 @@
 //! What the technician sees and the stream does not: drawn on render layer [`OWN_VIEW_ONLY`],
 //! which only own-view cameras (the window's, the headset's eyes) render; the streamed camera
-//! renders layer 0 alone. Two lights locked to the head in the top-right corner: red while the
-//! room records, amber while the wearer's microphone is muted, so the wearer always knows.
+//! renders layer 0 alone. A row of lights locked to the head in the top-right corner, so the
+//! wearer always knows: red while the room records, amber while their microphone is muted,
+//! green while the headset is in the room, and a small blue dot for each other person there
+//! (up to four).
 
 use super::scene_spawn::{head_camera, perspective};
 use crate::recording::{RecordingIndicator, RecordingRequest};
+use crate::room_status::RoomStatus;
 use bevy::camera::RenderTarget;
 use bevy::camera::visibility::RenderLayers;
 use bevy::prelude::*;
@@ -21,17 +24,22 @@ pub const OWN_VIEW_ONLY: usize = 1;
 #[derive(Component)]
 pub struct OwnView;
 
-/// A light in the corner of the wearer's view; `x` is its place across the view (NDC).
+/// A light in the corner of the wearer's view; `x` is its place across the view (NDC), `size`
+/// its radius against the others'.
 #[derive(Component)]
 struct Light {
     kind: LightKind,
     x: f32,
+    size: f32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum LightKind {
     Recording,
     Muted,
+    InRoom,
+    /// Lit while more than this many others are in the room.
+    Others(usize),
 }
 
 #[derive(Resource)]
@@ -39,6 +47,7 @@ struct Indicator {
     updates: Mutex<mpsc::Receiver<RecordingIndicator>>,
     shown: RecordingIndicator,
     muted: Arc<AtomicBool>,
+    room: tokio::sync::watch::Receiver<RoomStatus>,
 }
 
 /// Where the technician's start/stop requests go (the session).
@@ -52,10 +61,42 @@ struct Requests(tokio_mpsc::UnboundedSender<RecordingRequest>);
 const LIGHT_DISTANCE: f32 = 0.5;
 const LIGHT_RADIUS: f32 = 0.05;
 const LIGHT_Y: f32 = 0.8;
-const LIGHTS: [(LightKind, f32, Color); 2] = [
-    (LightKind::Recording, 0.85, Color::srgb(0.93, 0.08, 0.08)),
-    (LightKind::Muted, 0.68, Color::srgb(0.95, 0.62, 0.05)),
-];
+const OTHERS_SHOWN: usize = 4;
+const OTHER_COLOR: Color = Color::srgb(0.2, 0.45, 0.95);
+
+/// The row, right to left: kind, place across the view (NDC), size, colour.
+fn lights() -> Vec<(LightKind, f32, f32, Color)> {
+    let mut row = vec![
+        (
+            LightKind::Recording,
+            0.85,
+            1.0,
+            Color::srgb(0.93, 0.08, 0.08),
+        ),
+        (LightKind::Muted, 0.68, 1.0, Color::srgb(0.95, 0.62, 0.05)),
+        (LightKind::InRoom, 0.51, 1.0, Color::srgb(0.1, 0.8, 0.3)),
+    ];
+    for n in 0..OTHERS_SHOWN {
+        row.push((
+            LightKind::Others(n),
+            0.38 - 0.09 * n as f32,
+            0.6,
+            OTHER_COLOR,
+        ));
+    }
+    row
+}
+
+impl Indicator {
+    fn is_on(&self, kind: LightKind) -> bool {
+        match kind {
+            LightKind::Recording => self.shown.recording,
+            LightKind::Muted => self.muted.load(Ordering::Relaxed),
+            LightKind::InRoom => self.room.borrow().joined,
+            LightKind::Others(n) => self.room.borrow().others > n,
+        }
+    }
+}
 
 /// The components of a camera that renders the wearer's own view.
 pub fn own_view_camera(fov_y: f32, target: RenderTarget, order: isize) -> impl Bundle {
@@ -70,17 +111,19 @@ pub fn add(
     app: &mut App,
     updates: mpsc::Receiver<RecordingIndicator>,
     muted: Arc<AtomicBool>,
+    room: tokio::sync::watch::Receiver<RoomStatus>,
     requests: tokio_mpsc::UnboundedSender<RecordingRequest>,
 ) {
     app.insert_resource(Indicator {
         updates: Mutex::new(updates),
         shown: RecordingIndicator::default(),
         muted,
+        room,
     })
     .insert_resource(Requests(requests))
     .add_systems(
         Update,
-        (attach_lights, show_indicator, show_muted, place_lights).chain(),
+        (attach_lights, show_indicator, show_states, place_lights).chain(),
     );
     #[cfg(feature = "window")]
     app.add_systems(Update, toggle_on_key);
@@ -95,13 +138,9 @@ fn attach_lights(
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
     for camera in &cameras {
-        for (kind, x, color) in LIGHTS {
-            let on = match kind {
-                LightKind::Recording => indicator.shown.recording,
-                LightKind::Muted => indicator.muted.load(Ordering::Relaxed),
-            };
+        for (kind, x, size, color) in lights() {
             commands.spawn((
-                Light { kind, x },
+                Light { kind, x, size },
                 Mesh3d(meshes.add(Circle::new(1.0))),
                 // Unlit: the same colour whatever the factory's light.
                 MeshMaterial3d(materials.add(StandardMaterial {
@@ -111,7 +150,7 @@ fn attach_lights(
                 })),
                 // Placed by `place_lights` once the camera's projection is known.
                 Transform::from_scale(Vec3::ZERO),
-                visibility(on),
+                visibility(indicator.is_on(kind)),
                 RenderLayers::layer(OWN_VIEW_ONLY),
                 ChildOf(camera),
             ));
@@ -152,7 +191,7 @@ fn place_lights(
             light.x,
             LIGHT_Y,
             LIGHT_DISTANCE,
-            LIGHT_RADIUS,
+            LIGHT_RADIUS * light.size,
         );
         transform.set_if_neq(Transform::from_translation(at).with_scale(Vec3::splat(radius)));
     }
@@ -190,11 +229,11 @@ fn show_indicator(mut indicator: ResMut<Indicator>, mut lights: Query<(&Light, &
     indicator.shown = latest;
 }
 
-fn show_muted(indicator: Res<Indicator>, mut lights: Query<(&Light, &mut Visibility)>) {
-    let muted = visibility(indicator.muted.load(Ordering::Relaxed));
+/// The lights that follow a state rather than a message: mute, in the room, the others.
+fn show_states(indicator: Res<Indicator>, mut lights: Query<(&Light, &mut Visibility)>) {
     for (light, mut shown) in &mut lights {
-        if light.kind == LightKind::Muted {
-            shown.set_if_neq(muted);
+        if light.kind != LightKind::Recording {
+            shown.set_if_neq(visibility(indicator.is_on(light.kind)));
         }
     }
 }

@@ -88,6 +88,8 @@ pub struct RenderLinks {
     pub camera: Option<mpsc::Receiver<CameraFrame>>,
     /// Set when the wearer takes the headset off (XR mode: from the session's state).
     pub away: tokio::sync::watch::Sender<bool>,
+    /// In the room or not, and how many others are, for the lights in the wearer's view.
+    pub room_status: tokio::sync::watch::Receiver<crate::room_status::RoomStatus>,
     /// Whether the wearer's microphone is muted, for the light in their view.
     pub muted: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// The wearer's mute and unmute (XR mode: a controller button).
@@ -186,6 +188,7 @@ pub fn build_app(config: RenderConfig, links: RenderLinks) -> App {
         &mut app,
         links.recording,
         links.muted,
+        links.room_status,
         links.recording_requests,
     );
     #[cfg(feature = "xr")]
