@@ -34,6 +34,15 @@ impl CameraRig {
         }
     }
 
+    /// A real camera on the head: no virtual scene stands anywhere, so the world is the
+    /// tracking space itself, and the camera sits where its calibration says.
+    pub fn on_real_camera(head_from_camera: Pose) -> Self {
+        Self {
+            world_from_stage: Pose::IDENTITY,
+            head_from_camera,
+        }
+    }
+
     /// The camera's pose in the world for a head tracked at `stage_from_head`.
     pub fn camera_in_world(&self, stage_from_head: &Pose) -> Pose {
         self.world_from_stage

@@ -6,6 +6,7 @@
 use clap::{Parser, ValueEnum};
 use spotter_headset::camera::calibration::Calibration;
 use spotter_headset::camera::feed::{CameraFeed, TestPattern};
+use spotter_headset::camera_rig::CameraRig;
 use spotter_headset::clock::unix_time_us;
 use spotter_headset::encoder::VideoEncoder;
 use spotter_headset::frame_records::{FrameRecord, FrameRecords};
@@ -263,8 +264,10 @@ fn main() -> anyhow::Result<()> {
     let session_muted = muted.clone();
     let known_world = match &frame_source {
         FrameSource::Virtual => KnownWorld::virtual_scene(&scene),
-        // The world is the tracking space (the rig's, see `xr::tracking`).
-        FrameSource::Camera(_) => KnownWorld::real_world(spotter_protocol::Pose::IDENTITY),
+        // The fallbacks stand in the world the camera rig places the tracking space in.
+        FrameSource::Camera(calibration) => KnownWorld::real_world(
+            CameraRig::on_real_camera(calibration.head_from_camera).world_from_stage,
+        ),
     };
     let audio_device = args.audio_device.clone();
     let (speakers_wanted, audio_output) = (args.speakers, args.audio_output.clone());

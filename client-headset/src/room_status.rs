@@ -71,12 +71,11 @@ mod tests {
 
     #[test]
     fn the_others_are_counted_from_the_snapshot_and_follow_joins_and_leaves() {
-        let snapshot: RoomSnapshot = serde_json::from_value(serde_json::json!({
+        let mut snapshot: RoomSnapshot = serde_json::from_value(serde_json::json!({
             "room": "demo", "participants": [], "annotations": [], "equipment": [],
             "recording": null, "version": 0
         }))
         .unwrap();
-        let mut snapshot = snapshot;
         snapshot.participants = vec![
             person("p-me", Role::Technician),
             person("p-ana", Role::Expert),

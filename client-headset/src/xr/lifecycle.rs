@@ -90,14 +90,13 @@ fn poll_events(world: &mut World) {
     loop {
         match instance.poll_event(&mut buffer) {
             Ok(Some(event)) => {
-                let crate_handler =
-                    world.run_system_cached_with(bevy_mod_openxr::init::handle_events, event);
-                let ours = world.run_system_cached_with(on_runtime_event, event);
-                if let Err(e) = crate_handler
-                    .map_err(|e| e.to_string())
-                    .and(ours.map_err(|e| e.to_string()))
+                if let Err(e) =
+                    world.run_system_cached_with(bevy_mod_openxr::init::handle_events, event)
                 {
-                    tracing::error!("an OpenXR event handler could not run: {e}");
+                    tracing::error!("bevy_mod_openxr's event handler could not run: {e}");
+                }
+                if let Err(e) = world.run_system_cached_with(on_runtime_event, event) {
+                    tracing::error!("the headset's event handler could not run: {e}");
                 }
             }
             Ok(None) => return,

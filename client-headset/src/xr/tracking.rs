@@ -44,10 +44,7 @@ pub fn add(app: &mut App, config: &RenderConfig) {
     let (rig, camera) = match &config.frame_source {
         FrameSource::Virtual => (CameraRig::standing_in(&config.scene), false),
         FrameSource::Camera(calibration) => (
-            CameraRig {
-                world_from_stage: Pose::IDENTITY,
-                head_from_camera: calibration.head_from_camera,
-            },
+            CameraRig::on_real_camera(calibration.head_from_camera),
             true,
         ),
     };
