@@ -1,5 +1,5 @@
 //! The wearer mutes and unmutes their microphone: on standard input (`mute`, `unmute`) or with
-//! a controller button (`xr::actions`). The session stops sending their voice while muted and
+//! a controller button (`xr::actions`). The session sends silence in place of their voice and
 //! tells the room, which shows them muted; a new join says it again.
 
 /// What the wearer asked for.

@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 /// How often the heard level is logged.
 const REPORT_INTERVAL: Duration = Duration::from_secs(5);
 
-/// Sends the speech-like signal as 20 ms Opus frames until the connection goes; nothing while
+/// Sends the speech-like signal as 20 ms Opus frames until the connection goes; silence while
 /// `muted`.
 pub async fn talk_simulated(
     mut publisher: AudioPublisher,
@@ -33,10 +33,22 @@ pub async fn talk_simulated(
     );
     loop {
         let frame: [i16; FRAME_SAMPLES] = signal.next_frame();
-        if !muted.load(Ordering::Relaxed) {
-            publisher.send_frame(encoder.encode(&frame)?).await?;
-        }
+        publisher
+            .send_frame(encoder.encode(heard_as(&frame, muted))?)
+            .await?;
         tick.tick().await;
+    }
+}
+
+/// What the room hears of `frame`: silence while `muted`. Silent frames keep the stream going,
+/// as a browser's muted track does: a stream that just stops makes the listener's decoder
+/// conceal the gap with sound for a while.
+fn heard_as<'a>(frame: &'a [i16; FRAME_SAMPLES], muted: &AtomicBool) -> &'a [i16; FRAME_SAMPLES] {
+    const SILENCE: [i16; FRAME_SAMPLES] = [0; FRAME_SAMPLES];
+    if muted.load(Ordering::Relaxed) {
+        &SILENCE
+    } else {
+        frame
     }
 }
 
@@ -51,8 +63,8 @@ pub enum VoiceSource {
     Microphone(Arc<tokio::sync::Mutex<mpsc::Receiver<[i16; FRAME_SAMPLES]>>>),
 }
 
-/// Sends the voice of `source` until the connection goes; nothing while `muted` (the
-/// microphone's frames are read and dropped, so none is stale when it is unmuted).
+/// Sends the voice of `source` until the connection goes; silence while `muted` (the
+/// microphone's frames are still read, so none is stale when it is unmuted).
 pub async fn talk(
     publisher: AudioPublisher,
     source: &VoiceSource,
@@ -68,9 +80,9 @@ pub async fn talk(
             let mut publisher = publisher;
             let mut encoder = VoiceEncoder::new()?;
             while let Some(frame) = frames.recv().await {
-                if !muted.load(Ordering::Relaxed) {
-                    publisher.send_frame(encoder.encode(&frame)?).await?;
-                }
+                publisher
+                    .send_frame(encoder.encode(heard_as(&frame, muted))?)
+                    .await?;
             }
             Ok(())
         }
