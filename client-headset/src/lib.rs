@@ -46,6 +46,8 @@ pub mod scene;
 pub mod session;
 #[cfg(feature = "audio-device")]
 pub mod speakers;
+pub mod status_lines;
 pub mod surfaces;
+pub mod text_image;
 pub mod voice;
 pub mod xr;

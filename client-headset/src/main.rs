@@ -6,6 +6,7 @@
 use clap::{Parser, ValueEnum};
 use spotter_headset::camera::calibration::Calibration;
 use spotter_headset::camera::feed::{CameraFeed, TestPattern};
+use spotter_headset::camera::undistort::Undistort;
 use spotter_headset::camera_rig::CameraRig;
 use spotter_headset::clock::unix_time_us;
 use spotter_headset::encoder::VideoEncoder;
@@ -126,6 +127,7 @@ fn frame_source(args: &Args) -> anyhow::Result<(FrameSource, Option<Box<dyn Came
                 args.width,
                 args.height,
             ),
+            distortion: Default::default(),
             head_from_camera: spotter_protocol::Pose::IDENTITY,
         },
         (None, _) => anyhow::bail!(
@@ -196,9 +198,13 @@ fn main() -> anyhow::Result<()> {
             (calibration.intrinsics.width, calibration.intrinsics.height)
         }
     };
-    let camera_pictures = camera_feed
-        .map(spotter_headset::camera::feed::spawn)
-        .transpose()?;
+    let camera_pictures = match (camera_feed, &frame_source) {
+        (Some(feed), FrameSource::Camera(c)) => Some(spotter_headset::camera::feed::spawn(
+            feed,
+            Undistort::new(c.intrinsics, c.distortion),
+        )?),
+        _ => None,
+    };
 
     let (captured_tx, captured_rx) = std_mpsc::sync_channel::<CapturedFrame>(1);
     let (outgoing_tx, outgoing_rx) = mpsc::channel::<OutgoingFrame>(2);

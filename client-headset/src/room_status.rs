@@ -1,47 +1,81 @@
-//! What the wearer's status lights say of the room: whether the headset is in it, and how many
-//! others are (experts and observers), kept from the join snapshot and the joined/left messages.
+//! What the wearer's status panel says of the room: whether the headset is in it, and who else
+//! is (experts and observers, by name), kept from the join snapshot and the joined/left
+//! messages.
 
-use spotter_protocol::{ParticipantId, RoomSnapshot, ServerMessage};
-use std::collections::HashSet;
+use spotter_protocol::{ParticipantId, Role, RoomSnapshot, ServerMessage};
 
-/// What the lights show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Someone else in the room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub id: ParticipantId,
+    pub name: String,
+    pub role: Role,
+}
+
+/// What the panel shows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RoomStatus {
     /// In the room (joined, and not since lost).
     pub joined: bool,
-    /// The others in the room.
-    pub others: usize,
+    /// The headset's own participant id while in the room.
+    pub me: Option<ParticipantId>,
+    /// The others in the room, in the order they came.
+    pub others: Vec<Person>,
+}
+
+impl RoomStatus {
+    /// Who `id` is, in words for the wearer: "you", a name, or None when not in the room.
+    pub fn who(&self, id: &ParticipantId) -> Option<&str> {
+        if self.me.as_ref() == Some(id) {
+            return Some("you");
+        }
+        self.others
+            .iter()
+            .find(|p| &p.id == id)
+            .map(|p| p.name.as_str())
+    }
 }
 
 /// The others in the room, as the headset hears of them.
 #[derive(Debug, Default)]
 pub struct RoomPeople {
     me: Option<ParticipantId>,
-    others: HashSet<ParticipantId>,
+    others: Vec<Person>,
 }
 
 impl RoomPeople {
     pub fn new(me: &ParticipantId, snapshot: &RoomSnapshot) -> Self {
-        Self {
+        let mut people = Self {
             me: Some(me.clone()),
-            others: snapshot
-                .participants
-                .iter()
-                .map(|p| p.id.clone())
-                .filter(|id| id != me)
-                .collect(),
+            others: Vec::new(),
+        };
+        for p in &snapshot.participants {
+            people.add(p);
         }
+        people
     }
 
-    /// Follows a message; true when the count changed.
+    fn add(&mut self, p: &spotter_protocol::Participant) -> bool {
+        if Some(&p.id) == self.me.as_ref() || self.others.iter().any(|o| o.id == p.id) {
+            return false;
+        }
+        self.others.push(Person {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            role: p.role,
+        });
+        true
+    }
+
+    /// Follows a message; true when who is in the room changed.
     pub fn follow(&mut self, message: &ServerMessage) -> bool {
         match message {
-            ServerMessage::ParticipantJoined { participant }
-                if Some(&participant.id) != self.me.as_ref() =>
-            {
-                self.others.insert(participant.id.clone())
+            ServerMessage::ParticipantJoined { participant } => self.add(participant),
+            ServerMessage::ParticipantLeft { participant_id } => {
+                let before = self.others.len();
+                self.others.retain(|p| &p.id != participant_id);
+                self.others.len() != before
             }
-            ServerMessage::ParticipantLeft { participant_id } => self.others.remove(participant_id),
             _ => false,
         }
     }
@@ -49,7 +83,8 @@ impl RoomPeople {
     pub fn status(&self) -> RoomStatus {
         RoomStatus {
             joined: true,
-            others: self.others.len(),
+            me: self.me.clone(),
+            others: self.others.clone(),
         }
     }
 }
@@ -57,50 +92,63 @@ impl RoomPeople {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use spotter_protocol::{Participant, Role};
+    use spotter_protocol::Participant;
 
-    fn person(id: &str, role: Role) -> Participant {
+    fn person(id: &str, name: &str, role: Role) -> Participant {
         Participant {
             id: id.into(),
             role,
-            name: id.into(),
+            name: name.into(),
             muted: false,
             away: false,
         }
     }
 
+    fn names(status: &RoomStatus) -> Vec<&str> {
+        status.others.iter().map(|p| p.name.as_str()).collect()
+    }
+
     #[test]
-    fn the_others_are_counted_from_the_snapshot_and_follow_joins_and_leaves() {
+    fn the_others_are_named_from_the_snapshot_and_follow_joins_and_leaves() {
         let mut snapshot: RoomSnapshot = serde_json::from_value(serde_json::json!({
             "room": "demo", "participants": [], "annotations": [], "equipment": [],
             "recording": null, "version": 0
         }))
         .unwrap();
         snapshot.participants = vec![
-            person("p-me", Role::Technician),
-            person("p-ana", Role::Expert),
+            person("p-me", "Tech", Role::Technician),
+            person("p-ana", "Ana", Role::Expert),
         ];
         let mut people = RoomPeople::new(&"p-me".into(), &snapshot);
-        assert_eq!(
-            people.status(),
-            RoomStatus {
-                joined: true,
-                others: 1
-            }
-        );
+        assert!(people.status().joined);
+        assert_eq!(names(&people.status()), ["Ana"]);
         assert!(people.follow(&ServerMessage::ParticipantJoined {
-            participant: person("p-olga", Role::Observer)
+            participant: person("p-olga", "Olga", Role::Observer)
         }));
         assert!(
             !people.follow(&ServerMessage::ParticipantJoined {
-                participant: person("p-me", Role::Technician)
+                participant: person("p-me", "Tech", Role::Technician)
             }),
             "not oneself"
         );
-        assert_eq!(people.status().others, 2);
+        assert!(
+            !people.follow(&ServerMessage::ParticipantJoined {
+                participant: person("p-olga", "Olga", Role::Observer)
+            }),
+            "not twice"
+        );
+        assert_eq!(names(&people.status()), ["Ana", "Olga"]);
+        assert_eq!(people.status().others[1].role, Role::Observer);
         assert!(people.follow(&ServerMessage::ParticipantLeft {
             participant_id: "p-ana".into()
         }));
-        assert_eq!(people.status().others, 1);
+        assert!(!people.follow(&ServerMessage::ParticipantLeft {
+            participant_id: "p-ana".into()
+        }));
+        let status = people.status();
+        assert_eq!(names(&status), ["Olga"]);
+        assert_eq!(status.who(&"p-me".into()), Some("you"));
+        assert_eq!(status.who(&"p-olga".into()), Some("Olga"));
+        assert_eq!(status.who(&"p-ana".into()), None, "gone");
     }
 }

@@ -14,9 +14,9 @@ use spotter_headset::render::{
     AnnotationUpdate, CapturedFrame, Display, FrameClock, FrameSource, RenderConfig, RenderLinks,
     build_app, own_view_camera,
 };
-use spotter_headset::room_status::RoomStatus;
+use spotter_headset::room_status::{Person, RoomStatus};
 use spotter_headset::scene::{FactoryScene, Part, default_scene_path, parse_color};
-use spotter_protocol::{Anchor, Annotation, AnnotationKind};
+use spotter_protocol::{Anchor, Annotation, AnnotationKind, ParticipantId, Role};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
@@ -370,6 +370,67 @@ fn the_mute_light_shows_in_the_technicians_own_view_while_muted() {
     assert_eq!(amber_in_top_right_corner(&own), 0, "off when unmuted");
 }
 
+/// The headset in the room with `n` experts.
+fn in_room_with(n: usize) -> RoomStatus {
+    RoomStatus {
+        joined: true,
+        me: Some("p-me".into()),
+        others: (0..n)
+            .map(|i| Person {
+                id: ParticipantId::new(format!("p-{i}")),
+                name: format!("Expert {i}"),
+                role: Role::Expert,
+            })
+            .collect(),
+    }
+}
+
+/// Near-white pixels (the status panel's letters) in the top-left of a frame: the left half of
+/// its width, the top third of its height.
+fn white_in_top_left(rgba: &[u8]) -> usize {
+    let (w, h) = (W as usize, H as usize);
+    (0..h / 3)
+        .flat_map(|y| (0..w / 2).map(move |x| (y * w + x) * 4))
+        .filter(|&i| rgba[i..i + 3].iter().all(|&c| c > 225))
+        .count()
+}
+
+#[test]
+fn the_status_panel_says_who_is_in_the_room_in_the_own_view_and_never_in_the_stream() {
+    let scene = FactoryScene::load(&default_scene_path()).unwrap();
+    let fov_y = scene.camera.fov_y_deg.to_radians();
+    let mut harness = harness(scene);
+    let own_view = harness.add_own_view(fov_y);
+
+    let (stream, own) = harness.next_frames(&own_view, 3);
+    let scene_white = white_in_top_left(&stream);
+    let rejoining = white_in_top_left(&own);
+    harness.room_status.send_replace(in_room_with(0));
+    let (stream, own) = harness.next_frames(&own_view, 2);
+    let alone = white_in_top_left(&own);
+    harness.room_status.send_replace(in_room_with(3));
+    let (_, own) = harness.next_frames(&own_view, 2);
+    let three = white_in_top_left(&own);
+    println!(
+        "white in the top-left: scene {scene_white}, rejoining {rejoining}, alone {alone}, three others {three}"
+    );
+    // Letters about 12 pixels tall at 640x360: tens of pixels fully white per line.
+    assert!(
+        rejoining > scene_white + 30,
+        "the panel's words while out of the room: {rejoining} white pixels against the scene's {scene_white}"
+    );
+    assert_eq!(
+        white_in_top_left(&stream),
+        scene_white,
+        "the stream never shows the panel"
+    );
+    // One line, then four (the header and three names): more letters.
+    assert!(
+        three > alone * 2,
+        "three names: {three} white pixels against {alone} for none"
+    );
+}
+
 #[test]
 fn the_own_view_shows_the_headset_in_the_room_and_a_dot_for_each_other_person() {
     let scene = FactoryScene::load(&default_scene_path()).unwrap();
@@ -381,10 +442,7 @@ fn the_own_view_shows_the_headset_in_the_room_and_a_dot_for_each_other_person() 
     assert_eq!(green_in_top_right_corner(&own), 0, "not in a room yet");
     assert_eq!(blue_in_top_right_corner(&own), 0);
 
-    harness.room_status.send_replace(RoomStatus {
-        joined: true,
-        others: 1,
-    });
+    harness.room_status.send_replace(in_room_with(1));
     let (stream, own) = harness.next_frames(&own_view, 2);
     let green = green_in_top_right_corner(&own);
     let one = blue_in_top_right_corner(&own);
@@ -395,10 +453,7 @@ fn the_own_view_shows_the_headset_in_the_room_and_a_dot_for_each_other_person() 
         0
     );
 
-    harness.room_status.send_replace(RoomStatus {
-        joined: true,
-        others: 3,
-    });
+    harness.room_status.send_replace(in_room_with(3));
     let (_, own) = harness.next_frames(&own_view, 2);
     let three = blue_in_top_right_corner(&own);
     assert!(

@@ -592,6 +592,15 @@ export function headsetRecordingLight(): string | null {
   return by?.[1] ?? by?.[2] ?? 'on';
 }
 
+/**
+ * The words of the status panel in the headset's own view (its eyes, in XR mode), from its
+ * latest log line: its lines joined with " | ", or null before it showed any.
+ */
+export function headsetStatusPanel(): string | null {
+  const last = headsetLogLines('status panel panel=').at(-1);
+  return last === undefined ? null : last.slice(last.indexOf('panel=') + 'panel='.length).trim();
+}
+
 /** How many times the headset's log says it joined (a rejoin adds one). */
 export function headsetJoins(): number {
   return headsetLogLines('joined as technician').length;

@@ -1,5 +1,5 @@
-//! A headset camera's calibration file (TOML): its picture's size and pinhole intrinsics, and
-//! where it sits on the head. Written once per camera and mount; every mistake in it would put
+//! A headset camera's calibration file (TOML): its picture's size, pinhole intrinsics and lens
+//! distortion, and where it sits on the head. Written once per camera and mount; every mistake in it would put
 //! every mark in the wrong place, so it is checked hard and each error names the field.
 //!
 //! ```toml
@@ -13,6 +13,14 @@
 //! fy = 911.8
 //! cx = 641.2
 //! cy = 358.9
+//!
+//! # Optional: the lens's distortion (OpenCV's k1, k2, p1, p2, k3; each 0 when left out).
+//! # The pictures are straightened with it before anything is drawn over them.
+//! [distortion]
+//! k1 = -0.21
+//! k2 = 0.05
+//! p1 = 0.0004
+//! p2 = -0.0002
 //!
 //! # The camera in the head's frame (OpenXR's VIEW space: x right, y up, -z ahead), metres,
 //! # and its turn from looking straight ahead: yaw (left +), pitch (up +), roll, degrees.
@@ -29,10 +37,27 @@ use std::path::{Path, PathBuf};
 /// A camera on a headset is within this distance of the point between the eyes (metres).
 pub const MAX_OFFSET_FROM_HEAD_M: f32 = 0.3;
 
+/// Beyond this, a coefficient is not a lens but a typo (OpenCV's fits of wide-angle webcams
+/// stay well within ±2).
+pub const MAX_DISTORTION: f32 = 10.0;
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Calibration {
     pub intrinsics: Intrinsics,
+    pub distortion: Distortion,
     pub head_from_camera: Pose,
+}
+
+/// Brown–Conrady lens distortion, OpenCV's order and meaning: radial k1, k2, k3, tangential
+/// p1, p2, on normalised image coordinates (see `undistort`).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Distortion {
+    pub k1: f32,
+    pub k2: f32,
+    pub p1: f32,
+    pub p2: f32,
+    pub k3: f32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +82,8 @@ pub enum CalibrationError {
 struct File {
     image: Image,
     intrinsics: Pinhole,
+    #[serde(default)]
+    distortion: Distortion,
     head_from_camera: Mount,
 }
 
@@ -130,6 +157,24 @@ impl Calibration {
                 ));
             }
         }
+        let d = file.distortion;
+        for (field, value) in [
+            ("distortion.k1", d.k1),
+            ("distortion.k2", d.k2),
+            ("distortion.p1", d.p1),
+            ("distortion.p2", d.p2),
+            ("distortion.k3", d.k3),
+        ] {
+            if !(value.is_finite() && value.abs() <= MAX_DISTORTION) {
+                return Err(invalid(
+                    field,
+                    format!(
+                        "= {value} is not a lens's coefficient (within ±{MAX_DISTORTION}, \
+                         OpenCV's order k1, k2, p1, p2, k3)"
+                    ),
+                ));
+            }
+        }
         let position = Vec3::from_array(file.head_from_camera.position);
         if !position.is_finite() || position.length() > MAX_OFFSET_FROM_HEAD_M {
             return Err(invalid(
@@ -160,6 +205,7 @@ impl Calibration {
                 width,
                 height,
             },
+            distortion: d,
             head_from_camera: Pose::new(
                 position,
                 Quat::from_euler(
@@ -224,6 +270,28 @@ yaw_pitch_roll_deg = [0.0, -10.0, 0.0]
     }
 
     #[test]
+    fn a_lens_distortion_is_read_and_a_lens_without_one_is_a_pinhole() {
+        assert_eq!(
+            Calibration::parse(GOOD, "cam.toml").unwrap().distortion,
+            Distortion::default()
+        );
+        let text = format!("{GOOD}\n[distortion]\nk1 = -0.21\nk2 = 0.05\np2 = -0.0002\n");
+        let d = Calibration::parse(&text, "cam.toml").unwrap().distortion;
+        assert_eq!(
+            d,
+            Distortion {
+                k1: -0.21,
+                k2: 0.05,
+                p1: 0.0,
+                p2: -0.0002,
+                k3: 0.0
+            }
+        );
+        let typo = error(&format!("{GOOD}\n[distortion]\nk4 = 0.1\n"));
+        assert!(typo.contains("unknown field `k4`"), "{typo}");
+    }
+
+    #[test]
     fn the_turn_may_be_left_out_for_a_camera_looking_straight_ahead() {
         let text = GOOD.replace("yaw_pitch_roll_deg = [0.0, -10.0, 0.0]\n", "");
         let c = Calibration::parse(&text, "cam.toml").unwrap();
@@ -252,6 +320,14 @@ yaw_pitch_roll_deg = [0.0, -10.0, 0.0]
             (
                 GOOD.replace("[0.0, -10.0, 0.0]", "[0.0, -370.0, 0.0]"),
                 "yaw_pitch_roll_deg must be three angles",
+            ),
+            (
+                format!("{GOOD}\n[distortion]\nk1 = 250.0\n"),
+                "distortion.k1 = 250 is not a lens's coefficient",
+            ),
+            (
+                format!("{GOOD}\n[distortion]\np1 = nan\n"),
+                "distortion.p1 = NaN is not",
             ),
         ];
         for (text, expected) in cases {

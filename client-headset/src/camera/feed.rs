@@ -3,6 +3,7 @@
 //! thread that takes them, so the renderer always finds the newest picture waiting.
 
 use super::pixels::{Picture, PixelFormat, to_rgba};
+use super::undistort::Undistort;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -22,19 +23,28 @@ pub trait CameraFeed: Send {
     fn next_into(&mut self, frame: &mut CameraFrame) -> anyhow::Result<()>;
 }
 
-/// Takes pictures from `feed` on a thread of its own; the renderer gets the newest (a slow
-/// renderer skips pictures rather than showing old ones). The thread ends with the feed's
-/// first error, logged, or when the renderer is gone.
-pub fn spawn(mut feed: Box<dyn CameraFeed>) -> anyhow::Result<mpsc::Receiver<CameraFrame>> {
+/// Takes pictures from `feed` on a thread of its own, straightened through `lens` where the
+/// calibration has a distortion; the renderer gets the newest (a slow renderer skips pictures
+/// rather than showing old ones). The thread ends with the feed's first error, logged, or when
+/// the renderer is gone.
+pub fn spawn(
+    mut feed: Box<dyn CameraFeed>,
+    lens: Option<Undistort>,
+) -> anyhow::Result<mpsc::Receiver<CameraFrame>> {
     let (tx, rx) = mpsc::sync_channel(1);
     std::thread::Builder::new()
         .name("camera".into())
         .spawn(move || {
+            let mut straight = Vec::new();
             loop {
                 let mut frame = CameraFrame::default();
                 if let Err(e) = feed.next_into(&mut frame) {
                     tracing::error!("the camera stopped: {e:#}");
                     return;
+                }
+                if let Some(lens) = &lens {
+                    lens.apply(&frame.rgba, &mut straight);
+                    std::mem::swap(&mut frame.rgba, &mut straight);
                 }
                 match tx.try_send(frame) {
                     Ok(()) | Err(mpsc::TrySendError::Full(_)) => {}
@@ -162,7 +172,7 @@ mod tests {
                 Ok(())
             }
         }
-        let pictures = spawn(Box::new(Failing(0))).unwrap();
+        let pictures = spawn(Box::new(Failing(0)), None).unwrap();
         let got: Vec<u32> = pictures.iter().map(|f| f.sequence).collect();
         // At most one picture waits; the thread's end closes the channel.
         assert!(!got.is_empty() && got.iter().all(|&s| s < 3), "{got:?}");

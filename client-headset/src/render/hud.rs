@@ -3,7 +3,7 @@
 //! renders layer 0 alone. A row of lights locked to the head in the top-right corner, so the
 //! wearer always knows: red while the room records, amber while their microphone is muted,
 //! green while the headset is in the room, and a small blue dot for each other person there
-//! (up to four).
+//! (up to four). The status panel beside them says the same in words (`status_panel`).
 
 use super::scene_spawn::{head_camera, perspective};
 use crate::recording::{RecordingIndicator, RecordingRequest};
@@ -43,7 +43,7 @@ enum LightKind {
 }
 
 #[derive(Resource)]
-struct Indicator {
+pub(super) struct Indicator {
     updates: Mutex<mpsc::Receiver<RecordingIndicator>>,
     shown: RecordingIndicator,
     muted: Arc<AtomicBool>,
@@ -93,10 +93,23 @@ impl Indicator {
             LightKind::Recording => self.shown.recording,
             LightKind::Muted => self.muted.load(Ordering::Relaxed),
             LightKind::InRoom => self.room.borrow().joined,
-            LightKind::Others(n) => self.room.borrow().others > n,
+            LightKind::Others(n) => self.room.borrow().others.len() > n,
         }
     }
+
+    /// The status panel's words for what the lights show.
+    pub(super) fn status_lines(&self) -> Vec<String> {
+        crate::status_lines::status_lines(
+            &self.room.borrow(),
+            self.muted.load(Ordering::Relaxed),
+            &self.shown,
+        )
+    }
 }
+
+/// The lights' systems: the status panel reads what they took in, after them.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) struct LightsSet;
 
 /// The components of a camera that renders the wearer's own view.
 pub fn own_view_camera(fov_y: f32, target: RenderTarget, order: isize) -> impl Bundle {
@@ -123,8 +136,11 @@ pub fn add(
     .insert_resource(Requests(requests))
     .add_systems(
         Update,
-        (attach_lights, show_indicator, show_states, place_lights).chain(),
+        (attach_lights, show_indicator, show_states, place_lights)
+            .chain()
+            .in_set(LightsSet),
     );
+    super::status_panel::add(app);
     #[cfg(feature = "window")]
     app.add_systems(Update, toggle_on_key);
 }
@@ -161,7 +177,13 @@ fn attach_lights(
 /// Where a light at `x` across and `y` up the view (NDC, -1..1) sits in front of a camera with
 /// `clip_from_view`, `distance` ahead, and its radius for `fraction` of the view's height.
 /// Any projection: a window's symmetric one, or an eye's asymmetric one from the runtime.
-fn light_place(clip_from_view: Mat4, x: f32, y: f32, distance: f32, fraction: f32) -> (Vec3, f32) {
+pub(super) fn light_place(
+    clip_from_view: Mat4,
+    x: f32,
+    y: f32,
+    distance: f32,
+    fraction: f32,
+) -> (Vec3, f32) {
     let view_from_clip = clip_from_view.inverse();
     // A point on the ray through (x, y) (the near plane: depth 1 in reverse Z), scaled to
     // `distance` ahead.
@@ -173,6 +195,14 @@ fn light_place(clip_from_view: Mat4, x: f32, y: f32, distance: f32, fraction: f3
     (ahead(x, y), height * fraction)
 }
 
+/// The camera's projection, or None while it cannot place anything: an eye's before the
+/// runtime has sent its views.
+pub(super) fn usable_projection(projection: &Projection) -> Option<Mat4> {
+    let clip_from_view = projection.get_clip_from_view();
+    (clip_from_view.is_finite() && clip_from_view.determinant().abs() >= 1e-12)
+        .then_some(clip_from_view)
+}
+
 fn place_lights(
     cameras: Query<&Projection, With<OwnView>>,
     mut lights: Query<(&Light, &ChildOf, &mut Transform)>,
@@ -181,11 +211,9 @@ fn place_lights(
         let Ok(projection) = cameras.get(parent.parent()) else {
             continue;
         };
-        let clip_from_view = projection.get_clip_from_view();
-        if !clip_from_view.is_finite() || clip_from_view.determinant().abs() < 1e-12 {
-            // An eye's projection before the runtime has sent its views.
+        let Some(clip_from_view) = usable_projection(projection) else {
             continue;
-        }
+        };
         let (at, radius) = light_place(
             clip_from_view,
             light.x,

@@ -11,6 +11,7 @@ mod capture;
 mod hud;
 mod intrinsics_projection;
 mod scene_spawn;
+mod status_panel;
 
 pub use annotations::AnnotationUpdate;
 pub use camera_picture::NewPicture;

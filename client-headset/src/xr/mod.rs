@@ -8,7 +8,7 @@
 //!   camera rig, is the streamed frame's pose;
 //! - [`clock`]: the runtime's time against CLOCK_MONOTONIC and the Unix clock;
 //! - [`lifecycle`]: the session's states in the log, and a clean end when the runtime goes;
-//! - [`actions`]: the wearer's controller buttons (mute, recording);
+//! - [`actions`]: the wearer's controller buttons and pinches (mute, recording, acknowledge);
 //! - [`frame_submit`]: the render world's frame calls, which stop, rather than panic, when the
 //!   runtime has gone.
 
@@ -42,6 +42,8 @@ pub fn plugins(plugins: bevy::app::PluginGroupBuilder) -> bevy::app::PluginGroup
     let mut exts = OxrExtensions::default();
     // The runtime's time against the system's clocks: frames' capture times.
     exts.raw_mut().khr_convert_timespec_time = true;
+    // Bare hands' pinches as buttons (`actions`); dropped, with a warning, where not offered.
+    exts.raw_mut().ext_hand_interaction = true;
     bevy_mod_openxr::add_xr_plugins(plugins)
         .set(OxrInitPlugin {
             app_info: AppInfo {

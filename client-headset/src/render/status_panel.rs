@@ -1,0 +1,130 @@
+//! The wearer's status panel in words, head-locked in the top-left corner of their own view
+//! (the window's, the headset's eyes; never the stream): the connection, who else is in the
+//! room, mute and the recording (`status_lines`). Drawn into a picture only when its words
+//! change, and logged then, so a test of a headset whose eyes it cannot see reads them.
+
+use super::hud::{Indicator, LightsSet, OWN_VIEW_ONLY, OwnView, light_place, usable_projection};
+use crate::text_image::draw_lines;
+use bevy::asset::RenderAssetUsages;
+use bevy::camera::visibility::RenderLayers;
+use bevy::prelude::*;
+use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
+
+/// The picture's size in pixels and its letters' height: room for every line `status_lines`
+/// makes (seven at most) at a legible size.
+const PICTURE_W: u32 = 512;
+const PICTURE_H: u32 = 224;
+const LETTER_PX: f32 = 24.0;
+/// Where its top-left corner is in the view (NDC), its height as a fraction of the view's,
+/// and its distance ahead (the lights').
+const CORNER: Vec2 = Vec2::new(-0.95, 0.9);
+const HEIGHT_FRACTION: f32 = 0.3;
+const DISTANCE: f32 = 0.5;
+
+#[derive(Resource)]
+struct PanelPicture {
+    image: Handle<Image>,
+    material: Handle<StandardMaterial>,
+    lines: Vec<String>,
+}
+
+#[derive(Component)]
+struct StatusPanel;
+
+pub(super) fn add(app: &mut App) {
+    let image = Image::new_fill(
+        Extent3d {
+            width: PICTURE_W,
+            height: PICTURE_H,
+            depth_or_array_layers: 1,
+        },
+        TextureDimension::D2,
+        &[0, 0, 0, 0],
+        TextureFormat::Rgba8UnormSrgb,
+        RenderAssetUsages::RENDER_WORLD | RenderAssetUsages::MAIN_WORLD,
+    );
+    let image = app.world_mut().resource_mut::<Assets<Image>>().add(image);
+    let material = app
+        .world_mut()
+        .resource_mut::<Assets<StandardMaterial>>()
+        .add(StandardMaterial {
+            base_color_texture: Some(image.clone()),
+            // Unlit and blended: the picture's own colours, and clear where it has no plate.
+            unlit: true,
+            alpha_mode: AlphaMode::Blend,
+            ..default()
+        });
+    app.insert_resource(PanelPicture {
+        image,
+        material,
+        lines: Vec::new(),
+    })
+    .add_systems(
+        Update,
+        (attach_panel, write_panel.after(LightsSet), place_panel).chain(),
+    );
+}
+
+fn attach_panel(
+    mut commands: Commands,
+    cameras: Query<Entity, Added<OwnView>>,
+    panel: Res<PanelPicture>,
+    mut meshes: ResMut<Assets<Mesh>>,
+) {
+    for camera in &cameras {
+        commands.spawn((
+            StatusPanel,
+            Mesh3d(meshes.add(Rectangle::new(1.0, 1.0))),
+            MeshMaterial3d(panel.material.clone()),
+            // Placed by `place_panel` once the camera's projection is known.
+            Transform::from_scale(Vec3::ZERO),
+            RenderLayers::layer(OWN_VIEW_ONLY),
+            ChildOf(camera),
+        ));
+    }
+}
+
+/// Redraws the picture when its words change.
+fn write_panel(
+    indicator: Res<Indicator>,
+    mut panel: ResMut<PanelPicture>,
+    mut images: ResMut<Assets<Image>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    let lines = indicator.status_lines();
+    if lines == panel.lines {
+        return;
+    }
+    tracing::info!(panel = %lines.join(" | "), "status panel");
+    let picture = draw_lines(&lines, LETTER_PX, PICTURE_W, PICTURE_H);
+    if let Some(mut image) = images.get_mut(&panel.image) {
+        image.data = Some(picture.rgba);
+    }
+    // The material holds the picture: marked changed so that it binds the new one.
+    let _ = materials.get_mut(&panel.material);
+    panel.lines = lines;
+}
+
+fn place_panel(
+    cameras: Query<&Projection, With<OwnView>>,
+    mut panels: Query<(&ChildOf, &mut Transform), With<StatusPanel>>,
+) {
+    for (parent, mut transform) in &mut panels {
+        let Ok(projection) = cameras.get(parent.parent()) else {
+            continue;
+        };
+        let Some(clip_from_view) = usable_projection(projection) else {
+            continue;
+        };
+        let (corner, height) = light_place(
+            clip_from_view,
+            CORNER.x,
+            CORNER.y,
+            DISTANCE,
+            HEIGHT_FRACTION,
+        );
+        let size = Vec2::new(PICTURE_W as f32 / PICTURE_H as f32, 1.0) * height;
+        let centre = corner + Vec3::new(size.x / 2.0, -size.y / 2.0, 0.0);
+        transform.set_if_neq(Transform::from_translation(centre).with_scale(size.extend(1.0)));
+    }
+}
