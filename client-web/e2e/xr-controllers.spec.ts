@@ -39,6 +39,8 @@ test('left A mutes the technician and a second press unmutes them; the status pa
     press('left', 'a');
     await expect(technician.locator('.muted'), 'muted after the press').toBeVisible();
     await expectPanel('Microphone muted');
+    // Only what that button is bound to.
+    await expect(page.locator('#recording')).toHaveAttribute('data-recording', 'false');
     press('left', 'a');
     await expect(technician.locator('.muted'), 'unmuted after the second press').toHaveCount(0);
     await expectPanel('Microphone muted', true);
@@ -77,6 +79,7 @@ test('left B starts the room recording and a second press stops it', async ({ br
     await expect(indicator, 'recording after the press').toHaveAttribute('data-recording', 'true');
     await expect(indicator).toContainText('REC');
     await expectPanel('REC: started by you');
+    await expect(page.locator('.participant.role-technician .muted'), 'the microphone untouched').toHaveCount(0);
     press('left', 'b');
     await expect(indicator, 'stopped after the second press').toHaveAttribute('data-recording', 'false');
     await expectPanel('REC', true);

@@ -58,7 +58,7 @@ struct Requests(tokio_mpsc::UnboundedSender<RecordingRequest>);
 /// The lights' distance in front of the eye (past the cameras' 5 cm near plane, nearer than
 /// any equipment the wearer can stand at; far enough that both eyes converge on it), their
 /// size and place as fractions of the view.
-const LIGHT_DISTANCE: f32 = 0.5;
+pub(super) const LIGHT_DISTANCE: f32 = 0.5;
 const LIGHT_RADIUS: f32 = 0.05;
 const LIGHT_Y: f32 = 0.8;
 const OTHERS_SHOWN: usize = 4;

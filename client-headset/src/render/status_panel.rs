@@ -3,7 +3,9 @@
 //! room, mute and the recording (`status_lines`). Drawn into a picture only when its words
 //! change, and logged then, so a test of a headset whose eyes it cannot see reads them.
 
-use super::hud::{Indicator, LightsSet, OWN_VIEW_ONLY, OwnView, light_place, usable_projection};
+use super::hud::{
+    Indicator, LIGHT_DISTANCE, LightsSet, OWN_VIEW_ONLY, OwnView, light_place, usable_projection,
+};
 use crate::text_image::draw_lines;
 use bevy::asset::RenderAssetUsages;
 use bevy::camera::visibility::RenderLayers;
@@ -15,11 +17,10 @@ use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
 const PICTURE_W: u32 = 512;
 const PICTURE_H: u32 = 224;
 const LETTER_PX: f32 = 24.0;
-/// Where its top-left corner is in the view (NDC), its height as a fraction of the view's,
-/// and its distance ahead (the lights').
+/// Where its top-left corner is in the view (NDC) and its height as a fraction of the view's;
+/// it stands as far ahead as the lights.
 const CORNER: Vec2 = Vec2::new(-0.95, 0.9);
 const HEIGHT_FRACTION: f32 = 0.3;
-const DISTANCE: f32 = 0.5;
 
 #[derive(Resource)]
 struct PanelPicture {
@@ -120,7 +121,7 @@ fn place_panel(
             clip_from_view,
             CORNER.x,
             CORNER.y,
-            DISTANCE,
+            LIGHT_DISTANCE,
             HEIGHT_FRACTION,
         );
         let size = Vec2::new(PICTURE_W as f32 / PICTURE_H as f32, 1.0) * height;
