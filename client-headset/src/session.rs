@@ -337,7 +337,6 @@ async fn serve(
     mut marks: RoomMarks,
     mut people: RoomPeople,
 ) -> anyhow::Result<Ended> {
-    links.room_status.send_replace(people.status());
     let mut history = FrameHistory::default();
     let mut clock = RtpClock {
         origin: rand::random(),
@@ -352,6 +351,8 @@ async fn serve(
             return Ok(Ended::ServerClosed(closing));
         }
     }
+    // Who is in the room, the joins and leaves heard while connecting included.
+    links.room_status.send_replace(people.status());
     let mut media = peer.state();
     let estimate = peer.target_bitrate();
     // Set while ICE is disconnected: it may come back by itself before this passes.

@@ -134,6 +134,10 @@ mod tests {
 
     #[test]
     fn names_beyond_ascii_are_drawn_and_no_lines_leave_the_picture_clear() {
+        let font = FONT.as_ref().unwrap();
+        for c in "ëØŁ".chars() {
+            assert_ne!(font.glyph_id(c).0, 0, "the font has {c}, not a box for it");
+        }
         let accented = draw_lines(&["Zoë Øyvind Łukasz".into()], 24.0, 400, 60);
         let plain = draw_lines(&["Zoe Oyvind Lukasz".into()], 24.0, 400, 60);
         assert!(

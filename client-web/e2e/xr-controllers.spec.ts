@@ -63,7 +63,8 @@ test("right A acknowledges the expert's newest mark", async ({ browser, request 
     press('right', 'a');
     await expect(row.locator('.acknowledged'), 'seen after the press').toBeVisible();
     const technician = (await room(request)).participants.find((p) => p.role === 'technician');
-    expect((await room(request)).annotations.find((a) => a.id === annotation.id)?.acknowledged_by).toBe(technician?.id);
+    if (!technician) throw new Error('no technician in the room');
+    expect((await room(request)).annotations.find((a) => a.id === annotation.id)?.acknowledged_by).toBe(technician.id);
     await deleteViaPage(page, annotation, request);
   } finally {
     await closePage(page);

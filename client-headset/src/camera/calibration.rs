@@ -7,7 +7,8 @@
 //! width = 1280
 //! height = 720
 //!
-//! # Pixels of that picture (OpenCV's fx, fy, cx, cy).
+//! # Pixels of that picture: OpenCV's fx, fy, cx, cy as OpenCV gives them (its pixel centres
+//! # are whole numbers; Spotter's picture spans 0 to width, so cx and cy gain half a pixel).
 //! [intrinsics]
 //! fx = 912.4
 //! fy = 911.8
@@ -36,6 +37,8 @@ use std::path::{Path, PathBuf};
 
 /// A camera on a headset is within this distance of the point between the eyes (metres).
 pub const MAX_OFFSET_FROM_HEAD_M: f32 = 0.3;
+/// H.264's largest picture side (level 6.2: 8192 × 4320).
+pub const MAX_IMAGE_SIDE: u32 = 8192;
 
 /// Beyond this, a coefficient is not a lens but a typo (OpenCV's fits of wide-angle webcams
 /// stay well within ±2).
@@ -133,10 +136,13 @@ impl Calibration {
         };
         let Image { width, height } = file.image;
         for (field, size) in [("image.width", width), ("image.height", height)] {
-            if size == 0 || size % 2 != 0 {
+            if size == 0 || size % 2 != 0 || size > MAX_IMAGE_SIDE {
                 return Err(invalid(
                     field,
-                    format!("must be a positive even number of pixels for H.264 (got {size})"),
+                    format!(
+                        "must be a positive even number of pixels for H.264, at most \
+                         {MAX_IMAGE_SIDE} (got {size})"
+                    ),
                 ));
             }
         }
@@ -197,11 +203,12 @@ impl Calibration {
             ));
         }
         Ok(Self {
+            // OpenCV's pixel centres are whole numbers, Spotter's at +0.5.
             intrinsics: Intrinsics {
                 fx,
                 fy,
-                cx,
-                cy,
+                cx: cx + 0.5,
+                cy: cy + 0.5,
                 width,
                 height,
             },
@@ -253,11 +260,12 @@ yaw_pitch_roll_deg = [0.0, -10.0, 0.0]
             Intrinsics {
                 fx: 912.4,
                 fy: 911.8,
-                cx: 641.2,
-                cy: 358.9,
+                cx: 641.7,
+                cy: 359.4,
                 width: 1280,
                 height: 720
-            }
+            },
+            "OpenCV's principal point, in Spotter's pixel convention"
         );
         assert_eq!(c.head_from_camera.position, Vec3::new(0.0, 0.035, -0.09));
         // Pitched down 10°: it looks ahead and a little down.
@@ -304,6 +312,10 @@ yaw_pitch_roll_deg = [0.0, -10.0, 0.0]
             (
                 GOOD.replace("width = 1280", "width = 1279"),
                 "image.width must be a positive even",
+            ),
+            (
+                GOOD.replace("width = 1280", "width = 4000000000"),
+                "at most 8192 (got 4000000000)",
             ),
             (
                 GOOD.replace("fx = 912.4", "fx = -912.4"),

@@ -35,7 +35,7 @@ pub fn spawn(
     std::thread::Builder::new()
         .name("camera".into())
         .spawn(move || {
-            let mut straight = Vec::new();
+            let (mut straight, mut warned) = (Vec::new(), false);
             loop {
                 let mut frame = CameraFrame::default();
                 if let Err(e) = feed.next_into(&mut frame) {
@@ -43,7 +43,13 @@ pub fn spawn(
                     return;
                 }
                 if let Some(lens) = &lens {
-                    lens.apply(&frame.rgba, &mut straight);
+                    if !lens.apply(&frame.rgba, &mut straight)
+                        && !std::mem::replace(&mut warned, true)
+                    {
+                        tracing::warn!(
+                            "the camera's pictures are not the calibrated size: shown black"
+                        );
+                    }
                     std::mem::swap(&mut frame.rgba, &mut straight);
                 }
                 match tx.try_send(frame) {

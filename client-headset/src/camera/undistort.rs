@@ -42,20 +42,30 @@ impl Undistort {
             return None;
         }
         let (w, h) = (k.width, k.height);
-        let mut taps = Vec::with_capacity((w * h) as usize);
+        let mut taps = Vec::with_capacity(w as usize * h as usize);
+        // A camera pixel's centre is at +0.5: the sensor spans -0.5 to w - 0.5 in centres.
+        let inside = |s: f32, size: u32| (-0.5..=size as f32 - 0.5).contains(&s);
+        // The pixel left of (above) `s` and the blend toward the next, in 256ths; at the last
+        // pixel, the one before it with a full blend, so the next is always on the sensor.
+        let tap = |s: f32, size: u32| {
+            let s = s.clamp(0.0, (size - 1) as f32);
+            let before = (s as u32).min(size - 2);
+            (before, ((s - before as f32) * 256.0).round() as u16)
+        };
         for v in 0..h {
             for u in 0..w {
                 let x = (u as f32 + 0.5 - k.cx) / k.fx;
                 let y = (v as f32 + 0.5 - k.cy) / k.fy;
                 let (xd, yd) = distort(&d, x, y);
-                // The camera pixel's centres are at +0.5.
                 let sx = k.fx * xd + k.cx - 0.5;
                 let sy = k.fy * yd + k.cy - 0.5;
-                let inside = sx >= 0.0 && sy >= 0.0 && sx < (w - 1) as f32 && sy < (h - 1) as f32;
-                taps.push(inside.then(|| Tap {
-                    index: sy as u32 * w + sx as u32,
-                    wx: (sx.fract() * 256.0) as u16,
-                    wy: (sy.fract() * 256.0) as u16,
+                taps.push((inside(sx, w) && inside(sy, h)).then(|| {
+                    let ((x0, wx), (y0, wy)) = (tap(sx, w), tap(sy, h));
+                    Tap {
+                        index: y0 * w + x0,
+                        wx,
+                        wy,
+                    }
                 }));
             }
         }
@@ -67,13 +77,15 @@ impl Undistort {
     }
 
     /// The straightened picture of `camera` (RGBA, the calibration's size) into `straight`;
-    /// black where the lens saw nothing.
-    pub fn apply(&self, camera: &[u8], straight: &mut Vec<u8>) {
+    /// black where the lens saw nothing. False, and all black, for a picture of another size
+    /// than the calibration's (a wrong picture would put every mark in the wrong place).
+    pub fn apply(&self, camera: &[u8], straight: &mut Vec<u8>) -> bool {
         let w = self.width as usize;
         straight.clear();
         straight.resize(w * self.height as usize * 4, 0);
         if camera.len() != straight.len() {
-            return; // not the calibrated size: black rather than a wrong picture
+            straight.chunks_exact_mut(4).for_each(|p| p[3] = 255);
+            return false;
         }
         for (out, tap) in straight.chunks_exact_mut(4).zip(&self.taps) {
             let Some(Tap { index, wx, wy }) = *tap else {
@@ -89,6 +101,7 @@ impl Undistort {
                 out[c] = ((top * (256 - wy) + bottom * wy + (1 << 15)) >> 16) as u8;
             }
         }
+        true
     }
 }
 
@@ -167,7 +180,7 @@ mod tests {
         let camera = camera_picture_of_grid(k, &BARREL);
         let undistort = Undistort::new(k, BARREL).unwrap();
         let mut straight = Vec::new();
-        undistort.apply(&camera, &mut straight);
+        assert!(undistort.apply(&camera, &mut straight));
         assert_eq!(straight.len(), camera.len());
         // The lines away from the centre: straight after, bent before.
         for u in [40, 80, 240, 280] {
@@ -187,9 +200,26 @@ mod tests {
         assert!(Undistort::new(lens(), Distortion::default()).is_none());
         let undistort = Undistort::new(lens(), BARREL).unwrap();
         let mut straight = Vec::new();
-        undistort.apply(&[255; 16], &mut straight);
+        assert!(!undistort.apply(&[255; 16], &mut straight));
         assert_eq!(straight.len(), (W * H * 4) as usize);
-        assert!(straight.iter().all(|&c| c == 0));
+        assert!(straight.chunks(4).all(|p| p == [0, 0, 0, 255]));
+    }
+
+    #[test]
+    fn a_nearly_perfect_lens_keeps_every_edge_pixel() {
+        let slight = Distortion {
+            p1: 1e-5,
+            ..Distortion::default()
+        };
+        let undistort = Undistort::new(lens(), slight).unwrap();
+        let grey = [128u8, 128, 128, 255].repeat((W * H) as usize);
+        let mut straight = Vec::new();
+        assert!(undistort.apply(&grey, &mut straight));
+        let black = straight.chunks(4).filter(|p| p[0] < 100).count();
+        assert_eq!(
+            black, 0,
+            "no black edge where the lens saw the picture's own"
+        );
     }
 
     #[test]

@@ -21,6 +21,8 @@ const LETTER_PX: f32 = 24.0;
 /// it stands as far ahead as the lights.
 const CORNER: Vec2 = Vec2::new(-0.95, 0.9);
 const HEIGHT_FRACTION: f32 = 0.3;
+/// Its right edge at most this far across (NDC): the blue dots start at 0.11.
+const MAX_RIGHT: f32 = 0.05;
 
 #[derive(Resource)]
 struct PanelPicture {
@@ -124,7 +126,11 @@ fn place_panel(
             LIGHT_DISTANCE,
             HEIGHT_FRACTION,
         );
-        let size = Vec2::new(PICTURE_W as f32 / PICTURE_H as f32, 1.0) * height;
+        // As wide as its height asks, but never past the middle of the view, where the lights
+        // begin: an eye's view is nearly as tall as it is wide.
+        let (middle, _) = light_place(clip_from_view, MAX_RIGHT, CORNER.y, LIGHT_DISTANCE, 0.0);
+        let width = (height * PICTURE_W as f32 / PICTURE_H as f32).min(middle.x - corner.x);
+        let size = Vec2::new(width, width * PICTURE_H as f32 / PICTURE_W as f32);
         let centre = corner + Vec3::new(size.x / 2.0, -size.y / 2.0, 0.0);
         transform.set_if_neq(Transform::from_translation(centre).with_scale(size.extend(1.0)));
     }
