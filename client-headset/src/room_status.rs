@@ -1,6 +1,6 @@
 //! What the wearer's status panel says of the room: whether the headset is in it, and who else
-//! is (experts and observers, by name), kept from the join snapshot and the joined/left
-//! messages.
+//! is (experts and observers, by name), kept by the session from the join snapshot and the
+//! joined/left messages.
 
 use spotter_protocol::{ParticipantId, Role, RoomSnapshot, ServerMessage};
 
@@ -24,35 +24,17 @@ pub struct RoomStatus {
 }
 
 impl RoomStatus {
-    /// Who `id` is, in words for the wearer: "you", a name, or None when not in the room.
-    pub fn who(&self, id: &ParticipantId) -> Option<&str> {
-        if self.me.as_ref() == Some(id) {
-            return Some("you");
-        }
-        self.others
-            .iter()
-            .find(|p| &p.id == id)
-            .map(|p| p.name.as_str())
-    }
-}
-
-/// The others in the room, as the headset hears of them.
-#[derive(Debug, Default)]
-pub struct RoomPeople {
-    me: Option<ParticipantId>,
-    others: Vec<Person>,
-}
-
-impl RoomPeople {
-    pub fn new(me: &ParticipantId, snapshot: &RoomSnapshot) -> Self {
-        let mut people = Self {
+    /// In the room as `me`, with the others the join snapshot lists.
+    pub fn joined(me: &ParticipantId, snapshot: &RoomSnapshot) -> Self {
+        let mut status = Self {
+            joined: true,
             me: Some(me.clone()),
             others: Vec::new(),
         };
         for p in &snapshot.participants {
-            people.add(p);
+            status.add(p);
         }
-        people
+        status
     }
 
     fn add(&mut self, p: &spotter_protocol::Participant) -> bool {
@@ -80,12 +62,15 @@ impl RoomPeople {
         }
     }
 
-    pub fn status(&self) -> RoomStatus {
-        RoomStatus {
-            joined: true,
-            me: self.me.clone(),
-            others: self.others.clone(),
+    /// Who `id` is, in words for the wearer: "you", a name, or None when not in the room.
+    pub fn who(&self, id: &ParticipantId) -> Option<&str> {
+        if self.me.as_ref() == Some(id) {
+            return Some("you");
         }
+        self.others
+            .iter()
+            .find(|p| &p.id == id)
+            .map(|p| p.name.as_str())
     }
 }
 
@@ -119,9 +104,9 @@ mod tests {
             person("p-me", "Tech", Role::Technician),
             person("p-ana", "Ana", Role::Expert),
         ];
-        let mut people = RoomPeople::new(&"p-me".into(), &snapshot);
-        assert!(people.status().joined);
-        assert_eq!(names(&people.status()), ["Ana"]);
+        let mut people = RoomStatus::joined(&"p-me".into(), &snapshot);
+        assert!(people.joined);
+        assert_eq!(names(&people), ["Ana"]);
         assert!(people.follow(&ServerMessage::ParticipantJoined {
             participant: person("p-olga", "Olga", Role::Observer)
         }));
@@ -137,18 +122,17 @@ mod tests {
             }),
             "not twice"
         );
-        assert_eq!(names(&people.status()), ["Ana", "Olga"]);
-        assert_eq!(people.status().others[1].role, Role::Observer);
+        assert_eq!(names(&people), ["Ana", "Olga"]);
+        assert_eq!(people.others[1].role, Role::Observer);
         assert!(people.follow(&ServerMessage::ParticipantLeft {
             participant_id: "p-ana".into()
         }));
         assert!(!people.follow(&ServerMessage::ParticipantLeft {
             participant_id: "p-ana".into()
         }));
-        let status = people.status();
-        assert_eq!(names(&status), ["Olga"]);
-        assert_eq!(status.who(&"p-me".into()), Some("you"));
-        assert_eq!(status.who(&"p-olga".into()), Some("Olga"));
-        assert_eq!(status.who(&"p-ana".into()), None, "gone");
+        assert_eq!(names(&people), ["Olga"]);
+        assert_eq!(people.who(&"p-me".into()), Some("you"));
+        assert_eq!(people.who(&"p-olga".into()), Some("Olga"));
+        assert_eq!(people.who(&"p-ana".into()), None, "gone");
     }
 }

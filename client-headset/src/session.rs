@@ -9,7 +9,7 @@ use crate::rate::RetransmissionRate;
 use crate::recording::{RecordingIndicator, RecordingRequest, RoomRecording};
 use crate::render::AnnotationUpdate;
 use crate::resolve::resolve;
-use crate::room_status::{RoomPeople, RoomStatus};
+use crate::room_status::RoomStatus;
 use crate::surfaces::KnownWorld;
 use crate::voice;
 use anyhow::Context;
@@ -255,7 +255,7 @@ async fn publish(
     let recording = RoomRecording::new(joined.snapshot.recording.clone());
     let _ = links.recording_shown.send(recording.indicator());
     let marks = RoomMarks::new(&joined.snapshot.annotations);
-    let people = RoomPeople::new(&joined.participant_id, &joined.snapshot);
+    let people = RoomStatus::joined(&joined.participant_id, &joined.snapshot);
     let _ = links
         .annotations
         .send(AnnotationUpdate::Replace(joined.snapshot.annotations));
@@ -335,7 +335,7 @@ async fn serve(
     early: Vec<ServerMessage>,
     mut recording: RoomRecording,
     mut marks: RoomMarks,
-    mut people: RoomPeople,
+    mut people: RoomStatus,
 ) -> anyhow::Result<Ended> {
     let mut history = FrameHistory::default();
     let mut clock = RtpClock {
@@ -352,7 +352,7 @@ async fn serve(
         }
     }
     // Who is in the room, the joins and leaves heard while connecting included.
-    links.room_status.send_replace(people.status());
+    links.room_status.send_replace(people.clone());
     let mut media = peer.state();
     let estimate = peer.target_bitrate();
     // Set while ICE is disconnected: it may come back by itself before this passes.
@@ -404,7 +404,7 @@ async fn serve(
                 };
                 marks.follow(&message);
                 if people.follow(&message) {
-                    links.room_status.send_replace(people.status());
+                    links.room_status.send_replace(people.clone());
                 }
                 if let Some(closing) =
                     handle_message(message, signaling, &history, world, links, &mut recording)?

@@ -302,6 +302,22 @@ export async function pointAtEquipment(
   throw new Error('the displayed frame changed before every click');
 }
 
+/**
+ * Clicks the displayed video at (`fx`, `fy`), fractions of its width and height, and returns
+ * the annotation the room gained and the frame shown when clicking.
+ */
+export async function clickInVideo(
+  page: Page,
+  request: APIRequestContext,
+  fx: number,
+  fy: number,
+): Promise<{ annotation: Annotation; shown: Shown }> {
+  const { shown, rect } = await shownNow(page);
+  const known = new Set((await room(request)).annotations.map((a) => a.id));
+  await pointer.clickAt(page, rect.x + rect.width * fx, rect.y + rect.height * fy);
+  return { annotation: await newAnnotation(request, known), shown };
+}
+
 /** Deletes `a` with its delete button and waits until the API no longer lists it. */
 export async function deleteViaPage(page: Page, a: Annotation, request: APIRequestContext): Promise<void> {
   await page.locator(`[data-annotation-id="${a.id}"] button[data-action="delete"]`).click();

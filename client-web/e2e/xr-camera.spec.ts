@@ -6,14 +6,13 @@
 import { expect, test, type Page } from '@playwright/test';
 import {
   clearAnnotations,
+  clickInVideo,
   closePage,
   dist3,
   expectVideoPlays,
   keyWorldPoint,
-  newAnnotation,
   openExpert,
   pinkPixelsAtPoint,
-  pointer,
   room,
   shownNow,
 } from './helpers';
@@ -81,11 +80,8 @@ test('b) a click lands on the floor as an estimate, says so, and shows over the 
   try {
     await clearAnnotations(page, request);
     await expectVideoPlays(page, 1, "the XR headset's camera video", 0.3);
-    const { shown, rect } = await shownNow(page);
-    const known = new Set((await room(request)).annotations.map((a) => a.id));
     // Low in the picture: about 20° below the horizon, the floor 4 to 5 m ahead.
-    await pointer.clickAt(page, rect.x + rect.width * 0.5, rect.y + rect.height * 0.85);
-    const annotation = await newAnnotation(request, known);
+    const { annotation, shown } = await clickInVideo(page, request, 0.5, 0.85);
     expect(annotation.surface).toBe('estimate');
     expect(annotation.anchor.type).toBe('world');
     const world = keyWorldPoint(annotation);

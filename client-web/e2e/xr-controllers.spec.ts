@@ -6,14 +6,12 @@ import { execFileSync } from 'node:child_process';
 import { expect, test } from '@playwright/test';
 import {
   clearAnnotations,
+  clickInVideo,
   closePage,
   deleteViaPage,
   headsetStatusPanel,
-  newAnnotation,
   openExpert,
-  pointer,
   room,
-  shownNow,
 } from './helpers';
 
 /** Waits until the status panel in the headset's eyes says (or, with `not`, no longer says) `words`. */
@@ -53,10 +51,7 @@ test("right A acknowledges the expert's newest mark", async ({ browser, request 
   const page = await openExpert(browser, 'Ana');
   try {
     await clearAnnotations(page, request);
-    const known = new Set((await room(request)).annotations.map((a) => a.id));
-    const { rect } = await shownNow(page);
-    await pointer.clickAt(page, rect.x + rect.width / 2, rect.y + rect.height / 2);
-    const annotation = await newAnnotation(request, known);
+    const { annotation } = await clickInVideo(page, request, 0.5, 0.5);
     const row = page.locator(`[data-annotation-id="${annotation.id}"]`);
     await expect(row).toBeVisible();
     await expect(row.locator('.acknowledged')).toHaveCount(0);

@@ -97,10 +97,17 @@ impl Indicator {
         }
     }
 
-    /// The status panel's words for what the lights show.
-    pub(super) fn status_lines(&self) -> Vec<String> {
-        crate::status_lines::status_lines(
-            &self.room.borrow(),
+    /// What the lights show, for the status panel to say in words: the room, the microphone,
+    /// the recording.
+    pub(super) fn shown(
+        &self,
+    ) -> (
+        tokio::sync::watch::Ref<'_, RoomStatus>,
+        bool,
+        &RecordingIndicator,
+    ) {
+        (
+            self.room.borrow(),
             self.muted.load(Ordering::Relaxed),
             &self.shown,
         )

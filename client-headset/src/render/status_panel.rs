@@ -6,6 +6,9 @@
 use super::hud::{
     Indicator, LIGHT_DISTANCE, LightsSet, OWN_VIEW_ONLY, OwnView, light_place, usable_projection,
 };
+use crate::recording::RecordingIndicator;
+use crate::room_status::RoomStatus;
+use crate::status_lines::status_lines;
 use crate::text_image::draw_lines;
 use bevy::asset::RenderAssetUsages;
 use bevy::camera::visibility::RenderLayers;
@@ -28,7 +31,8 @@ const MAX_RIGHT: f32 = 0.05;
 struct PanelPicture {
     image: Handle<Image>,
     material: Handle<StandardMaterial>,
-    lines: Vec<String>,
+    /// What the picture says: the room, mute, the recording it was drawn from.
+    drawn_from: Option<(RoomStatus, bool, RecordingIndicator)>,
 }
 
 #[derive(Component)]
@@ -60,7 +64,7 @@ pub(super) fn add(app: &mut App) {
     app.insert_resource(PanelPicture {
         image,
         material,
-        lines: Vec::new(),
+        drawn_from: None,
     })
     .add_systems(
         Update,
@@ -87,25 +91,28 @@ fn attach_panel(
     }
 }
 
-/// Redraws the picture when its words change.
+/// Redraws the picture when what it says changes (compared in place: nothing is made per
+/// frame).
 fn write_panel(
     indicator: Res<Indicator>,
     mut panel: ResMut<PanelPicture>,
     mut images: ResMut<Assets<Image>>,
-    mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
-    let lines = indicator.status_lines();
-    if lines == panel.lines {
+    let (room, muted, recording) = indicator.shown();
+    if panel
+        .drawn_from
+        .as_ref()
+        .is_some_and(|(r, m, rec)| *r == *room && *m == muted && rec == recording)
+    {
         return;
     }
+    let lines = status_lines(&room, muted, recording);
     tracing::info!(panel = %lines.join(" | "), "status panel");
     let picture = draw_lines(&lines, LETTER_PX, PICTURE_W, PICTURE_H);
     if let Some(mut image) = images.get_mut(&panel.image) {
         image.data = Some(picture.rgba);
     }
-    // The material holds the picture: marked changed so that it binds the new one.
-    let _ = materials.get_mut(&panel.material);
-    panel.lines = lines;
+    panel.drawn_from = Some((room.clone(), muted, recording.clone()));
 }
 
 fn place_panel(

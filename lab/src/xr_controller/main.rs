@@ -35,7 +35,7 @@ fn read_record(stream: &mut TcpStream) -> anyhow::Result<RemoteState> {
     stream
         .read_exact(&mut bytes)
         .context("reading the runtime's controller state")?;
-    Ok(RemoteState::parse(&bytes)?)
+    Ok(RemoteState::parse(bytes)?)
 }
 
 fn main() -> anyhow::Result<()> {
