@@ -12,6 +12,7 @@
 //! - [`microphone_mute`]: the wearer's mute and unmute;
 //! - [`acknowledge`]: which mark the wearer's acknowledgement is for;
 //! - [`room_status`]: whether the headset is in the room and who else is, for its lights;
+//! - [`wearer_commands`]: the wearer's commands on standard input;
 //! - [`camera_rig`]: a tracked head's pose composed with the camera's place on it;
 //! - [`frame_records`]: each streamed frame's pose and times, written for checking;
 //! - [`camera`]: a real camera on the headset: its calibration file, its pixel formats, and
@@ -50,4 +51,5 @@ pub mod status_lines;
 pub mod surfaces;
 pub mod text_image;
 pub mod voice;
+pub mod wearer_commands;
 pub mod xr;

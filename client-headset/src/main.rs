@@ -15,12 +15,14 @@ use spotter_headset::microphone_mute::MuteRequest;
 use spotter_headset::rate::RateFollower;
 use spotter_headset::recording::RecordingRequest;
 use spotter_headset::render::{
-    self, CapturedFrame, Display, FrameClock, FrameSource, RenderConfig, RenderLinks,
+    self, CapturedFrame, Display, EyePicturesLink, FrameClock, FrameSource, RenderConfig,
+    RenderLinks,
 };
 use spotter_headset::scene::{FactoryScene, default_scene_path};
 use spotter_headset::session::{self, OutgoingFrame, SessionConfig, SessionLinks};
 use spotter_headset::surfaces::KnownWorld;
 use spotter_headset::voice::{HeardSink, VoiceSource};
+use spotter_headset::wearer_commands::WearerCommand;
 use spotter_protocol::FrameMeta;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -94,6 +96,10 @@ struct Args {
     /// Write every streamed frame's pose and times to this file, one JSON line per frame.
     #[arg(long)]
     frame_records: Option<PathBuf>,
+    /// Where the `eyes` command writes what each eye shows (`--mode xr`): a PNG an eye and a
+    /// JSON file with each eye's pose and field of view, as submitted to the runtime.
+    #[arg(long)]
+    eye_pictures: Option<PathBuf>,
     /// What the expert sees (`--mode xr`): `virtual` (the factory rendered from the tracked
     /// head), a camera on the headset by its Video4Linux2 device (`/dev/video0`; a build with
     /// `--features camera`), or `test-pattern` (colour bars standing in for a camera). With a
@@ -217,11 +223,33 @@ fn main() -> anyhow::Result<()> {
     let (acknowledge_tx, acknowledge_requests) = mpsc::unbounded_channel();
     let (room_status_tx, room_status_rx) = tokio::sync::watch::channel(Default::default());
     let muted = Arc::new(AtomicBool::new(false));
-    read_commands(
-        recording_requests_tx.clone(),
-        mute_requests_tx.clone(),
-        acknowledge_tx.clone(),
-    )?;
+    let (eye_pictures_tx, eye_pictures) = match &args.eye_pictures {
+        Some(dir) => {
+            anyhow::ensure!(
+                matches!(args.mode, Mode::Xr),
+                "--eye-pictures needs --mode xr: only a headset has eyes to picture"
+            );
+            std::fs::create_dir_all(dir).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot make the eye pictures' folder {}: {e}",
+                    dir.display()
+                )
+            })?;
+            let (tx, requests) = std_mpsc::channel();
+            let link = EyePicturesLink {
+                dir: dir.clone(),
+                requests,
+            };
+            (Some(tx), Some(link))
+        }
+        None => (None, None),
+    };
+    read_commands(CommandLinks {
+        recording: recording_requests_tx.clone(),
+        mute: mute_requests_tx.clone(),
+        acknowledge: acknowledge_tx.clone(),
+        eye_pictures: eye_pictures_tx,
+    })?;
     let estimate_bps = Arc::new(AtomicU64::new(0));
 
     let encoder = VideoEncoder::new(width, height, args.fps, args.bitrate)?;
@@ -346,6 +374,7 @@ fn main() -> anyhow::Result<()> {
             acknowledge_requests: acknowledge_tx,
             muted,
             room_status: room_status_rx,
+            eye_pictures,
         },
     )
     .run();
@@ -357,45 +386,46 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
-/// Reads the wearer's commands from standard input, one a line: `record`, `stop`, `toggle`
-/// (the room's recording; the R key in a window), `mute`, `unmute`, `ack` (acknowledge the
-/// newest mark) — what a voice command would send; controller buttons do the same in XR mode.
-fn read_commands(
-    requests: mpsc::UnboundedSender<RecordingRequest>,
-    mute_requests: mpsc::UnboundedSender<MuteRequest>,
+/// Where the wearer's commands go.
+struct CommandLinks {
+    recording: mpsc::UnboundedSender<RecordingRequest>,
+    mute: mpsc::UnboundedSender<MuteRequest>,
     acknowledge: mpsc::UnboundedSender<()>,
-) -> anyhow::Result<()> {
+    /// `Some` with `--eye-pictures DIR` in XR mode.
+    eye_pictures: Option<std_mpsc::Sender<()>>,
+}
+
+/// Reads the wearer's commands from standard input, one a line (see `wearer_commands`).
+fn read_commands(links: CommandLinks) -> anyhow::Result<()> {
     std::thread::Builder::new()
         .name("commands".into())
         .spawn(move || {
             for line in std::io::stdin().lines() {
                 let Ok(line) = line else { return };
-                if line.trim().is_empty() {
-                    continue;
-                }
-                if line.trim() == "ack" {
-                    if acknowledge.send(()).is_err() {
-                        return;
+                let sent = match WearerCommand::parse(&line) {
+                    Ok(None) => true,
+                    Ok(Some(WearerCommand::Recording(request))) => {
+                        links.recording.send(request).is_ok()
                     }
-                    continue;
-                }
-                if let Some(request) = MuteRequest::parse(&line) {
-                    if mute_requests.send(request).is_err() {
-                        return;
-                    }
-                    continue;
-                }
-                match RecordingRequest::parse(&line) {
-                    Ok(request) => {
-                        if requests.send(request).is_err() {
-                            return;
+                    Ok(Some(WearerCommand::Mute(request))) => links.mute.send(request).is_ok(),
+                    Ok(Some(WearerCommand::Acknowledge)) => links.acknowledge.send(()).is_ok(),
+                    Ok(Some(WearerCommand::EyePictures)) => match &links.eye_pictures {
+                        Some(eyes) => eyes.send(()).is_ok(),
+                        None => {
+                            eprintln!(
+                                "spotter-headset: 'eyes' writes the eyes' pictures in --mode xr \
+                                 with --eye-pictures DIR"
+                            );
+                            true
                         }
+                    },
+                    Err(e) => {
+                        eprintln!("spotter-headset: {e}");
+                        true
                     }
-                    Err(_) => eprintln!(
-                        "spotter-headset: unknown command '{}' (commands: record, stop, toggle, \
-                         mute, unmute, ack)",
-                        line.trim()
-                    ),
+                };
+                if !sent {
+                    return;
                 }
             }
         })?;

@@ -60,6 +60,7 @@ fn harness(scene: FactoryScene) -> Harness {
             away: tokio::sync::watch::channel(false).0,
             mute_requests: tokio::sync::mpsc::unbounded_channel().0,
             acknowledge_requests: tokio::sync::mpsc::unbounded_channel().0,
+            eye_pictures: None,
             room_status: room_status_rx,
             muted: muted.clone(),
         },

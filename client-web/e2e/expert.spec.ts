@@ -22,6 +22,7 @@ import {
   keyWorldPoint,
   markerWorld,
   newAnnotation,
+  nextShown,
   mouthToEarDelays,
   openExpert,
   overlayPixels,
@@ -392,7 +393,7 @@ test('h) an arrow dragged onto conveyor-1 has its head at the marker', async ({ 
     let frameRtp = 0;
     // The head is aimed with the frame read just before the press; should the video move on to
     // another frame in between, the arrow is placed on that frame: delete it and drag again.
-    for (let attempt = 1; attempt <= 3 && !arrow; attempt++) {
+    for (let attempt = 1; attempt <= 5 && !arrow; attempt++) {
       const known = new Set((await room(request)).annotations.map((a) => a.id));
       // The camera sweeps: wait until the marker (and so the tail, above-left) is well inside.
       const first = await waitUntilInView(page, [marker], 0.15);
@@ -400,7 +401,7 @@ test('h) an arrow dragged onto conveyor-1 has its head at the marker', async ({ 
       if (!guess) throw new Error("conveyor-1's marker is behind the camera");
       const tail: [number, number] = [guess[0] - 90, guess[1] - 70];
       await page.mouse.move(tail[0], tail[1]);
-      const { shown, rect } = await shownNow(page);
+      const { shown, rect } = await nextShown(page);
       const head = projectToPage(shown.frame, rect, marker);
       if (!head) throw new Error("conveyor-1's marker is behind the camera");
       await page.mouse.down();

@@ -90,7 +90,7 @@ export function keyWorldPoint(a: Annotation): V3 {
 }
 
 /** Normalised image coordinates (0..1, origin top-left) of `world` in `frame`, null if behind. */
-export function projectNormalized(frame: FrameMeta, world: V3): [number, number] | null {
+export function projectNormalized(frame: Pick<FrameMeta, 'pose' | 'intrinsics'>, world: V3): [number, number] | null {
   const { pose, intrinsics: k } = frame;
   const [qx, qy, qz, qw] = pose.rotation;
   const d: V3 = [world[0] - pose.position[0], world[1] - pose.position[1], world[2] - pose.position[2]];
@@ -196,6 +196,38 @@ export async function shownNow(page: Page): Promise<{ shown: Shown; rect: PageRe
 }
 
 /**
+ * The next frame the page displays and the video rectangle, read as soon as it is displayed
+ * (the page's own timers, not a round trip each): a click aimed with it has nearly the whole
+ * frame interval to land before the video moves on. While frozen, after `timeoutMs`, the frame
+ * on screen.
+ */
+export async function nextShown(page: Page, timeoutMs = 2_000): Promise<{ shown: Shown; rect: PageRect }> {
+  const r = await page.evaluate(
+    (timeoutMs) =>
+      new Promise<{ shown: Shown; rect: PageRect } | null>((resolve) => {
+        const s = window.__spotter;
+        const before = s?.displayed?.rtpTimestamp;
+        const end = performance.now() + timeoutMs;
+        const look = () => {
+          const d = s?.displayed;
+          const rect = s?.videoRect();
+          if (d && rect && (d.rtpTimestamp !== before || performance.now() > end)) {
+            resolve({ shown: { rtpTimestamp: d.rtpTimestamp, frame: d.frame }, rect });
+          } else if (performance.now() > end) {
+            resolve(null);
+          } else {
+            setTimeout(look, 2);
+          }
+        };
+        look();
+      }),
+    timeoutMs,
+  );
+  if (!r) throw new Error('no displayed frame or video rectangle');
+  return r;
+}
+
+/**
  * Waits until every one of `points` projects into the displayed frame at least `margin`
  * (normalised) from its edges: the camera sweeps, and some equipment leaves the view.
  */
@@ -288,9 +320,10 @@ export async function pointAtEquipment(
   // The click is aimed with the frame read just before it; should the video move on to another
   // frame in between, the mark is placed on that frame (correctly, but not on the marker):
   // delete it and click again.
-  for (let attempt = 1; attempt <= 3; attempt++) {
+  for (let attempt = 1; attempt <= 5; attempt++) {
     const known = new Set((await room(request)).annotations.map((a) => a.id));
-    const { shown, rect } = await waitUntilInView(page, [marker], 0.1);
+    await waitUntilInView(page, [marker], 0.1);
+    const { shown, rect } = await nextShown(page);
     const at = projectToPage(shown.frame, rect, marker);
     if (!at) throw new Error(`${id}'s marker is behind the camera`);
     await pointer.clickAt(page, at[0], at[1]);
@@ -312,8 +345,8 @@ export async function clickInVideo(
   fx: number,
   fy: number,
 ): Promise<{ annotation: Annotation; shown: Shown }> {
-  const { shown, rect } = await shownNow(page);
   const known = new Set((await room(request)).annotations.map((a) => a.id));
+  const { shown, rect } = await nextShown(page);
   await pointer.clickAt(page, rect.x + rect.width * fx, rect.y + rect.height * fy);
   return { annotation: await newAnnotation(request, known), shown };
 }
@@ -461,18 +494,49 @@ export async function videoPinkPixels(
   radius: number,
   rect?: PageRect,
 ): Promise<VideoPixels | null> {
+  return pinkPixelsIn(page, null, uv, radius, rect?.width ?? null);
+}
+
+/**
+ * The same count in a PNG picture (`png`'s bytes), decoded by the browser in `page`: one with
+ * no content security policy to refuse a data: URL, such as a blank page.
+ */
+export async function picturePinkPixels(
+  page: Page,
+  png: Buffer,
+  uv: [number, number],
+  radius: number,
+): Promise<VideoPixels | null> {
+  return pinkPixelsIn(page, png.toString('base64'), uv, radius, null);
+}
+
+async function pinkPixelsIn(
+  page: Page,
+  pngBase64: string | null,
+  uv: [number, number],
+  radius: number,
+  rectWidth: number | null,
+): Promise<VideoPixels | null> {
   return page.evaluate(
-    ({ uv, radius, rectWidth }) => {
-      const video = document.querySelector('video');
-      if (!video || video.videoWidth === 0) return null;
-      const w = video.videoWidth;
-      const h = video.videoHeight;
+    async ({ png, uv, radius, rectWidth }) => {
+      let source: CanvasImageSource;
+      let w: number;
+      let h: number;
+      if (png !== null) {
+        const blob = await (await fetch(`data:image/png;base64,${png}`)).blob();
+        const bitmap = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+        [source, w, h] = [bitmap, bitmap.width, bitmap.height];
+      } else {
+        const video = document.querySelector('video');
+        if (!video || video.videoWidth === 0) return null;
+        [source, w, h] = [video, video.videoWidth, video.videoHeight];
+      }
       const canvas = document.createElement('canvas');
       canvas.width = w;
       canvas.height = h;
       const ctx = canvas.getContext('2d', { willReadFrequently: true });
       if (!ctx) return null;
-      ctx.drawImage(video, 0, 0, w, h);
+      ctx.drawImage(source, 0, 0, w, h);
       const r = rectWidth ? Math.max(radius, (radius * w) / rectWidth) : radius;
       const cx = uv[0] * w;
       const cy = uv[1] * h;
@@ -503,7 +567,7 @@ export async function videoPinkPixels(
       }
       return count ? { count, dx: sx / count - cx, dy: sy / count - cy } : { count, dx: 0, dy: 0 };
     },
-    { uv, radius, rectWidth: rect?.width ?? null },
+    { png: pngBase64, uv, radius, rectWidth },
   );
 }
 
@@ -537,7 +601,7 @@ export function headsetVoiceReports(): { frames: number; voices: number; loudest
 }
 
 /** The headset's log lines (colours stripped) that contain `marker`, oldest first. */
-function headsetLogLines(marker: string): string[] {
+export function headsetLogLines(marker: string): string[] {
   const path = process.env.SPOTTER_HEADSET_LOG;
   if (!path) throw new Error('SPOTTER_HEADSET_LOG is not set (the test script sets it)');
   const plain = readFileSync(path, 'utf8').replace(/\x1b\[[0-9;]*m/g, ''); // eslint-disable-line no-control-regex

@@ -1,7 +1,8 @@
 // The expert's side of a headset in OpenXR mode on a real runtime (Monado, headless, a
 // simulated head that the runtime moves): the video decodes, and a click on equipment resolves
 // to that equipment with the runtime's head pose and shows in the headset's own video; when the
-// runtime takes the headset from Spotter, the room shows the technician away.
+// runtime takes the headset from Spotter, the room shows the technician away; the mark is in
+// both eyes' pictures where each eye's view projects it.
 import { spawn } from 'node:child_process';
 import { expect, test } from '@playwright/test';
 import {
@@ -11,12 +12,16 @@ import {
   deleteViaPage,
   dist3,
   expectVideoPlays,
+  headsetShownUs,
   keyWorldPoint,
   openExpert,
   pinkPixelsAtPoint,
+  picturePinkPixels,
   pointAtEquipment,
+  projectNormalized,
   shownNow,
 } from './helpers';
+import { eyeCamera, eyePictures, type EyeShot } from './eyes';
 
 test('a) the page decodes the XR headset video, stamped with tracked poses', async ({ browser }) => {
   const page = await openExpert(browser, 'Ana');
@@ -87,6 +92,59 @@ test('c) another app taking the headset shows the technician away, and back when
   try {
     await expect(page.locator('.participant.role-technician .away'), 'back when the headset is returned').toHaveCount(0, { timeout: 30_000 });
   } finally {
+    await closePage(page);
+  }
+});
+
+test("d) the mark shows in both eyes where each eye's view projects it, and stays put as the head moves", async ({
+  browser,
+  request,
+}) => {
+  const page = await openExpert(browser, 'Ana');
+  // A blank page decodes the eyes' PNGs (the expert's page allows no data: URLs).
+  const decoder = await browser.newPage();
+  try {
+    await clearAnnotations(page, request);
+    const { annotation } = await pointAtEquipment(page, request, 'panel-1');
+    const world = keyWorldPoint(annotation);
+    await expect.poll(() => headsetShownUs(annotation.id), { timeout: 10_000 }).not.toBeNull();
+    // Two frames 1.5 s apart: the runtime's simulated head has moved and turned between them.
+    const shots: EyeShot[] = [await eyePictures()];
+    await page.waitForTimeout(1500);
+    shots.push(await eyePictures());
+    const seen: { x: number; y: number }[][] = [];
+    for (const shot of shots) {
+      const inShot: { x: number; y: number }[] = [];
+      for (const eye of shot.eyes) {
+        const camera = eyeCamera(eye);
+        const uv = projectNormalized(camera, world);
+        expect(uv, `panel-1's mark is in front of the ${eye.eye} eye`).not.toBeNull();
+        if (!uv) continue;
+        const pink = await picturePinkPixels(decoder, eye.png, uv, 15);
+        const at = { x: uv[0] * eye.width, y: uv[1] * eye.height };
+        console.log(
+          `shot ${shot.shot}, ${eye.eye} eye (${eye.width}x${eye.height}): the mark projects to ` +
+            `(${at.x.toFixed(1)}, ${at.y.toFixed(1)}); ${pink?.count ?? 0} pink pixels, centred ` +
+            `${Math.hypot(pink?.dx ?? 0, pink?.dy ?? 0).toFixed(2)} px from it`,
+        );
+        expect(pink?.count, `the mark in the ${eye.eye} eye`).toBeGreaterThanOrEqual(3);
+        expect(Math.hypot(pink?.dx ?? 99, pink?.dy ?? 99), `where the ${eye.eye} eye projects it`).toBeLessThan(1.5);
+        inShot.push({ x: at.x + (pink?.dx ?? 0), y: at.y + (pink?.dy ?? 0) });
+      }
+      const [left, right] = inShot;
+      if (left && right) console.log(`shot ${shot.shot}: the eyes see it ${(left.x - right.x).toFixed(1)} px apart`);
+      seen.push(inShot);
+    }
+    // World-locked, not head-locked: the head moved, so the mark moved in the eyes' pictures,
+    // each time to where the eye's new view puts it (checked above).
+    const [first, second] = shots;
+    const headMoved = dist3(first?.eyes[0]?.pose.position ?? [0, 0, 0], second?.eyes[0]?.pose.position ?? [0, 0, 0]);
+    const markMoved = Math.hypot((seen[1]?.[0]?.x ?? 0) - (seen[0]?.[0]?.x ?? 0), (seen[1]?.[0]?.y ?? 0) - (seen[0]?.[0]?.y ?? 0));
+    console.log(`between the shots the left eye moved ${(headMoved * 1000).toFixed(0)} mm and the mark ${markMoved.toFixed(1)} px in it`);
+    expect(markMoved, 'the head moved enough to tell world-locked from head-locked').toBeGreaterThan(3);
+    await deleteViaPage(page, annotation, request);
+  } finally {
+    await decoder.close();
     await closePage(page);
   }
 });

@@ -135,6 +135,7 @@ fn main() -> anyhow::Result<()> {
             away: tokio::sync::watch::channel(false).0,
             mute_requests: tokio::sync::mpsc::unbounded_channel().0,
             acknowledge_requests: tokio::sync::mpsc::unbounded_channel().0,
+            eye_pictures: None,
             room_status: tokio::sync::watch::channel(Default::default()).1,
             muted: Default::default(),
         },

@@ -97,6 +97,14 @@ pub struct RenderLinks {
     pub mute_requests: tokio::sync::mpsc::UnboundedSender<crate::microphone_mute::MuteRequest>,
     /// The wearer acknowledges the newest mark (XR mode: a controller button).
     pub acknowledge_requests: tokio::sync::mpsc::UnboundedSender<()>,
+    /// XR mode: the `eyes` command's requests for what each eye shows.
+    pub eye_pictures: Option<EyePicturesLink>,
+}
+
+/// `--eye-pictures DIR`: each request writes what the eyes show now into `dir`.
+pub struct EyePicturesLink {
+    pub dir: std::path::PathBuf,
+    pub requests: mpsc::Receiver<()>,
 }
 
 /// What the OpenXR mode reports to the session: the wearer's presence and their buttons.
@@ -106,6 +114,7 @@ pub struct XrLinks {
     pub recording_requests: tokio::sync::mpsc::UnboundedSender<RecordingRequest>,
     pub mute_requests: tokio::sync::mpsc::UnboundedSender<crate::microphone_mute::MuteRequest>,
     pub acknowledge_requests: tokio::sync::mpsc::UnboundedSender<()>,
+    pub eye_pictures: Option<EyePicturesLink>,
 }
 
 /// Builds the app; `app.run()` renders until the process ends.
@@ -202,6 +211,7 @@ pub fn build_app(config: RenderConfig, links: RenderLinks) -> App {
                 recording_requests: recording_requests_for_xr,
                 mute_requests: links.mute_requests,
                 acknowledge_requests: links.acknowledge_requests,
+                eye_pictures: links.eye_pictures,
             },
         );
     }

@@ -9,6 +9,7 @@
 //! - [`clock`]: the runtime's time against CLOCK_MONOTONIC and the Unix clock;
 //! - [`lifecycle`]: the session's states in the log, and a clean end when the runtime goes;
 //! - [`actions`]: the wearer's controller buttons and pinches (mute, recording, acknowledge);
+//! - [`eye_pictures`]: what each eye shows, written on the wearer's `eyes` command;
 //! - [`frame_submit`]: the render world's frame calls, which stop, rather than panic, when the
 //!   runtime has gone.
 
@@ -16,6 +17,10 @@
 mod actions;
 #[cfg(feature = "xr")]
 mod clock;
+#[cfg(feature = "xr")]
+mod eye_pictures;
+#[cfg(feature = "xr")]
+mod eye_shots;
 #[cfg(feature = "xr")]
 mod frame_submit;
 #[cfg(feature = "xr")]
@@ -81,6 +86,9 @@ pub fn add(app: &mut App, config: &RenderConfig, links: crate::render::XrLinks) 
         links.acknowledge_requests,
     );
     frame_submit::add(app);
+    if let Some(link) = links.eye_pictures {
+        eye_pictures::add(app, link);
+    }
     app.add_systems(Update, eyes_see_own_view).add_systems(
         bevy_mod_xr::session::XrSessionCreated,
         report_scene_understanding,

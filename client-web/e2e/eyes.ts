@@ -1,0 +1,60 @@
+// What the XR headset's eyes show: the wearer's `eyes` command makes the headset write both
+// eyes' pictures of one frame with the pose and field of view each eye had in it, as submitted
+// to the runtime (client-headset/src/xr/eye_pictures.rs).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Intrinsics, Pose } from '../src/generated/protocol';
+import { headsetCommand } from './helpers';
+
+export interface Eye {
+  eye: 'left' | 'right';
+  /** The PNG's bytes. */
+  png: Buffer;
+  width: number;
+  height: number;
+  pose: Pose;
+  fov: { angle_left: number; angle_right: number; angle_up: number; angle_down: number };
+}
+
+export interface EyeShot {
+  shot: number;
+  eyes: Eye[];
+}
+
+let asked = 0;
+
+/** Asks the headset for its eyes' pictures and waits for them. */
+export async function eyePictures(timeoutMs = 15_000): Promise<EyeShot> {
+  const dir = process.env.SPOTTER_EYE_PICTURES;
+  if (!dir) throw new Error('SPOTTER_EYE_PICTURES is not set (the test script sets it)');
+  // Shots are numbered from 1 in the headset's session; a later one than any seen is this one.
+  let next = asked + 1;
+  while (existsSync(join(dir, `eyes-${next}.json`))) next++;
+  headsetCommand('eyes');
+  const path = join(dir, `eyes-${next}.json`);
+  const end = Date.now() + timeoutMs;
+  while (!existsSync(path)) {
+    if (Date.now() > end) throw new Error(`the headset wrote no ${path} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  asked = next;
+  const written = JSON.parse(readFileSync(path, 'utf8')) as { shot: number; eyes: (Omit<Eye, 'png'> & { picture: string })[] };
+  return {
+    shot: written.shot,
+    eyes: written.eyes.map(({ picture, ...eye }) => ({ ...eye, png: readFileSync(join(dir, picture)) })),
+  };
+}
+
+/**
+ * The eye as a pinhole camera, for `projectNormalized`: OpenXR's angles (left and down
+ * negative) as focal lengths and a principal point, in the picture's pixels.
+ */
+export function eyeCamera(eye: Eye): { pose: Pose; intrinsics: Intrinsics } {
+  const { angle_left: l, angle_right: r, angle_up: u, angle_down: d } = eye.fov;
+  const fx = eye.width / (Math.tan(r) - Math.tan(l));
+  const fy = eye.height / (Math.tan(u) - Math.tan(d));
+  return {
+    pose: eye.pose,
+    intrinsics: { fx, fy, cx: -Math.tan(l) * fx, cy: Math.tan(u) * fy, width: eye.width, height: eye.height },
+  };
+}
