@@ -21,6 +21,7 @@ use spotter_headset::render::{
 use spotter_headset::scene::{FactoryScene, default_scene_path};
 use spotter_headset::session::{self, OutgoingFrame, SessionConfig, SessionLinks};
 use spotter_headset::surfaces::KnownWorld;
+use spotter_headset::surfaces::planes::DetectedPlanes;
 use spotter_headset::voice::{HeardSink, VoiceSource};
 use spotter_headset::wearer_commands::WearerCommand;
 use spotter_protocol::FrameMeta;
@@ -296,11 +297,14 @@ fn main() -> anyhow::Result<()> {
         video_bitrate: args.bitrate,
     };
     let session_muted = muted.clone();
+    // What the runtime's plane detection finds (XR mode, a camera source), for resolving.
+    let detected_planes = DetectedPlanes::default();
     let known_world = match &frame_source {
         FrameSource::Virtual => KnownWorld::virtual_scene(&scene),
         // The fallbacks stand in the world the camera rig places the tracking space in.
         FrameSource::Camera(calibration) => KnownWorld::real_world(
             CameraRig::on_real_camera(calibration.head_from_camera).world_from_stage,
+            detected_planes.clone(),
         ),
     };
     let audio_device = args.audio_device.clone();
@@ -375,6 +379,7 @@ fn main() -> anyhow::Result<()> {
             muted,
             room_status: room_status_rx,
             eye_pictures,
+            detected_planes,
         },
     )
     .run();

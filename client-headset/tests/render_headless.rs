@@ -61,6 +61,7 @@ fn harness(scene: FactoryScene) -> Harness {
             mute_requests: tokio::sync::mpsc::unbounded_channel().0,
             acknowledge_requests: tokio::sync::mpsc::unbounded_channel().0,
             eye_pictures: None,
+            detected_planes: Default::default(),
             room_status: room_status_rx,
             muted: muted.clone(),
         },

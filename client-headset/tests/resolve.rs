@@ -1,17 +1,26 @@
 //! Resolving strokes: a mark at the pixel of a piece of equipment anchors to that equipment
 //! at the true surface point, through the pose of the frame it was drawn on.
 
-use glam::{Vec2, Vec3};
+use glam::{Quat, Vec2, Vec3};
 use spotter_headset::frame_history::FrameHistory;
 use spotter_headset::resolve::resolve;
-use spotter_headset::scene::{FactoryScene, default_scene_path};
+use spotter_headset::scene::{Equipment, FactoryScene, default_scene_path};
 use spotter_headset::surfaces::SurfaceStack;
+use spotter_headset::surfaces::planes::{DetectedPlane, DetectedPlanes};
 use spotter_protocol::{
     AnnotationKind, AnnotationRequest, ErrorCode, FrameMeta, Pose, ResolveRequest, SurfaceQuality,
 };
 
 fn scene() -> FactoryScene {
     FactoryScene::load(&default_scene_path()).unwrap()
+}
+
+fn named<'a>(scene: &'a FactoryScene, id: &str) -> &'a Equipment {
+    scene
+        .equipment
+        .iter()
+        .find(|e| e.id.as_str() == id)
+        .unwrap()
 }
 
 /// Ten seconds of the scripted look-around at 30 frames per second.
@@ -101,11 +110,7 @@ fn the_pose_of_the_frame_drawn_on_is_used_not_the_latest() {
     let history = history(&scene);
     let old = *history.get(1_000 + 160 * 3000).unwrap();
     let latest = *history.latest().unwrap();
-    let panel = scene
-        .equipment
-        .iter()
-        .find(|e| e.id.as_str() == "panel-1")
-        .unwrap();
+    let panel = named(&scene, "panel-1");
     let uv = normalized(&old, panel.marker_world());
     assert!(
         (normalized(&latest, panel.marker_world()) - uv).length() > 0.02,
@@ -125,11 +130,7 @@ fn an_arrow_keeps_its_head_on_the_equipment_and_its_drawn_direction() {
     let scene = scene();
     let history = history(&scene);
     let frame = *history.latest().unwrap();
-    let pump = scene
-        .equipment
-        .iter()
-        .find(|e| e.id.as_str() == "pump-1")
-        .unwrap();
+    let pump = named(&scene, "pump-1");
     let head = normalized(&frame, pump.marker_world());
     let tail = head + Vec2::new(0.1, -0.15);
     let annotation = resolve(
@@ -183,12 +184,8 @@ fn off_the_virtual_scene_a_mark_lands_on_the_floor_or_ahead_and_says_it_is_an_es
     let history = history(&scene);
     let frame = *history.latest().unwrap();
     let stage_floor = Pose::IDENTITY;
-    let surfaces = SurfaceStack::real_world(stage_floor);
-    let pump = scene
-        .equipment
-        .iter()
-        .find(|e| e.id.as_str() == "pump-1")
-        .unwrap();
+    let surfaces = SurfaceStack::real_world(stage_floor, Default::default());
+    let pump = named(&scene, "pump-1");
     let at_pump = resolve(
         &request(
             AnnotationKind::Point,
@@ -216,4 +213,41 @@ fn off_the_virtual_scene_a_mark_lands_on_the_floor_or_ahead_and_says_it_is_an_es
     assert_eq!(sky.surface, SurfaceQuality::Estimate);
     let ahead = sky.world_points()[0] - frame.pose.position;
     assert!((ahead.length() - 1.5).abs() < 1e-3, "{ahead}");
+}
+
+#[test]
+fn on_a_plane_the_runtime_detected_a_mark_lands_on_it_and_says_plane() {
+    // A real camera, and the runtime has detected the pump's front as a plane facing the
+    // camera: the mark lands on the plane, not on the floor behind it.
+    let scene = scene();
+    let history = history(&scene);
+    let frame = *history.latest().unwrap();
+    let pump = named(&scene, "pump-1");
+    let marker = pump.marker_world();
+    let toward_camera = (frame.pose.position - marker).normalize();
+    let planes = DetectedPlanes::default();
+    planes.replace(vec![DetectedPlane {
+        // The plane's normal (+Y) toward the camera.
+        stage_from_plane: Pose::new(marker, Quat::from_rotation_arc(Vec3::Y, toward_camera)),
+        width: 0.5,
+        depth: 0.5,
+    }]);
+    let surfaces = SurfaceStack::real_world(Pose::IDENTITY, planes);
+    let mark = resolve(
+        &request(
+            AnnotationKind::Point,
+            &frame,
+            vec![normalized(&frame, marker)],
+        ),
+        &history,
+        &surfaces,
+    )
+    .unwrap();
+    assert_eq!(mark.surface, SurfaceQuality::Plane);
+    assert_eq!(mark.anchor.equipment_id(), None);
+    let placed = mark.world_points()[0];
+    assert!(
+        placed.distance(marker) < 2e-3,
+        "{placed} vs the marker {marker}"
+    );
 }

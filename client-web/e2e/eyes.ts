@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Intrinsics, Pose } from '../src/generated/protocol';
+import type { Page } from '@playwright/test';
 import { headsetCommand } from './helpers';
 
 export interface Eye {
@@ -57,4 +58,42 @@ export function eyeCamera(eye: Eye): { pose: Pose; intrinsics: Intrinsics } {
     pose: eye.pose,
     intrinsics: { fx, fy, cx: -Math.tan(l) * fx, cy: Math.tan(u) * fy, width: eye.width, height: eye.height },
   };
+}
+
+/**
+ * Row `y` of an eye's picture as RGB triples, decoded by the browser in `page` (a page with no
+ * content security policy, such as a blank one).
+ */
+export async function pictureRow(page: Page, png: Buffer, y: number): Promise<[number, number, number][]> {
+  return page.evaluate(
+    async ({ png, y }) => {
+      const blob = await (await fetch(`data:image/png;base64,${png}`)).blob();
+      const bitmap = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+      const canvas = document.createElement('canvas');
+      [canvas.width, canvas.height] = [bitmap.width, bitmap.height];
+      const ctx = canvas.getContext('2d', { willReadFrequently: true });
+      if (!ctx) return [];
+      ctx.drawImage(bitmap, 0, 0);
+      const data = ctx.getImageData(0, y, bitmap.width, 1).data;
+      return Array.from({ length: bitmap.width }, (_, x): [number, number, number] => [
+        data[x * 4] ?? 0,
+        data[x * 4 + 1] ?? 0,
+        data[x * 4 + 2] ?? 0,
+      ]);
+    },
+    { png: png.toString('base64'), y },
+  );
+}
+
+/**
+ * The status panel's plate along `row` (the picture's top-left corner, where it stands): the
+ * first and last column of the run of the plate's colour through column `inside`.
+ */
+export function plateRun(row: readonly [number, number, number][], inside: number): { first: number; last: number } {
+  const plate = row[inside] ?? [0, 0, 0];
+  const same = (x: number) => row[x]?.every((v, i) => Math.abs(v - (plate[i] ?? 0)) <= 6) ?? false;
+  let [first, last] = [inside, inside];
+  while (first > 0 && same(first - 1)) first--;
+  while (last < row.length - 1 && same(last + 1)) last++;
+  return { first, last };
 }

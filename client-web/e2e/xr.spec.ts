@@ -21,7 +21,7 @@ import {
   projectNormalized,
   shownNow,
 } from './helpers';
-import { eyeCamera, eyePictures, type EyeShot } from './eyes';
+import { eyeCamera, eyePictures, pictureRow, plateRun, type EyeShot } from './eyes';
 
 test('a) the page decodes the XR headset video, stamped with tracked poses', async ({ browser }) => {
   const page = await openExpert(browser, 'Ana');
@@ -142,6 +142,27 @@ test("d) the mark shows in both eyes where each eye's view projects it, and stay
     const markMoved = Math.hypot((seen[1]?.[0]?.x ?? 0) - (seen[0]?.[0]?.x ?? 0), (seen[1]?.[0]?.y ?? 0) - (seen[0]?.[0]?.y ?? 0));
     console.log(`between the shots the left eye moved ${(headMoved * 1000).toFixed(0)} mm and the mark ${markMoved.toFixed(1)} px in it`);
     expect(markMoved, 'the head moved enough to tell world-locked from head-locked').toBeGreaterThan(3);
+
+    // The status panel, head-locked near the left edge, is whole in both eyes: the right eye
+    // sees it further left, and it stands where that eye still sees all of it.
+    const widths: number[] = [];
+    for (const eye of first?.eyes ?? []) {
+      let plate = { first: 0, last: -1 };
+      const inside = Math.round(eye.width * 0.12);
+      const sky = (await pictureRow(decoder, eye.png, 0))[inside] ?? [0, 0, 0];
+      // The plate's rows near the top (darker than the sky above it); the widest run skips the
+      // rows its letters cross.
+      for (let y = Math.round(eye.height * 0.04); y <= Math.round(eye.height * 0.1); y++) {
+        const row = await pictureRow(decoder, eye.png, y);
+        if ((row[inside] ?? sky).every((v, i) => Math.abs(v - (sky[i] ?? 0)) < 20)) continue;
+        const run = plateRun(row, inside);
+        if (run.last - run.first > plate.last - plate.first) plate = run;
+      }
+      console.log(`the status panel in the ${eye.eye} eye: columns ${plate.first} to ${plate.last}`);
+      expect(plate.first, `the panel's left edge is inside the ${eye.eye} eye`).toBeGreaterThan(0);
+      widths.push(plate.last - plate.first + 1);
+    }
+    expect(Math.abs((widths[0] ?? 0) - (widths[1] ?? 99)), 'as wide in both eyes').toBeLessThanOrEqual(2);
     await deleteViaPage(page, annotation, request);
   } finally {
     await decoder.close();

@@ -136,6 +136,7 @@ fn main() -> anyhow::Result<()> {
             mute_requests: tokio::sync::mpsc::unbounded_channel().0,
             acknowledge_requests: tokio::sync::mpsc::unbounded_channel().0,
             eye_pictures: None,
+            detected_planes: Default::default(),
             room_status: tokio::sync::watch::channel(Default::default()).1,
             muted: Default::default(),
         },

@@ -10,6 +10,7 @@ use crate::recording::{RecordingIndicator, RecordingRequest};
 use crate::room_status::RoomStatus;
 use bevy::camera::RenderTarget;
 use bevy::camera::visibility::RenderLayers;
+use bevy::math::Affine3A;
 use bevy::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -23,6 +24,12 @@ pub const OWN_VIEW_ONLY: usize = 1;
 /// agree on where it is).
 #[derive(Component)]
 pub struct OwnView;
+
+/// Another eye showing the own view from beside the `OwnView` one (XR mode: the right eye).
+/// What sits near the view's left edge is placed so that this eye sees it whole too: at the
+/// lights' distance the eyes' views are a few centimetres apart.
+#[derive(Component)]
+pub struct OtherEye;
 
 /// A light in the corner of the wearer's view; `x` is its place across the view (NDC), `size`
 /// its radius against the others'.
@@ -191,15 +198,35 @@ pub(super) fn light_place(
     distance: f32,
     fraction: f32,
 ) -> (Vec3, f32) {
-    let view_from_clip = clip_from_view.inverse();
-    // A point on the ray through (x, y) (the near plane: depth 1 in reverse Z), scaled to
-    // `distance` ahead.
     let ahead = |x: f32, y: f32| {
-        let p = view_from_clip.project_point3(Vec3::new(x, y, 1.0));
-        p * (distance / -p.z)
+        seen_on_own_plane(clip_from_view, Affine3A::IDENTITY, x, y, distance).unwrap_or(Vec3::ZERO)
     };
     let height = (ahead(x, 1.0) - ahead(x, -1.0)).length();
     (ahead(x, y), height * fraction)
+}
+
+/// Where the ray of a camera with `clip_from_view`, standing at `own_from_camera` in the own
+/// view's frame (the identity for the own view itself), through (x, y) (NDC) meets the own
+/// view's plane `distance` ahead; in the own view's frame. None when the ray does not go
+/// ahead of the own view.
+pub(super) fn seen_on_own_plane(
+    clip_from_view: Mat4,
+    own_from_camera: Affine3A,
+    x: f32,
+    y: f32,
+    distance: f32,
+) -> Option<Vec3> {
+    // A point on the ray (the near plane: depth 1 in reverse Z), in the own view's frame.
+    let on_ray = clip_from_view
+        .inverse()
+        .project_point3(Vec3::new(x, y, 1.0));
+    let origin = Vec3::from(own_from_camera.translation);
+    let dir = own_from_camera.transform_vector3(on_ray);
+    if dir.z > -1e-6 {
+        return None;
+    }
+    let along = (-distance - origin.z) / dir.z;
+    (along > 0.0).then(|| origin + dir * along)
 }
 
 /// The camera's projection, or None while it cannot place anything: an eye's before the
@@ -288,6 +315,27 @@ mod tests {
     /// Where `view` lands in normalised device coordinates.
     fn ndc(clip_from_view: Mat4, view: Vec3) -> Vec2 {
         clip_from_view.project_point3(view).truncate()
+    }
+
+    #[test]
+    fn the_right_eyes_corner_lands_an_eye_apart_on_the_left_eyes_plane_and_shows_at_its_corner() {
+        let eye = Mat4::frustum_rh(-0.06, 0.04, -0.055, 0.045, 0.05, 1000.0);
+        let (left_corner, _) = light_place(eye, -0.95, 0.9, 0.5, 0.0);
+        // Parallel eyes 64 mm apart: the right one's corner is 64 mm further right.
+        let right_from_left = Affine3A::from_translation(Vec3::new(0.064, 0.0, 0.0));
+        let right_corner = seen_on_own_plane(eye, right_from_left, -0.95, 0.9, 0.5).unwrap();
+        assert!((right_corner - left_corner - Vec3::new(0.064, 0.0, 0.0)).length() < 1e-4);
+        let in_right_eye = ndc(
+            eye,
+            right_from_left.inverse().transform_point3(right_corner),
+        );
+        assert!(
+            (in_right_eye - Vec2::new(-0.95, 0.9)).length() < 1e-3,
+            "{in_right_eye}"
+        );
+        // A camera looking the other way never sees the own view's plane.
+        let behind = Affine3A::from_rotation_y(std::f32::consts::PI);
+        assert_eq!(seen_on_own_plane(eye, behind, 0.0, 0.0, 0.5), None);
     }
 
     #[test]

@@ -16,7 +16,7 @@ mod status_panel;
 pub use annotations::AnnotationUpdate;
 pub use camera_picture::NewPicture;
 pub use capture::{CameraPose, CapturedFrame, PoseSourceSet, TrackingStamp};
-pub use hud::{OWN_VIEW_ONLY, OwnView, own_view_camera};
+pub use hud::{OWN_VIEW_ONLY, OtherEye, OwnView, own_view_camera};
 
 use crate::camera::calibration::Calibration;
 use crate::camera::feed::CameraFrame;
@@ -99,6 +99,8 @@ pub struct RenderLinks {
     pub acknowledge_requests: tokio::sync::mpsc::UnboundedSender<()>,
     /// XR mode: the `eyes` command's requests for what each eye shows.
     pub eye_pictures: Option<EyePicturesLink>,
+    /// XR mode with a camera: where the runtime's detected planes go, for resolving.
+    pub detected_planes: crate::surfaces::planes::DetectedPlanes,
 }
 
 /// `--eye-pictures DIR`: each request writes what the eyes show now into `dir`.
@@ -115,6 +117,7 @@ pub struct XrLinks {
     pub mute_requests: tokio::sync::mpsc::UnboundedSender<crate::microphone_mute::MuteRequest>,
     pub acknowledge_requests: tokio::sync::mpsc::UnboundedSender<()>,
     pub eye_pictures: Option<EyePicturesLink>,
+    pub detected_planes: crate::surfaces::planes::DetectedPlanes,
 }
 
 /// Builds the app; `app.run()` renders until the process ends.
@@ -212,6 +215,7 @@ pub fn build_app(config: RenderConfig, links: RenderLinks) -> App {
                 mute_requests: links.mute_requests,
                 acknowledge_requests: links.acknowledge_requests,
                 eye_pictures: links.eye_pictures,
+                detected_planes: links.detected_planes,
             },
         );
     }

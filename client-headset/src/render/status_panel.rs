@@ -1,10 +1,12 @@
 //! The wearer's status panel in words, head-locked in the top-left corner of their own view
 //! (the window's, the headset's eyes; never the stream): the connection, who else is in the
 //! room, mute and the recording (`status_lines`). Drawn into a picture only when its words
-//! change, and logged then, so a test of a headset whose eyes it cannot see reads them.
+//! change, and logged then, so a test reads them (the test runtime's 320×240 eyes are too
+//! small to read words from). In XR it stands where both eyes see it whole.
 
 use super::hud::{
-    Indicator, LIGHT_DISTANCE, LightsSet, OWN_VIEW_ONLY, OwnView, light_place, usable_projection,
+    Indicator, LIGHT_DISTANCE, LightsSet, OWN_VIEW_ONLY, OtherEye, OwnView, light_place,
+    seen_on_own_plane, usable_projection,
 };
 use crate::recording::RecordingIndicator;
 use crate::room_status::RoomStatus;
@@ -116,23 +118,37 @@ fn write_panel(
 }
 
 fn place_panel(
-    cameras: Query<&Projection, With<OwnView>>,
+    cameras: Query<(&Projection, &GlobalTransform), With<OwnView>>,
+    other_eyes: Query<(&Projection, &GlobalTransform), With<OtherEye>>,
     mut panels: Query<(&ChildOf, &mut Transform), With<StatusPanel>>,
 ) {
     for (parent, mut transform) in &mut panels {
-        let Ok(projection) = cameras.get(parent.parent()) else {
+        let Ok((projection, own)) = cameras.get(parent.parent()) else {
             continue;
         };
         let Some(clip_from_view) = usable_projection(projection) else {
             continue;
         };
-        let (corner, height) = light_place(
+        let (mut corner, height) = light_place(
             clip_from_view,
             CORNER.x,
             CORNER.y,
             LIGHT_DISTANCE,
             HEIGHT_FRACTION,
         );
+        // Inside the other eye too: its corner is further right (and the right eye's view,
+        // seen from the left one, starts further right at this distance).
+        let own_from_world = own.affine().inverse();
+        for (projection, eye) in &other_eyes {
+            let seen = usable_projection(projection).and_then(|clip| {
+                let own_from_eye = own_from_world * eye.affine();
+                seen_on_own_plane(clip, own_from_eye, CORNER.x, CORNER.y, LIGHT_DISTANCE)
+            });
+            if let Some(seen) = seen {
+                corner.x = corner.x.max(seen.x);
+                corner.y = corner.y.min(seen.y);
+            }
+        }
         // As wide as its height asks, but never past the middle of the view, where the lights
         // begin: an eye's view is nearly as tall as it is wide.
         let (middle, _) = light_place(clip_from_view, MAX_RIGHT, CORNER.y, LIGHT_DISTANCE, 0.0);

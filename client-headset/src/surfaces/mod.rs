@@ -4,13 +4,15 @@
 //!
 //! - the virtual scene (`FactoryScene`): exact, what the wearer sees in the simulated world;
 //! - the runtime's scene understanding (planes, meshes, raycasts): [`scene_understanding`]
-//!   finds what the runtime offers at start-up;
+//!   finds what the runtime offers at start-up; [`planes`] resolves on the planes of
+//!   XR_EXT_plane_detection where it is offered;
 //! - the fallbacks ([`fallback`]): the floor of the tracking space, then a fixed distance along
 //!   the ray, both estimates.
 //!
 //! [`SurfaceStack`] tries them in order of trust.
 
 pub mod fallback;
+pub mod planes;
 pub mod scene_understanding;
 
 use crate::scene::FactoryScene;
@@ -87,12 +89,13 @@ impl KnownWorld {
 }
 
 impl KnownWorld {
-    /// A real camera: no equipment known, the fallbacks of a tracking space standing at
+    /// A real camera: no equipment known; the planes the runtime detects (`planes`, filled in
+    /// by the OpenXR side), then the fallbacks, of a tracking space standing at
     /// `world_from_stage`.
-    pub fn real_world(world_from_stage: Pose) -> Self {
+    pub fn real_world(world_from_stage: Pose, planes: planes::DetectedPlanes) -> Self {
         Self {
             equipment: Vec::new(),
-            surfaces: SurfaceStack::real_world(world_from_stage),
+            surfaces: SurfaceStack::real_world(world_from_stage, planes),
         }
     }
 }
@@ -111,10 +114,14 @@ impl SurfaceStack {
         Self::new(vec![Box::new(scene)])
     }
 
-    /// A real camera: what the runtime measures of the room (none yet, see
-    /// `scene_understanding`), then the tracking space's floor, then a fixed distance.
-    pub fn real_world(world_from_stage: Pose) -> Self {
+    /// A real camera: the planes the runtime detects (none where it offers no plane
+    /// detection), then the tracking space's floor, then a fixed distance.
+    pub fn real_world(world_from_stage: Pose, planes: planes::DetectedPlanes) -> Self {
         Self::new(vec![
+            Box::new(planes::PlanesInWorld {
+                world_from_stage,
+                planes,
+            }),
             Box::new(fallback::StageFloor::new(world_from_stage)),
             Box::new(fallback::AlongTheRay::default()),
         ])
@@ -172,7 +179,7 @@ mod tests {
 
     #[test]
     fn in_the_real_world_the_floor_answers_before_the_fixed_distance() {
-        let stack = SurfaceStack::real_world(Pose::IDENTITY);
+        let stack = SurfaceStack::real_world(Pose::IDENTITY, Default::default());
         let eye = Vec3::new(0.0, 1.6, 0.0);
         let down_ahead = Vec3::new(0.0, -1.0, -1.0).normalize();
         let on_floor = stack.cast_ray(eye, down_ahead).unwrap();
@@ -186,8 +193,30 @@ mod tests {
         assert_eq!(ahead.quality, SurfaceQuality::Estimate);
         assert_eq!(
             stack.describe(),
-            "the tracking space's floor, then 1.5 m along the ray"
+            "the planes the runtime detected, then the tracking space's floor, then 1.5 m along \
+             the ray"
         );
+    }
+
+    #[test]
+    fn in_the_real_world_a_detected_plane_answers_before_the_floor() {
+        let planes = planes::DetectedPlanes::default();
+        let stack = SurfaceStack::real_world(Pose::IDENTITY, planes.clone());
+        let eye = Vec3::new(0.0, 1.6, 0.0);
+        let down_ahead = Vec3::new(0.0, -1.0, -1.0).normalize();
+        assert_eq!(
+            stack.cast_ray(eye, down_ahead).map(|h| h.quality),
+            Some(SurfaceQuality::Estimate)
+        );
+        // A bench top at 0.8 m, 1 m ahead, under the same ray.
+        planes.replace(vec![planes::DetectedPlane {
+            stage_from_plane: Pose::new(Vec3::new(0.0, 0.8, -0.8), glam::Quat::IDENTITY),
+            width: 1.0,
+            depth: 0.6,
+        }]);
+        let on_bench = stack.cast_ray(eye, down_ahead).unwrap();
+        assert_eq!(on_bench.quality, SurfaceQuality::Plane);
+        assert!((on_bench.point.y - 0.8).abs() < 1e-4, "{on_bench:?}");
     }
 
     #[test]

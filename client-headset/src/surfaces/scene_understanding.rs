@@ -1,7 +1,9 @@
 //! What a runtime can tell of the room's surfaces, found from the OpenXR extensions it offers.
-//! Read at start-up and logged; resolving on them waits for a runtime that offers one here to
-//! test against (Monado offers none), so until then marks off the virtual scene fall back to
-//! the floor and a fixed distance (`fallback`), marked as estimates.
+//! Read at start-up and logged. Marks resolve on XR_EXT_plane_detection's planes where it is
+//! offered (`planes`, `xr/plane_detection.rs`); the other extensions are recognised but not
+//! read yet. No runtime here offers any of them (Monado offers none), so none is exercised
+//! against a runtime; off the virtual scene marks fall back to the floor and a fixed distance
+//! (`fallback`), marked as estimates.
 
 use spotter_protocol::SurfaceQuality;
 
@@ -10,6 +12,8 @@ use spotter_protocol::SurfaceQuality;
 pub struct SceneSource {
     pub extension: &'static str,
     pub gives: SurfaceQuality,
+    /// Whether marks resolve on it.
+    pub read: bool,
 }
 
 /// The extensions Spotter knows of, best first.
@@ -17,26 +21,32 @@ pub const KNOWN: &[SceneSource] = &[
     SceneSource {
         extension: "XR_META_spatial_entity_mesh",
         gives: SurfaceQuality::Mesh,
+        read: false,
     },
     SceneSource {
         extension: "XR_MSFT_scene_understanding",
         gives: SurfaceQuality::Mesh,
+        read: false,
     },
     SceneSource {
         extension: "XR_EXT_spatial_plane_tracking",
         gives: SurfaceQuality::Plane,
+        read: false,
     },
     SceneSource {
         extension: "XR_EXT_plane_detection",
         gives: SurfaceQuality::Plane,
+        read: true,
     },
     SceneSource {
         extension: "XR_FB_scene",
         gives: SurfaceQuality::Plane,
+        read: false,
     },
     SceneSource {
         extension: "XR_ANDROID_raycast",
         gives: SurfaceQuality::Plane,
+        read: false,
     },
 ];
 
@@ -58,10 +68,23 @@ pub fn summary(offered: &[SceneSource]) -> String {
             .into();
     }
     let names: Vec<&str> = offered.iter().map(|s| s.extension).collect();
+    let read: Vec<&str> = offered
+        .iter()
+        .filter(|s| s.read)
+        .map(|s| s.extension)
+        .collect();
+    if read.is_empty() {
+        return format!(
+            "the OpenXR runtime offers {}; Spotter does not resolve on them yet, so marks off \
+             the virtual scene are estimates",
+            names.join(", ")
+        );
+    }
     format!(
-        "the OpenXR runtime offers {}; Spotter does not resolve on them yet, so marks off the \
-         virtual scene are estimates",
-        names.join(", ")
+        "the OpenXR runtime offers {}; marks over a camera's pictures resolve on {}'s planes, \
+         and elsewhere are estimates",
+        names.join(", "),
+        read.join(", ")
     )
 }
 
@@ -98,5 +121,24 @@ mod tests {
         assert_eq!(offered[0].gives, SurfaceQuality::Mesh);
         assert_eq!(offered[1].gives, SurfaceQuality::Plane);
         assert!(summary(&offered).contains("XR_META_spatial_entity_mesh, XR_FB_scene"));
+        assert!(summary(&offered).contains("does not resolve on them"));
+    }
+
+    #[test]
+    fn plane_detection_is_the_one_marks_resolve_on() {
+        let offered = offered(["XR_EXT_plane_detection", "XR_FB_scene"]);
+        assert_eq!(
+            offered
+                .iter()
+                .filter(|s| s.read)
+                .map(|s| s.extension)
+                .collect::<Vec<_>>(),
+            ["XR_EXT_plane_detection"]
+        );
+        assert!(
+            summary(&offered).contains("resolve on XR_EXT_plane_detection's planes"),
+            "{}",
+            summary(&offered)
+        );
     }
 }

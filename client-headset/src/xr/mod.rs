@@ -10,6 +10,8 @@
 //! - [`lifecycle`]: the session's states in the log, and a clean end when the runtime goes;
 //! - [`actions`]: the wearer's controller buttons and pinches (mute, recording, acknowledge);
 //! - [`eye_pictures`]: what each eye shows, written on the wearer's `eyes` command;
+//! - [`plane_detection`]: the runtime's planes, where it offers XR_EXT_plane_detection, for
+//!   resolving marks over a camera's pictures;
 //! - [`frame_submit`]: the render world's frame calls, which stop, rather than panic, when the
 //!   runtime has gone.
 
@@ -25,6 +27,8 @@ mod eye_shots;
 mod frame_submit;
 #[cfg(feature = "xr")]
 mod lifecycle;
+#[cfg(feature = "xr")]
+mod plane_detection;
 #[cfg(feature = "xr")]
 mod tracking;
 
@@ -49,6 +53,8 @@ pub fn plugins(plugins: bevy::app::PluginGroupBuilder) -> bevy::app::PluginGroup
     exts.raw_mut().khr_convert_timespec_time = true;
     // Bare hands' pinches as buttons (`actions`); dropped, with a warning, where not offered.
     exts.raw_mut().ext_hand_interaction = true;
+    // The room's planes to resolve marks on (`plane_detection`); likewise.
+    exts.raw_mut().ext_plane_detection = true;
     bevy_mod_openxr::add_xr_plugins(plugins)
         .set(OxrInitPlugin {
             app_info: AppInfo {
@@ -88,6 +94,10 @@ pub fn add(app: &mut App, config: &RenderConfig, links: crate::render::XrLinks) 
     frame_submit::add(app);
     if let Some(link) = links.eye_pictures {
         eye_pictures::add(app, link);
+    }
+    // Over a camera's pictures marks resolve on the real room; the virtual scene is exact.
+    if matches!(config.frame_source, crate::render::FrameSource::Camera(_)) {
+        plane_detection::add(app, links.detected_planes);
     }
     app.add_systems(Update, eyes_see_own_view).add_systems(
         bevy_mod_xr::session::XrSessionCreated,
@@ -151,6 +161,8 @@ fn eyes_see_own_view(
         ]));
         if camera.0 == 0 {
             eye.insert(crate::render::OwnView);
+        } else {
+            eye.insert(crate::render::OtherEye);
         }
     }
 }
