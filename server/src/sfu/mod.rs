@@ -53,6 +53,32 @@ pub enum Command {
     },
 }
 
+/// The media sockets: UDP at `bind`, and ICE-TCP on the same port number, for networks that
+/// block UDP. With port 0 the system picks a free UDP port, whose number may be taken for TCP
+/// (another connection's local port): then another UDP port is tried, a few times.
+async fn bind_udp_and_tcp(
+    bind: SocketAddr,
+) -> anyhow::Result<(tokio::net::UdpSocket, tokio::net::TcpListener)> {
+    const TRIES_ON_ANY_PORT: usize = 8;
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let socket = tokio::net::UdpSocket::bind(bind).await?;
+        let tcp_bind = SocketAddr::new(bind.ip(), socket.local_addr()?.port());
+        match tokio::net::TcpListener::bind(tcp_bind).await {
+            Ok(listener) => return Ok((socket, listener)),
+            Err(e)
+                if bind.port() == 0
+                    && e.kind() == std::io::ErrorKind::AddrInUse
+                    && tries < TRIES_ON_ANY_PORT =>
+            {
+                tracing::debug!(%tcp_bind, "TCP port taken; another UDP port");
+            }
+            Err(e) => anyhow::bail!("binding TCP {tcp_bind} for ICE-TCP: {e}"),
+        }
+    }
+}
+
 /// A cheap handle to the SFU task.
 #[derive(Clone)]
 pub struct SfuHandle {
@@ -71,7 +97,7 @@ impl SfuHandle {
         tcp_caps: std::sync::Arc<crate::connection_caps::ConnectionCaps>,
     ) -> anyhow::Result<Self> {
         str0m::crypto::from_feature_flags().install_process_default();
-        let socket = tokio::net::UdpSocket::bind(bind).await?;
+        let (socket, listener) = bind_udp_and_tcp(bind).await?;
         let mut media_addr = socket.local_addr()?;
         if let Some(ip) = advertised_ip {
             media_addr.set_ip(ip);
@@ -80,11 +106,6 @@ impl SfuHandle {
             !media_addr.ip().is_unspecified(),
             "the media socket is bound to {bind}: set the address to advertise to peers"
         );
-        // ICE-TCP on the same port number, for networks that block UDP.
-        let tcp_bind = SocketAddr::new(bind.ip(), socket.local_addr()?.port());
-        let listener = tokio::net::TcpListener::bind(tcp_bind)
-            .await
-            .map_err(|e| anyhow::anyhow!("binding TCP {tcp_bind} for ICE-TCP: {e}"))?;
         let (tcp_events_tx, tcp_events) = mpsc::channel(1024);
         tokio::spawn(tcp::accept(
             listener,
@@ -151,4 +172,26 @@ impl SfuHandle {
 
 fn relay_gone() -> ProtocolError {
     ProtocolError::new(ErrorCode::Internal, "the media relay is not running")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn any_port_gives_udp_and_tcp_the_same_number_and_a_taken_one_is_refused_by_name() {
+        let (udp, tcp) = bind_udp_and_tcp("127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let port = udp.local_addr().unwrap().port();
+        assert_eq!(tcp.local_addr().unwrap().port(), port);
+        // Asked for that very port while it is held: refused, saying which and why.
+        drop(udp);
+        let asked: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let err = bind_udp_and_tcp(asked).await.unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("binding TCP {asked} for ICE-TCP")),
+            "{err}"
+        );
+    }
 }
