@@ -1,7 +1,7 @@
 // What the XR headset's eyes show: the wearer's `eyes` command makes the headset write both
 // eyes' pictures of one frame with the pose and field of view each eye had in it, as submitted
 // to the runtime (client-headset/src/xr/eye_pictures.rs).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Intrinsics, Pose } from '../src/generated/protocol';
 import type { Page } from '@playwright/test';
@@ -22,23 +22,28 @@ export interface EyeShot {
   eyes: Eye[];
 }
 
-let asked = 0;
+/** The highest shot number written in `dir` so far, 0 for none. */
+function latestShot(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  const numbers = readdirSync(dir).map((f) => Number(/^eyes-(\d+)\.json$/.exec(f)?.[1] ?? 0));
+  return Math.max(0, ...numbers);
+}
 
-/** Asks the headset for its eyes' pictures and waits for them. */
+/**
+ * Asks the headset for its eyes' pictures and waits for them: the first shot numbered above
+ * any written before (the headset numbers its requests, and says in its log why it skipped one).
+ */
 export async function eyePictures(timeoutMs = 15_000): Promise<EyeShot> {
   const dir = process.env.SPOTTER_EYE_PICTURES;
   if (!dir) throw new Error('SPOTTER_EYE_PICTURES is not set (the test script sets it)');
-  // Shots are numbered from 1 in the headset's session; a later one than any seen is this one.
-  let next = asked + 1;
-  while (existsSync(join(dir, `eyes-${next}.json`))) next++;
+  const before = latestShot(dir);
   headsetCommand('eyes');
-  const path = join(dir, `eyes-${next}.json`);
   const end = Date.now() + timeoutMs;
-  while (!existsSync(path)) {
-    if (Date.now() > end) throw new Error(`the headset wrote no ${path} within ${timeoutMs} ms`);
+  while (latestShot(dir) <= before) {
+    if (Date.now() > end) throw new Error(`the headset wrote no eye pictures in ${dir} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  asked = next;
+  const path = join(dir, `eyes-${latestShot(dir)}.json`);
   const written = JSON.parse(readFileSync(path, 'utf8')) as { shot: number; eyes: (Omit<Eye, 'png'> & { picture: string })[] };
   return {
     shot: written.shot,

@@ -23,13 +23,24 @@ use bevy_mod_xr::session::{XrRenderSystems, XrRootTransform};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-/// A request taken in the main world, completed by both worlds.
+/// A shot not complete after this is dropped (its screenshots were skipped: the views went).
+const SHOT_EXPIRES: Duration = Duration::from_secs(5);
+
+/// Requests taken in the main world, completed by both worlds.
 #[derive(Default)]
 struct Pending {
-    /// The shot whose views the render world takes with the frame it renders next.
-    wanted: Option<u64>,
-    shots: BTreeMap<u64, Shot>,
+    /// The shot whose views the render world takes with the frame it renders next, and that
+    /// frame's display time (the main world's, which the render world gets extracted).
+    wanted: Option<(u64, openxr::Time)>,
+    shots: BTreeMap<u64, Asked>,
+}
+
+struct Asked {
+    at: Instant,
+    screenshots: Vec<Entity>,
+    shot: Shot,
 }
 
 #[derive(Resource, Clone, Default)]
@@ -59,7 +70,15 @@ pub fn add(app: &mut App, link: EyePicturesLink) {
             requests: Mutex::new(link.requests),
             next: 1,
         })
-        .add_systems(Update, (take_request, write_complete));
+        .add_systems(
+            Update,
+            (
+                take_request
+                    .run_if(should_run_frame_loop)
+                    .run_if(resource_exists::<OxrFrameState>),
+                write_complete,
+            ),
+        );
     app.sub_app_mut(RenderApp)
         .insert_resource(shared)
         .add_systems(
@@ -71,13 +90,18 @@ pub fn add(app: &mut App, link: EyePicturesLink) {
         );
 }
 
-/// On a request, a screenshot of each eye's view goes with this frame.
+/// On a request, a screenshot of each eye's view goes with this frame, if the runtime has it
+/// drawn (otherwise the eyes' views hold no image of ours to read, and the request waits).
 fn take_request(
     mut requests: ResMut<Requests>,
     shared: Res<Shared>,
+    frame: Res<OxrFrameState>,
     eyes: Query<(&XrCamera, &RenderTarget)>,
     mut commands: Commands,
 ) {
+    if !frame.should_render {
+        return;
+    }
     let asked = {
         let receiver = requests
             .requests
@@ -104,19 +128,30 @@ fn take_request(
     }
     let number = requests.next;
     requests.next += 1;
+    let screenshots = views
+        .into_iter()
+        .map(|(eye, handle)| {
+            let shared = shared.clone();
+            commands
+                .spawn(Screenshot::texture_view(handle))
+                .observe(move |captured: On<ScreenshotCaptured>| {
+                    if let Some(asked) = shared.lock().shots.get_mut(&number) {
+                        asked.shot.set_picture(eye as usize, &captured.image);
+                    }
+                })
+                .id()
+        })
+        .collect();
     let mut pending = shared.lock();
-    pending.wanted = Some(number);
-    pending.shots.insert(number, Shot::default());
-    for (eye, handle) in views {
-        let shared = shared.clone();
-        commands.spawn(Screenshot::texture_view(handle)).observe(
-            move |captured: On<ScreenshotCaptured>| {
-                if let Some(shot) = shared.lock().shots.get_mut(&number) {
-                    shot.set_picture(eye as usize, &captured.image);
-                }
-            },
-        );
-    }
+    pending.wanted = Some((number, frame.predicted_display_time));
+    pending.shots.insert(
+        number,
+        Asked {
+            at: Instant::now(),
+            screenshots,
+            shot: Shot::default(),
+        },
+    );
 }
 
 /// Render world: the views this frame renders and submits, for the shot wanted.
@@ -127,13 +162,14 @@ fn note_views(
     frame: Res<OxrFrameState>,
 ) {
     let mut pending = shared.lock();
-    let Some(number) = pending.wanted.take() else {
+    let Some((number, time)) = pending.wanted.take() else {
         return;
     };
-    let Some(shot) = pending.shots.get_mut(&number) else {
+    let Some(Asked { shot, .. }) = pending.shots.get_mut(&number) else {
         return;
     };
-    if !frame.should_render || views.len() < 2 {
+    // Not the frame the screenshots went with: its views would not be the pictures'.
+    if frame.predicted_display_time != time || !frame.should_render || views.len() < 2 {
         shot.not_rendered = true;
         return;
     }
@@ -153,22 +189,32 @@ fn note_views(
 }
 
 /// Writes each shot whose pictures and views are all there, on a thread of its own (PNG
-/// encoding would hold up the frame).
-fn write_complete(shared: Res<Shared>, requests: Res<Requests>) {
+/// encoding would hold up the frame); drops one that cannot be, or has waited too long.
+fn write_complete(shared: Res<Shared>, requests: Res<Requests>, mut commands: Commands) {
     let mut pending = shared.lock();
     let done: Vec<u64> = pending
         .shots
         .iter()
-        .filter(|(_, shot)| shot.is_complete() || shot.not_rendered)
+        .filter(|(_, a)| {
+            a.shot.is_complete() || a.shot.not_rendered || a.at.elapsed() > SHOT_EXPIRES
+        })
         .map(|(number, _)| *number)
         .collect();
     for number in done {
-        let Some(shot) = pending.shots.remove(&number) else {
+        let Some(Asked {
+            screenshots, shot, ..
+        }) = pending.shots.remove(&number)
+        else {
             continue;
         };
-        if shot.not_rendered {
+        if !shot.is_complete() {
+            // A screenshot Bevy skipped stays; ours to remove.
+            for screenshot in screenshots {
+                commands.entity(screenshot).try_despawn();
+            }
             tracing::warn!(
-                "eye pictures {number}: the runtime did not have that frame drawn; ask again"
+                "eye pictures {number} not written: the frame's pictures and views did not \
+                 both arrive; ask again"
             );
             continue;
         }

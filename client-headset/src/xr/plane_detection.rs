@@ -112,6 +112,7 @@ fn destroy_detector(
 /// Starts a detection when one is due, and takes its planes once it is done.
 fn detect(
     instance: Res<OxrInstance>,
+    session: Res<OxrSession>,
     stage: Res<XrPrimaryReferenceSpace>,
     frame: Res<OxrFrameState>,
     planes: Res<Planes>,
@@ -147,6 +148,9 @@ fn detect(
         let result = unsafe { (fns.begin_plane_detection)(detector.handle, &begin) };
         if result != sys::Result::SUCCESS {
             give_up(
+                fns,
+                &session,
+                &detector,
                 &mut commands,
                 &format!("xrBeginPlaneDetectionEXT: {result:?}"),
             );
@@ -160,6 +164,9 @@ fn detect(
     let result = unsafe { (fns.get_plane_detection_state)(detector.handle, &mut state) };
     if result != sys::Result::SUCCESS {
         give_up(
+            fns,
+            &session,
+            &detector,
             &mut commands,
             &format!("xrGetPlaneDetectionStateEXT: {result:?}"),
         );
@@ -169,12 +176,19 @@ fn detect(
         sys::PlaneDetectionStateEXT::PENDING => return,
         sys::PlaneDetectionStateEXT::DONE => {}
         sys::PlaneDetectionStateEXT::FATAL => {
-            give_up(&mut commands, "the runtime's detection failed for good");
+            give_up(
+                fns,
+                &session,
+                &detector,
+                &mut commands,
+                "the runtime's detection failed for good",
+            );
             return;
         }
-        // An error to retry, or no detection: begin again.
+        // An error to retry, or no detection: begin again, at the usual pace.
         _ => {
             detector.pending_since = None;
+            detector.last_done = Some(Instant::now());
             return;
         }
     }
@@ -192,8 +206,19 @@ fn detect(
     }
 }
 
-fn give_up(commands: &mut Commands, why: &str) {
+fn give_up(
+    fns: &openxr::raw::PlaneDetectionEXT,
+    session: &OxrSession,
+    detector: &Detector,
+    commands: &mut Commands,
+    why: &str,
+) {
     tracing::warn!("plane detection stops ({why}); marks off the known planes are estimates");
+    // SAFETY: the detector was made on this live session and is not used after this.
+    unsafe { (fns.destroy_plane_detector)(detector.handle) };
+    if let Err(e) = session.destroy_space(*detector.view) {
+        tracing::debug!("plane detection's head space: {e}");
+    }
     commands.remove_resource::<Detector>();
 }
 
@@ -222,7 +247,9 @@ fn locations(
     if result != sys::Result::SUCCESS {
         return Err(result);
     }
-    let count = out.plane_location_count_output.min(MAX_PLANES);
+    // As many as the runtime has (it was asked for at most MAX_PLANES): a smaller capacity
+    // would be refused, not cut.
+    let count = out.plane_location_count_output;
     let mut found = vec![empty_location(); count as usize];
     out.plane_location_capacity_input = count;
     out.plane_locations = found.as_mut_ptr();
