@@ -198,8 +198,8 @@ export async function shownNow(page: Page): Promise<{ shown: Shown; rect: PageRe
 /**
  * The next frame the page displays and the video rectangle, read as soon as it is displayed
  * (the page's own timers, not a round trip each): a click aimed with it has nearly the whole
- * frame interval to land before the video moves on. While frozen, after `timeoutMs`, the frame
- * on screen.
+ * frame interval to land before the video moves on. While frozen, the frame on screen (it
+ * stays); with no new frame within `timeoutMs`, the frame on screen too.
  */
 export async function nextShown(page: Page, timeoutMs = 2_000): Promise<{ shown: Shown; rect: PageRect }> {
   const r = await page.evaluate(
@@ -211,7 +211,7 @@ export async function nextShown(page: Page, timeoutMs = 2_000): Promise<{ shown:
         const look = () => {
           const d = s?.displayed;
           const rect = s?.videoRect();
-          if (d && rect && (d.rtpTimestamp !== before || performance.now() > end)) {
+          if (d && rect && (d.rtpTimestamp !== before || s.frozen || performance.now() > end)) {
             resolve({ shown: { rtpTimestamp: d.rtpTimestamp, frame: d.frame }, rect });
           } else if (performance.now() > end) {
             resolve(null);

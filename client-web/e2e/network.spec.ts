@@ -26,7 +26,9 @@ import {
   mouthToEarDelays,
   openExpert,
   pointAtEquipment,
+  projectNormalized,
   room,
+  shownNow,
   setFrozen,
   voiceJitterBuffer,
   waitUntilInView,
@@ -43,9 +45,17 @@ function setLink(settings: string): void {
  * aiming and clicking), then goes back to live video.
  */
 async function mark(page: Page, request: APIRequestContext, id: string): Promise<Annotation> {
-  // Frozen on a frame where the marker is well inside the view.
-  await waitUntilInView(page, [markerWorld(equipment(id))], 0.15, 30_000);
-  await setFrozen(page, true);
+  // Frozen on a frame where the marker is well inside the view: the frame the freeze holds may
+  // be a later one than the one looked at (the camera sweeps), so it is looked at again.
+  const marker = markerWorld(equipment(id));
+  for (let attempt = 1; ; attempt++) {
+    await waitUntilInView(page, [marker], 0.15, 30_000);
+    await setFrozen(page, true);
+    const held = projectNormalized((await shownNow(page)).shown.frame, marker);
+    if (held?.every((c) => c >= 0.1 && c <= 0.9)) break;
+    await setFrozen(page, false);
+    if (attempt === 5) throw new Error(`${id}'s marker left the view on every frozen frame`);
+  }
   try {
     return (await pointAtEquipment(page, request, id)).annotation;
   } finally {
