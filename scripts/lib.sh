@@ -44,8 +44,9 @@ require() {
 
 # What building and running Spotter needs from Debian: compilers for the C and C++ inside
 # crates (OpenH264, aws-lc, libopus), cmake for libopus, nasm for OpenH264's fast paths,
-# Vulkan with Mesa's software renderer (lavapipe) for Bevy when there is no GPU.
-BASE_PACKAGES=(build-essential pkg-config nasm cmake curl mesa-vulkan-drivers libvulkan1)
+# Vulkan with Mesa's software renderer (lavapipe) for Bevy when there is no GPU, libclang for
+# the camera's Video4Linux2 bindings (every build has the camera feature, see build_all).
+BASE_PACKAGES=(build-essential pkg-config nasm cmake curl mesa-vulkan-drivers libvulkan1 libclang-dev)
 
 check_toolchain() {
   require cargo "install Rust from rustup.rs"

@@ -15,9 +15,7 @@ pub struct Person {
 /// What the panel shows.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RoomStatus {
-    /// In the room (joined, and not since lost).
-    pub joined: bool,
-    /// The headset's own participant id while in the room.
+    /// The headset's own participant id while in the room (joined, and not since lost).
     pub me: Option<ParticipantId>,
     /// The others in the room, in the order they came.
     pub others: Vec<Person>,
@@ -27,7 +25,6 @@ impl RoomStatus {
     /// In the room as `me`, with the others the join snapshot lists.
     pub fn joined(me: &ParticipantId, snapshot: &RoomSnapshot) -> Self {
         let mut status = Self {
-            joined: true,
             me: Some(me.clone()),
             others: Vec::new(),
         };
@@ -35,6 +32,10 @@ impl RoomStatus {
             status.add(p);
         }
         status
+    }
+
+    pub fn in_room(&self) -> bool {
+        self.me.is_some()
     }
 
     fn add(&mut self, p: &spotter_protocol::Participant) -> bool {
@@ -105,7 +106,8 @@ mod tests {
             person("p-ana", "Ana", Role::Expert),
         ];
         let mut people = RoomStatus::joined(&"p-me".into(), &snapshot);
-        assert!(people.joined);
+        assert!(people.in_room());
+        assert!(!RoomStatus::default().in_room());
         assert_eq!(names(&people), ["Ana"]);
         assert!(people.follow(&ServerMessage::ParticipantJoined {
             participant: person("p-olga", "Olga", Role::Observer)

@@ -351,8 +351,9 @@ async fn serve(
             return Ok(Ended::ServerClosed(closing));
         }
     }
-    // Who is in the room, the joins and leaves heard while connecting included.
-    links.room_status.send_replace(people.clone());
+    // Who is in the room, the joins and leaves heard while connecting included; from here on
+    // the channel holds it, and follows the joins and leaves.
+    links.room_status.send_replace(people);
     let mut media = peer.state();
     let estimate = peer.target_bitrate();
     // Set while ICE is disconnected: it may come back by itself before this passes.
@@ -403,9 +404,7 @@ async fn serve(
                     return Ok(Ended::Lost(anyhow::anyhow!("the signaling connection closed")));
                 };
                 marks.follow(&message);
-                if people.follow(&message) {
-                    links.room_status.send_replace(people.clone());
-                }
+                links.room_status.send_if_modified(|people| people.follow(&message));
                 if let Some(closing) =
                     handle_message(message, signaling, &history, world, links, &mut recording)?
                 {

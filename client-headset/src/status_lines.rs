@@ -10,7 +10,7 @@ const NAMES_SHOWN: usize = 3;
 /// The panel's lines, top to bottom.
 pub fn status_lines(room: &RoomStatus, muted: bool, recording: &RecordingIndicator) -> Vec<String> {
     let mut lines = Vec::new();
-    if !room.joined {
+    if !room.in_room() {
         lines.push("Not in the room: connecting".to_owned());
     } else if room.others.is_empty() {
         lines.push("In the room, nobody else here".to_owned());
@@ -59,7 +59,6 @@ mod tests {
 
     fn in_room(others: Vec<Person>) -> RoomStatus {
         RoomStatus {
-            joined: true,
             me: Some("p-me".into()),
             others,
         }

@@ -375,7 +375,6 @@ fn the_mute_light_shows_in_the_technicians_own_view_while_muted() {
 /// The headset in the room with `n` experts.
 fn in_room_with(n: usize) -> RoomStatus {
     RoomStatus {
-        joined: true,
         me: Some("p-me".into()),
         others: (0..n)
             .map(|i| Person {

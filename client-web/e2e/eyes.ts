@@ -65,13 +65,15 @@ export function eyeCamera(eye: Eye): { pose: Pose; intrinsics: Intrinsics } {
   };
 }
 
+type Rgb = [number, number, number];
+
 /**
- * Row `y` of an eye's picture as RGB triples, decoded by the browser in `page` (a page with no
- * content security policy, such as a blank one).
+ * Rows `y0` to `y1` (inclusive) of an eye's picture as RGB triples, decoded once by the browser
+ * in `page` (a page with no content security policy, such as a blank one).
  */
-export async function pictureRow(page: Page, png: Buffer, y: number): Promise<[number, number, number][]> {
+async function pictureRows(page: Page, png: Buffer, y0: number, y1: number): Promise<Rgb[][]> {
   return page.evaluate(
-    async ({ png, y }) => {
+    async ({ png, y0, y1 }) => {
       const blob = await (await fetch(`data:image/png;base64,${png}`)).blob();
       const bitmap = await createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
       const canvas = document.createElement('canvas');
@@ -79,26 +81,39 @@ export async function pictureRow(page: Page, png: Buffer, y: number): Promise<[n
       const ctx = canvas.getContext('2d', { willReadFrequently: true });
       if (!ctx) return [];
       ctx.drawImage(bitmap, 0, 0);
-      const data = ctx.getImageData(0, y, bitmap.width, 1).data;
-      return Array.from({ length: bitmap.width }, (_, x): [number, number, number] => [
-        data[x * 4] ?? 0,
-        data[x * 4 + 1] ?? 0,
-        data[x * 4 + 2] ?? 0,
-      ]);
+      const w = bitmap.width;
+      const data = ctx.getImageData(0, y0, w, y1 - y0 + 1).data;
+      return Array.from({ length: y1 - y0 + 1 }, (_, row) =>
+        Array.from({ length: w }, (_, x): [number, number, number] => {
+          const i = (row * w + x) * 4;
+          return [data[i] ?? 0, data[i + 1] ?? 0, data[i + 2] ?? 0];
+        }),
+      );
     },
-    { png: png.toString('base64'), y },
+    { png: png.toString('base64'), y0, y1 },
   );
 }
 
 /**
- * The status panel's plate along `row` (the picture's top-left corner, where it stands): the
- * first and last column of the run of the plate's colour through column `inside`.
+ * The status panel's plate in an eye's picture, near its top-left corner where the panel
+ * stands: the first and last column of the widest run of the plate's colour through a column
+ * 12% across, over the rows just below the top (darker than the sky in the top row; the
+ * widest run skips the rows its letters cross). `last < first` when no plate is there.
  */
-export function plateRun(row: readonly [number, number, number][], inside: number): { first: number; last: number } {
-  const plate = row[inside] ?? [0, 0, 0];
-  const same = (x: number) => row[x]?.every((v, i) => Math.abs(v - (plate[i] ?? 0)) <= 6) ?? false;
-  let [first, last] = [inside, inside];
-  while (first > 0 && same(first - 1)) first--;
-  while (last < row.length - 1 && same(last + 1)) last++;
-  return { first, last };
+export async function panelPlate(page: Page, eye: Eye): Promise<{ first: number; last: number }> {
+  const inside = Math.round(eye.width * 0.12);
+  const [top = [], ...rows] = await pictureRows(page, eye.png, 0, Math.round(eye.height * 0.1));
+  const sky = top[inside] ?? [0, 0, 0];
+  const near = (a: Rgb, b: Rgb, within: number) => a.every((v, i) => Math.abs(v - (b[i] ?? 0)) <= within);
+  let plate = { first: 0, last: -1 };
+  for (const row of rows.slice(Math.round(eye.height * 0.04) - 1)) {
+    const colour = row[inside] ?? sky;
+    if (near(colour, sky, 19)) continue;
+    const same = (x: number) => near(row[x] ?? sky, colour, 6);
+    let [first, last] = [inside, inside];
+    while (first > 0 && same(first - 1)) first--;
+    while (last < row.length - 1 && same(last + 1)) last++;
+    if (last - first > plate.last - plate.first) plate = { first, last };
+  }
+  return plate;
 }

@@ -57,9 +57,10 @@ test("right A acknowledges the expert's newest mark", async ({ browser, request 
     await expect(row.locator('.acknowledged')).toHaveCount(0);
     press('right', 'a');
     await expect(row.locator('.acknowledged'), 'seen after the press').toBeVisible();
-    const technician = (await room(request)).participants.find((p) => p.role === 'technician');
+    const now = await room(request);
+    const technician = now.participants.find((p) => p.role === 'technician');
     if (!technician) throw new Error('no technician in the room');
-    expect((await room(request)).annotations.find((a) => a.id === annotation.id)?.acknowledged_by).toBe(technician.id);
+    expect(now.annotations.find((a) => a.id === annotation.id)?.acknowledged_by).toBe(technician.id);
     await deleteViaPage(page, annotation, request);
   } finally {
     await closePage(page);

@@ -21,7 +21,7 @@ import {
   projectNormalized,
   shownNow,
 } from './helpers';
-import { eyeCamera, eyePictures, pictureRow, plateRun, type EyeShot } from './eyes';
+import { eyeCamera, eyePictures, panelPlate, type EyeShot } from './eyes';
 
 test('a) the page decodes the XR headset video, stamped with tracked poses', async ({ browser }) => {
   const page = await openExpert(browser, 'Ana');
@@ -147,17 +147,7 @@ test("d) the mark shows in both eyes where each eye's view projects it, and stay
     // sees it further left, and it stands where that eye still sees all of it.
     const widths: number[] = [];
     for (const eye of first?.eyes ?? []) {
-      let plate = { first: 0, last: -1 };
-      const inside = Math.round(eye.width * 0.12);
-      const sky = (await pictureRow(decoder, eye.png, 0))[inside] ?? [0, 0, 0];
-      // The plate's rows near the top (darker than the sky above it); the widest run skips the
-      // rows its letters cross.
-      for (let y = Math.round(eye.height * 0.04); y <= Math.round(eye.height * 0.1); y++) {
-        const row = await pictureRow(decoder, eye.png, y);
-        if ((row[inside] ?? sky).every((v, i) => Math.abs(v - (sky[i] ?? 0)) < 20)) continue;
-        const run = plateRun(row, inside);
-        if (run.last - run.first > plate.last - plate.first) plate = run;
-      }
+      const plate = await panelPlate(decoder, eye);
       console.log(`the status panel in the ${eye.eye} eye: columns ${plate.first} to ${plate.last}`);
       expect(plate.first, `the panel's left edge is inside the ${eye.eye} eye`).toBeGreaterThan(0);
       widths.push(plate.last - plate.first + 1);

@@ -31,11 +31,22 @@ pub fn spawn(
     mut feed: Box<dyn CameraFeed>,
     lens: Option<Undistort>,
 ) -> anyhow::Result<mpsc::Receiver<CameraFrame>> {
+    if let Some(lens) = &lens {
+        let picture = feed.picture();
+        let (width, height) = lens.size();
+        // A picture of another size would put every mark in the wrong place.
+        anyhow::ensure!(
+            (picture.width, picture.height) == (width, height),
+            "the camera gives {}x{} pictures and its calibration is for {width}x{height}",
+            picture.width,
+            picture.height
+        );
+    }
     let (tx, rx) = mpsc::sync_channel(1);
     std::thread::Builder::new()
         .name("camera".into())
         .spawn(move || {
-            let (mut straight, mut warned) = (Vec::new(), false);
+            let mut straight = Vec::new();
             loop {
                 let mut frame = CameraFrame::default();
                 if let Err(e) = feed.next_into(&mut frame) {
@@ -43,13 +54,7 @@ pub fn spawn(
                     return;
                 }
                 if let Some(lens) = &lens {
-                    if !lens.apply(&frame.rgba, &mut straight)
-                        && !std::mem::replace(&mut warned, true)
-                    {
-                        tracing::warn!(
-                            "the camera's pictures are not the calibrated size: shown black"
-                        );
-                    }
+                    lens.apply(&frame.rgba, &mut straight);
                     std::mem::swap(&mut frame.rgba, &mut straight);
                 }
                 match tx.try_send(frame) {

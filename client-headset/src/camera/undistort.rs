@@ -76,20 +76,24 @@ impl Undistort {
         })
     }
 
-    /// The straightened picture of `camera` (RGBA, the calibration's size) into `straight`;
-    /// black where the lens saw nothing. False, and all black, for a picture of another size
-    /// than the calibration's (a wrong picture would put every mark in the wrong place).
-    pub fn apply(&self, camera: &[u8], straight: &mut Vec<u8>) -> bool {
+    /// The pictures' size it was made for: the calibration's.
+    pub fn size(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+
+    /// The straightened picture of `camera` (RGBA, of `size()`: the feed is checked once, see
+    /// `feed::spawn`) into `straight`, every pixel written; black where the lens saw nothing.
+    pub fn apply(&self, camera: &[u8], straight: &mut Vec<u8>) {
         let w = self.width as usize;
-        straight.clear();
-        straight.resize(w * self.height as usize * 4, 0);
-        if camera.len() != straight.len() {
-            straight.chunks_exact_mut(4).for_each(|p| p[3] = 255);
-            return false;
-        }
+        debug_assert_eq!(
+            camera.len(),
+            self.taps.len() * 4,
+            "a picture of another size"
+        );
+        straight.resize(self.taps.len() * 4, 0);
         for (out, tap) in straight.chunks_exact_mut(4).zip(&self.taps) {
             let Some(Tap { index, wx, wy }) = *tap else {
-                out[3] = 255;
+                out.copy_from_slice(&[0, 0, 0, 255]);
                 continue;
             };
             let i = index as usize * 4;
@@ -101,7 +105,6 @@ impl Undistort {
                 out[c] = ((top * (256 - wy) + bottom * wy + (1 << 15)) >> 16) as u8;
             }
         }
-        true
     }
 }
 
@@ -180,7 +183,7 @@ mod tests {
         let camera = camera_picture_of_grid(k, &BARREL);
         let undistort = Undistort::new(k, BARREL).unwrap();
         let mut straight = Vec::new();
-        assert!(undistort.apply(&camera, &mut straight));
+        undistort.apply(&camera, &mut straight);
         assert_eq!(straight.len(), camera.len());
         // The lines away from the centre: straight after, bent before.
         for u in [40, 80, 240, 280] {
@@ -196,13 +199,33 @@ mod tests {
     }
 
     #[test]
-    fn no_distortion_means_no_map_and_a_wrong_sized_picture_goes_black() {
+    fn no_distortion_means_no_map_and_a_feed_of_another_size_is_refused() {
         assert!(Undistort::new(lens(), Distortion::default()).is_none());
-        let undistort = Undistort::new(lens(), BARREL).unwrap();
-        let mut straight = Vec::new();
-        assert!(!undistort.apply(&[255; 16], &mut straight));
-        assert_eq!(straight.len(), (W * H * 4) as usize);
-        assert!(straight.chunks(4).all(|p| p == [0, 0, 0, 255]));
+        let undistort = Undistort::new(lens(), BARREL);
+        let small = Box::new(crate::camera::feed::TestPattern::new(16, 16, 30.0));
+        let refused = crate::camera::feed::spawn(small, undistort)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains("16x16") && refused.contains("320x240"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn the_coefficients_mean_what_they_mean_to_opencv() {
+        // OpenCV's model worked out by hand for this point (k3 and both tangential terms, p1
+        // and p2 different, so a swap or a sign shows).
+        let d = Distortion {
+            k1: -0.28,
+            k2: 0.09,
+            p1: 0.001,
+            p2: -0.0015,
+            k3: 0.01,
+        };
+        let (x, y) = distort(&d, 0.3, -0.2);
+        assert!((x - 0.288_958).abs() < 1e-6, "{x}");
+        assert!((y + 0.192_638_6).abs() < 1e-6, "{y}");
     }
 
     #[test]
@@ -214,7 +237,7 @@ mod tests {
         let undistort = Undistort::new(lens(), slight).unwrap();
         let grey = [128u8, 128, 128, 255].repeat((W * H) as usize);
         let mut straight = Vec::new();
-        assert!(undistort.apply(&grey, &mut straight));
+        undistort.apply(&grey, &mut straight);
         let black = straight.chunks(4).filter(|p| p[0] < 100).count();
         assert_eq!(
             black, 0,

@@ -69,6 +69,15 @@ pub(super) const LIGHT_DISTANCE: f32 = 0.5;
 const LIGHT_RADIUS: f32 = 0.05;
 const LIGHT_Y: f32 = 0.8;
 const OTHERS_SHOWN: usize = 4;
+/// The others' dots: the first's place across the view (NDC), the step left to the next,
+/// their size against the other lights'.
+const OTHERS_FROM: f32 = 0.38;
+const OTHERS_STEP: f32 = 0.09;
+const OTHER_SIZE: f32 = 0.6;
+/// Where the row's leftmost dot ends on its left (NDC across, for a view about as wide as it
+/// is tall: an eye's): what beside the lights must stay left of.
+pub(super) const LIGHTS_LEFT_EDGE: f32 =
+    OTHERS_FROM - OTHERS_STEP * (OTHERS_SHOWN - 1) as f32 - 2.0 * LIGHT_RADIUS * OTHER_SIZE;
 const OTHER_COLOR: Color = Color::srgb(0.2, 0.45, 0.95);
 
 /// The row, right to left: kind, place across the view (NDC), size, colour.
@@ -86,8 +95,8 @@ fn lights() -> Vec<(LightKind, f32, f32, Color)> {
     for n in 0..OTHERS_SHOWN {
         row.push((
             LightKind::Others(n),
-            0.38 - 0.09 * n as f32,
-            0.6,
+            OTHERS_FROM - OTHERS_STEP * n as f32,
+            OTHER_SIZE,
             OTHER_COLOR,
         ));
     }
@@ -99,7 +108,7 @@ impl Indicator {
         match kind {
             LightKind::Recording => self.shown.recording,
             LightKind::Muted => self.muted.load(Ordering::Relaxed),
-            LightKind::InRoom => self.room.borrow().joined,
+            LightKind::InRoom => self.room.borrow().in_room(),
             LightKind::Others(n) => self.room.borrow().others.len() > n,
         }
     }
@@ -198,28 +207,27 @@ pub(super) fn light_place(
     distance: f32,
     fraction: f32,
 ) -> (Vec3, f32) {
+    let view_from_clip = clip_from_view.inverse();
     let ahead = |x: f32, y: f32| {
-        seen_on_own_plane(clip_from_view, Affine3A::IDENTITY, x, y, distance).unwrap_or(Vec3::ZERO)
+        seen_on_own_plane(view_from_clip, Affine3A::IDENTITY, x, y, distance).unwrap_or(Vec3::ZERO)
     };
     let height = (ahead(x, 1.0) - ahead(x, -1.0)).length();
     (ahead(x, y), height * fraction)
 }
 
-/// Where the ray of a camera with `clip_from_view`, standing at `own_from_camera` in the own
-/// view's frame (the identity for the own view itself), through (x, y) (NDC) meets the own
-/// view's plane `distance` ahead; in the own view's frame. None when the ray does not go
-/// ahead of the own view.
+/// Where the ray of a camera with `view_from_clip` (its projection's inverse), standing at
+/// `own_from_camera` in the own view's frame (the identity for the own view itself), through
+/// (x, y) (NDC) meets the own view's plane `distance` ahead; in the own view's frame. None when
+/// the ray does not go ahead of the own view.
 pub(super) fn seen_on_own_plane(
-    clip_from_view: Mat4,
+    view_from_clip: Mat4,
     own_from_camera: Affine3A,
     x: f32,
     y: f32,
     distance: f32,
 ) -> Option<Vec3> {
     // A point on the ray (the near plane: depth 1 in reverse Z), in the own view's frame.
-    let on_ray = clip_from_view
-        .inverse()
-        .project_point3(Vec3::new(x, y, 1.0));
+    let on_ray = view_from_clip.project_point3(Vec3::new(x, y, 1.0));
     let origin = Vec3::from(own_from_camera.translation);
     let dir = own_from_camera.transform_vector3(on_ray);
     if dir.z > -1e-6 {
@@ -323,7 +331,8 @@ mod tests {
         let (left_corner, _) = light_place(eye, -0.95, 0.9, 0.5, 0.0);
         // Parallel eyes 64 mm apart: the right one's corner is 64 mm further right.
         let right_from_left = Affine3A::from_translation(Vec3::new(0.064, 0.0, 0.0));
-        let right_corner = seen_on_own_plane(eye, right_from_left, -0.95, 0.9, 0.5).unwrap();
+        let right_corner =
+            seen_on_own_plane(eye.inverse(), right_from_left, -0.95, 0.9, 0.5).unwrap();
         assert!((right_corner - left_corner - Vec3::new(0.064, 0.0, 0.0)).length() < 1e-4);
         let in_right_eye = ndc(
             eye,
@@ -335,7 +344,10 @@ mod tests {
         );
         // A camera looking the other way never sees the own view's plane.
         let behind = Affine3A::from_rotation_y(std::f32::consts::PI);
-        assert_eq!(seen_on_own_plane(eye, behind, 0.0, 0.0, 0.5), None);
+        assert_eq!(
+            seen_on_own_plane(eye.inverse(), behind, 0.0, 0.0, 0.5),
+            None
+        );
     }
 
     #[test]

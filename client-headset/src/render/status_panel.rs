@@ -5,8 +5,8 @@
 //! small to read words from). In XR it stands where both eyes see it whole.
 
 use super::hud::{
-    Indicator, LIGHT_DISTANCE, LightsSet, OWN_VIEW_ONLY, OtherEye, OwnView, light_place,
-    seen_on_own_plane, usable_projection,
+    Indicator, LIGHT_DISTANCE, LIGHTS_LEFT_EDGE, LightsSet, OWN_VIEW_ONLY, OtherEye, OwnView,
+    light_place, seen_on_own_plane, usable_projection,
 };
 use crate::recording::RecordingIndicator;
 use crate::room_status::RoomStatus;
@@ -26,8 +26,8 @@ const LETTER_PX: f32 = 24.0;
 /// it stands as far ahead as the lights.
 const CORNER: Vec2 = Vec2::new(-0.95, 0.9);
 const HEIGHT_FRACTION: f32 = 0.3;
-/// Its right edge at most this far across (NDC): the blue dots start at 0.11.
-const MAX_RIGHT: f32 = 0.05;
+/// Its right edge at most this far across (NDC): left of the lights' row.
+const MAX_RIGHT: f32 = LIGHTS_LEFT_EDGE;
 
 #[derive(Resource)]
 struct PanelPicture {
@@ -100,21 +100,25 @@ fn write_panel(
     mut panel: ResMut<PanelPicture>,
     mut images: ResMut<Assets<Image>>,
 ) {
-    let (room, muted, recording) = indicator.shown();
+    let (shown_room, muted, recording) = indicator.shown();
     if panel
         .drawn_from
         .as_ref()
-        .is_some_and(|(r, m, rec)| *r == *room && *m == muted && rec == recording)
+        .is_some_and(|(r, m, rec)| *r == *shown_room && *m == muted && rec == recording)
     {
         return;
     }
+    // A copy (kept as what the picture was drawn from): the session is not held up while the
+    // letters are drawn.
+    let room = shown_room.clone();
+    drop(shown_room);
     let lines = status_lines(&room, muted, recording);
     tracing::info!(panel = %lines.join(" | "), "status panel");
     let picture = draw_lines(&lines, LETTER_PX, PICTURE_W, PICTURE_H);
     if let Some(mut image) = images.get_mut(&panel.image) {
         image.data = Some(picture.rgba);
     }
-    panel.drawn_from = Some((room.clone(), muted, recording.clone()));
+    panel.drawn_from = Some((room, muted, recording.clone()));
 }
 
 fn place_panel(
@@ -142,7 +146,13 @@ fn place_panel(
         for (projection, eye) in &other_eyes {
             let seen = usable_projection(projection).and_then(|clip| {
                 let own_from_eye = own_from_world * eye.affine();
-                seen_on_own_plane(clip, own_from_eye, CORNER.x, CORNER.y, LIGHT_DISTANCE)
+                seen_on_own_plane(
+                    clip.inverse(),
+                    own_from_eye,
+                    CORNER.x,
+                    CORNER.y,
+                    LIGHT_DISTANCE,
+                )
             });
             if let Some(seen) = seen {
                 corner.x = corner.x.max(seen.x);

@@ -24,9 +24,8 @@ pub struct DetectedPlane {
 }
 
 impl DetectedPlane {
-    /// Where the ray (in the plane's tracking space) meets this plane's rectangle, and how far
-    /// along it.
-    fn meet(&self, origin: Vec3, dir: Vec3) -> Option<(f32, Vec3)> {
+    /// How far along the ray (in the plane's tracking space) it meets this plane's rectangle.
+    fn meet(&self, origin: Vec3, dir: Vec3) -> Option<f32> {
         let local_origin = self.stage_from_plane.to_local(origin);
         let local_dir = self.stage_from_plane.rotation.inverse() * dir;
         if local_dir.y.abs() < 1e-6 {
@@ -39,7 +38,7 @@ impl DetectedPlane {
         }
         let on_plane = local_origin + local_dir * distance;
         let inside = on_plane.x.abs() <= self.width / 2.0 && on_plane.z.abs() <= self.depth / 2.0;
-        inside.then(|| (distance, origin + dir * distance))
+        inside.then_some(distance)
     }
 }
 
@@ -73,10 +72,11 @@ impl Surfaces for PlanesInWorld {
         let stage_origin = self.world_from_stage.to_local(origin);
         let stage_dir = self.world_from_stage.rotation.inverse() * dir;
         let planes = self.planes.0.read().unwrap_or_else(|p| p.into_inner());
-        let (distance, _) = planes
+        // The stage is placed rigidly in the world: distances along the ray are the same.
+        let distance = planes
             .iter()
             .filter_map(|plane| plane.meet(stage_origin, stage_dir))
-            .min_by(|a, b| a.0.total_cmp(&b.0))?;
+            .min_by(f32::total_cmp)?;
         Some(SurfaceHit {
             point: origin + dir * distance,
             distance,

@@ -170,7 +170,7 @@ fn note_views(
     };
     // Not the frame the screenshots went with: its views would not be the pictures'.
     if frame.predicted_display_time != time || !frame.should_render || views.len() < 2 {
-        shot.not_rendered = true;
+        shot.unusable = true;
         return;
     }
     let root = root.0.compute_transform();
@@ -191,22 +191,20 @@ fn note_views(
 /// Writes each shot whose pictures and views are all there, on a thread of its own (PNG
 /// encoding would hold up the frame); drops one that cannot be, or has waited too long.
 fn write_complete(shared: Res<Shared>, requests: Res<Requests>, mut commands: Commands) {
-    let mut pending = shared.lock();
-    let done: Vec<u64> = pending
+    let finished: Vec<(u64, Asked)> = shared
+        .lock()
         .shots
-        .iter()
-        .filter(|(_, a)| {
-            a.shot.is_complete() || a.shot.not_rendered || a.at.elapsed() > SHOT_EXPIRES
+        .extract_if(.., |_, a| {
+            a.shot.is_complete() || a.shot.unusable || a.at.elapsed() > SHOT_EXPIRES
         })
-        .map(|(number, _)| *number)
         .collect();
-    for number in done {
-        let Some(Asked {
+    for (
+        number,
+        Asked {
             screenshots, shot, ..
-        }) = pending.shots.remove(&number)
-        else {
-            continue;
-        };
+        },
+    ) in finished
+    {
         if !shot.is_complete() {
             // A screenshot Bevy skipped stays; ours to remove.
             for screenshot in screenshots {

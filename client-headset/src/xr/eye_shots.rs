@@ -42,8 +42,9 @@ pub struct Picture {
 pub struct Shot {
     pub pictures: [Option<Picture>; 2],
     pub views: [Option<EyeView>; 2],
-    /// The runtime did not have the frame drawn: no views, pictures not of this moment.
-    pub not_rendered: bool,
+    /// It cannot be completed: its frame was not the one drawn with the pictures, or a
+    /// picture could not be read.
+    pub unusable: bool,
 }
 
 impl Shot {
@@ -61,7 +62,7 @@ impl Shot {
             }
             Err(e) => {
                 tracing::warn!("the {} eye's picture: {e}", EYES.get(eye).unwrap_or(&"?"));
-                self.not_rendered = true;
+                self.unusable = true;
             }
         }
     }

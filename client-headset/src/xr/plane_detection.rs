@@ -37,9 +37,20 @@ const MAX_PLANES: u32 = 64;
 struct Detector {
     handle: sys::PlaneDetectorEXT,
     view: XrReferenceSpace,
-    /// When the detection under way began, `None` between detections.
-    pending_since: Option<Instant>,
+    /// A detection is under way.
+    pending: bool,
     last_done: Option<Instant>,
+}
+
+impl Detector {
+    fn destroy(&self, fns: &openxr::raw::PlaneDetectionEXT, session: &OxrSession) {
+        // SAFETY: the detector was made on this session, which is still live, and is not used
+        // after this.
+        unsafe { (fns.destroy_plane_detector)(self.handle) };
+        if let Err(e) = session.destroy_space(*self.view) {
+            tracing::debug!("plane detection's head space: {e}");
+        }
+    }
 }
 
 #[derive(Resource, Clone)]
@@ -92,24 +103,24 @@ fn create_detector(instance: Res<OxrInstance>, session: Res<OxrSession>, mut com
     commands.insert_resource(Detector {
         handle,
         view,
-        pending_since: None,
+        pending: false,
         last_done: None,
     });
 }
 
 fn destroy_detector(
     instance: Res<OxrInstance>,
+    session: Res<OxrSession>,
     detector: Option<Res<Detector>>,
     mut commands: Commands,
 ) {
     if let (Some(fns), Some(detector)) = (fns(&instance), detector) {
-        // SAFETY: the detector was made on this session, which is not destroyed yet.
-        unsafe { (fns.destroy_plane_detector)(detector.handle) };
+        detector.destroy(fns, &session);
     }
     commands.remove_resource::<Detector>();
 }
 
-/// Starts a detection when one is due, and takes its planes once it is done.
+/// Each frame: one step of the detector; on an error it is of no more use and goes.
 fn detect(
     instance: Res<OxrInstance>,
     session: Res<OxrSession>,
@@ -122,13 +133,34 @@ fn detect(
     let Some(fns) = fns(&instance) else {
         return;
     };
-    let time = frame.predicted_display_time;
-    if detector.pending_since.is_none() {
+    let stage = stage.as_raw_openxr_space();
+    if let Err(why) = step(
+        fns,
+        &mut detector,
+        stage,
+        frame.predicted_display_time,
+        &planes.0,
+    ) {
+        tracing::warn!("plane detection stops ({why}); marks off the known planes are estimates");
+        detector.destroy(fns, &session);
+        commands.remove_resource::<Detector>();
+    }
+}
+
+/// Begins a detection when one is due, or takes a finished one's planes into `planes`.
+fn step(
+    fns: &openxr::raw::PlaneDetectionEXT,
+    detector: &mut Detector,
+    stage: sys::Space,
+    time: openxr::Time,
+    planes: &DetectedPlanes,
+) -> Result<(), String> {
+    if !detector.pending {
         if detector
             .last_done
             .is_some_and(|t| t.elapsed() < DETECT_EVERY)
         {
-            return;
+            return Ok(());
         }
         let begin = sys::PlaneDetectorBeginInfoEXT {
             ty: sys::PlaneDetectorBeginInfoEXT::TYPE,
@@ -146,80 +178,44 @@ fn detect(
         };
         // SAFETY: a live detector and a valid begin info, its pointers null with counts 0.
         let result = unsafe { (fns.begin_plane_detection)(detector.handle, &begin) };
-        if result != sys::Result::SUCCESS {
-            give_up(
-                fns,
-                &session,
-                &detector,
-                &mut commands,
-                &format!("xrBeginPlaneDetectionEXT: {result:?}"),
-            );
-            return;
-        }
-        detector.pending_since = Some(Instant::now());
-        return;
+        succeeded(result, "xrBeginPlaneDetectionEXT")?;
+        detector.pending = true;
+        return Ok(());
     }
     let mut state = sys::PlaneDetectionStateEXT::NONE;
     // SAFETY: a live detector; `state` receives its state.
     let result = unsafe { (fns.get_plane_detection_state)(detector.handle, &mut state) };
-    if result != sys::Result::SUCCESS {
-        give_up(
-            fns,
-            &session,
-            &detector,
-            &mut commands,
-            &format!("xrGetPlaneDetectionStateEXT: {result:?}"),
-        );
-        return;
-    }
+    succeeded(result, "xrGetPlaneDetectionStateEXT")?;
     match state {
-        sys::PlaneDetectionStateEXT::PENDING => return,
-        sys::PlaneDetectionStateEXT::DONE => {}
+        sys::PlaneDetectionStateEXT::PENDING => return Ok(()),
         sys::PlaneDetectionStateEXT::FATAL => {
-            give_up(
-                fns,
-                &session,
-                &detector,
-                &mut commands,
-                "the runtime's detection failed for good",
-            );
-            return;
+            return Err("the runtime's detection failed for good".into());
         }
-        // An error to retry, or no detection: begin again, at the usual pace.
-        _ => {
-            detector.pending_since = None;
-            detector.last_done = Some(Instant::now());
-            return;
-        }
+        _ => {}
     }
-    detector.pending_since = None;
+    // Done, or an error to retry, or no detection: the next begins at the usual pace.
+    detector.pending = false;
     detector.last_done = Some(Instant::now());
-    match locations(fns, detector.handle, stage.as_raw_openxr_space(), time) {
-        Ok(found) => {
-            let detected = from_locations(&found);
-            if detected.len() != planes.0.len() {
-                tracing::info!("plane detection: {} planes", detected.len());
+    if state == sys::PlaneDetectionStateEXT::DONE {
+        match locations(fns, detector.handle, stage, time) {
+            Ok(found) => {
+                let detected = from_locations(&found);
+                if detected.len() != planes.len() {
+                    tracing::info!("plane detection: {} planes", detected.len());
+                }
+                planes.replace(detected);
             }
-            planes.0.replace(detected);
+            Err(result) => tracing::warn!("plane detection: xrGetPlaneDetectionsEXT: {result:?}"),
         }
-        Err(result) => tracing::warn!("plane detection: xrGetPlaneDetectionsEXT: {result:?}"),
     }
+    Ok(())
 }
 
-fn give_up(
-    fns: &openxr::raw::PlaneDetectionEXT,
-    session: &OxrSession,
-    detector: &Detector,
-    commands: &mut Commands,
-    why: &str,
-) {
-    tracing::warn!("plane detection stops ({why}); marks off the known planes are estimates");
-    // SAFETY: the detector was made on this live session and is not used after this.
-    unsafe { (fns.destroy_plane_detector)(detector.handle) };
-    if let Err(e) = session.destroy_space(*detector.view) {
-        tracing::debug!("plane detection's head space: {e}");
+fn succeeded(result: sys::Result, call: &str) -> Result<(), String> {
+    match result {
+        sys::Result::SUCCESS => Ok(()),
+        failed => Err(format!("{call}: {failed:?}")),
     }
-    commands.remove_resource::<Detector>();
 }
 
 /// The finished detection's planes in `base` (the two-call idiom: count, then fill).
